@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 
 /**
  * An event encoded once, ready to be written as-is to any number of connections.
@@ -23,16 +24,10 @@ public final class SseFrame {
 
     private final SseEvent event;
     private final byte[] bytes;
-    /** Hub-assigned position in the broadcast order, or -1 for frames outside it (direct sends, keep-alives). */
-    private final long sequence;
-    /** The topic a broadcast went to, or null for everyone; kept for history replay. */
-    private final String topic;
 
-    SseFrame(SseEvent event, long sequence, String topic) {
+    private SseFrame(SseEvent event) {
         this.event = event;
         this.bytes = SseEncoder.encode(event);
-        this.sequence = sequence;
-        this.topic = topic;
     }
 
     /**
@@ -42,7 +37,7 @@ public final class SseFrame {
      * @return the frame
      */
     public static SseFrame of(SseEvent event) {
-        return new SseFrame(event, -1, null);
+        return new SseFrame(Objects.requireNonNull(event, "event"));
     }
 
     /** @return the event this frame encodes */
@@ -73,14 +68,6 @@ public final class SseFrame {
     /** @return a copy of the frame's bytes */
     public byte[] toByteArray() {
         return bytes.clone();
-    }
-
-    long sequence() {
-        return sequence;
-    }
-
-    String topic() {
-        return topic;
     }
 
     /** @return the frame as text, for logs and tests */

@@ -1,0 +1,23 @@
+package dev.sse.core;
+
+/**
+ * Why an {@link EventChannel} closed; counted per reason in {@link HubStats}.
+ *
+ * <pre>{@code
+ * hub.addListener(HubListener.onClose((channel, reason) -> log.debug("{} closed: {}", channel, reason)));
+ * }</pre>
+ */
+public enum CloseReason {
+    /** The client went away: orderly close, reset, a failed write, or a vanished peer found by a keep-alive. */
+    CLIENT_GONE,
+    /** The client fell too far behind and the {@link SlowClientPolicy} closed it, so it reconnects and catches up. */
+    SLOW_CLIENT,
+    /** Application code closed the channel. */
+    CLOSED_BY_APP,
+    /** The hub was closed, for example because the server is stopping. */
+    HUB_CLOSED,
+    /** The connection reached its maximum age, so that clients move gradually during a rolling deploy. */
+    MAX_AGE,
+    /** The transport failed for a reason other than the client going away. */
+    ERROR
+}

@@ -1,0 +1,74 @@
+package dev.sse.core;
+
+import java.util.List;
+
+/**
+ * The hub's memory of recent broadcasts, from which a reconnecting client is replayed what it missed.
+ *
+ * <pre>{@code
+ * Hub hub = Hub.builder().history(InMemoryHistory.create(1000, Duration.ofMinutes(5))).build();
+ * Hub withoutReplay = Hub.builder().history(EventHistory.none()).build();
+ * }</pre>
+ *
+ * <p>The hub calls {@link #append} while it holds its publish lock, in broadcast order, one thread at a time; it
+ * must be quick. {@link #replay} runs on the thread that opens a channel, without the lock, concurrently with
+ * appends; it may be slow (a remote store). Implementations must be thread-safe for that.
+ */
+public interface EventHistory {
+
+    /**
+     * Records a broadcast.
+     *
+     * @param event the broadcast, with a sequence greater than any appended before
+     */
+    void append(RecordedEvent event);
+
+    /**
+     * Returns what a client that last saw {@code lastEventId} missed, up to and including {@code upToSequence}.
+     *
+     * @param lastEventId the id the client sent, never {@code null}
+     * @param upToSequence the newest sequence to include; later ones reach the client live
+     * @return the events after it, oldest first, and whether some were no longer held
+     */
+    Replay replay(String lastEventId, long upToSequence);
+
+    /** @return a history that keeps nothing: every resume reports a gap and replays nothing */
+    static EventHistory none() {
+        return NoHistory.INSTANCE;
+    }
+
+    /**
+     * The answer to a replay request.
+     *
+     * <pre>{@code
+     * Replay r = history.replay("41", 50);
+     * if (r.gap()) { ... }
+     * }</pre>
+     */
+    final class Replay {
+        private final List<RecordedEvent> events;
+        private final boolean gap;
+
+        /**
+         * Makes an answer.
+         *
+         * @param events the events to replay, oldest first
+         * @param gap {@code true} when the requested id is not held (too old, or unknown), so the client may have
+         *            missed events that cannot be replayed
+         */
+        public Replay(List<RecordedEvent> events, boolean gap) {
+            this.events = List.copyOf(events);
+            this.gap = gap;
+        }
+
+        /** @return the events to replay, oldest first */
+        public List<RecordedEvent> events() {
+            return events;
+        }
+
+        /** @return whether the client may have missed events that are not replayed */
+        public boolean gap() {
+            return gap;
+        }
+    }
+}
