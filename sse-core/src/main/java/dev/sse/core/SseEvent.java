@@ -45,7 +45,11 @@ public final class SseEvent {
         this.comment = b.comment;
     }
 
-    /** Returns a builder for an event; every field starts absent. */
+    /**
+     * Starts an event; every field starts absent.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
