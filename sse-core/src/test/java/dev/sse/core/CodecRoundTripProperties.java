@@ -123,8 +123,9 @@ class CodecRoundTripProperties {
 
     @Provide
     Arbitrary<SseEvent> events() {
-        Arbitrary<String> id = text().map(s -> s.replace("\r", "").replace("\n", "").replace("\u0000", ""));
-        Arbitrary<String> type = text().map(s -> s.replace("\r", "").replace("\n", ""));
+        // Ids and types are validated: no line breaks, no NUL in ids, no unpaired surrogates.
+        Arbitrary<String> id = text().map(s -> normalise(s).replace("\n", "").replace("\u0000", ""));
+        Arbitrary<String> type = text().map(s -> normalise(s).replace("\n", ""));
         Arbitrary<Duration> retry = Arbitraries.oneOf(
                 Arbitraries.longs().between(0, 100_000).map(Duration::ofMillis),
                 Arbitraries.longs().between(0, Long.MAX_VALUE).map(Duration::ofNanos),
