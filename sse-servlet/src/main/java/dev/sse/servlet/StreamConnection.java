@@ -58,6 +58,11 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private final AtomicInteger state = new AtomicInteger(WAIT_SOCKET);
     private final AtomicBoolean released = new AtomicBoolean();
     private volatile boolean closeRequested;
+    /**
+     * Set as soon as the container reports the stream failed: the container may recycle the output stream right
+     * after its callback returns, so a drain loop running on another thread must stop touching it at once.
+     */
+    private volatile boolean dead;
     /** Nano time since the socket has not been ready, or 0 while it is; read by the write-timeout sweep. */
     private volatile long unreadySince;
     private volatile EventChannel channel;
@@ -155,6 +160,10 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private void drain() {
         try {
             for (;;) {
+                if (dead) {
+                    state.set(CLOSED);
+                    return;
+                }
                 if (closeRequested && carried == null) {
                     // Graceful end: what was written is flushed first, then the response completes.
                     if (needsFlush && out.isReady()) {
@@ -252,6 +261,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     }
 
     void gone() {
+        dead = true;
         EventChannel ch = channel;
         if (ch != null) {
             ch.close(CloseReason.CLIENT_GONE);
@@ -300,6 +310,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     @Override
     public void onComplete(AsyncEvent event) {
+        dead = true;
         EventChannel ch = channel;
         if (ch != null) {
             ch.close(CloseReason.CLIENT_GONE);

@@ -283,7 +283,7 @@ abstract class AbstractSseServletTest {
                 }
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
-            assertThat(millis).isLessThan(20_000);
+            assertThat(millis).isLessThan(60_000);
             awaitChannels(1);
             assertThat(closes).contains(CloseReason.SLOW_CLIENT);
         } finally {
@@ -346,7 +346,7 @@ abstract class AbstractSseServletTest {
         try (SseClient c = open()) {
             awaitChannels(1);
             hub.shutdown(Duration.ofMillis(100), SseEvent.of("bye", ""));
-            assertThat(c.nextEvent(T)).isEqualTo("event: bye\ndata: \n\n");
+            assertThat(c.nextEvent(T)).isEqualTo("event: bye\ndata:\n\n");
             assertThat(c.awaitEnd(T)).isTrue();
             awaitChannels(0);
         }
@@ -367,7 +367,7 @@ abstract class AbstractSseServletTest {
             });
             stopper.start();
             String f = c.nextEvent(T);
-            assertThat(f == null || f.equals("event: bye\ndata: \n\n")).as("farewell or end, got %s", f).isTrue();
+            assertThat(f == null || f.equals("event: bye\ndata:\n\n")).as("farewell or end, got %s", f).isTrue();
             assertThat(c.awaitEnd(T)).isTrue();
             stopper.join(10_000);
             awaitChannels(0);
