@@ -30,7 +30,7 @@ final class JettyFixture implements ServerFixture {
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         server.setHandler(handler);
-        server.setStopTimeout(1000);
+        server.setStopTimeout(5000);
         context = handler;
         server.start();
         return connector.getLocalPort();

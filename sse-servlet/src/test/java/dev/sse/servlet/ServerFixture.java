@@ -17,8 +17,15 @@ interface ServerFixture extends AutoCloseable {
 
     void stop() throws Exception;
 
+    /** Stops the server; a failure to stop fails the test as an unchecked exception. */
     @Override
-    default void close() throws Exception {
-        stop();
+    default void close() {
+        try {
+            stop();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("server did not stop", e);
+        }
     }
 }

@@ -184,9 +184,8 @@ final class SseClient implements AutoCloseable {
             }
             chunkLeft -= n;
             body.write(one, 0, n);
-            if (chunkLeft == 0) {
-                line();
-            }
+            // The CRLF that ends a chunk is not read here: Jetty sends it only with the next chunk, so waiting for it
+            // would hold back an event that has fully arrived. The next size line skips it.
         } else {
             int max = contentLeft < 0 ? one.length : (int) Math.min(one.length, contentLeft);
             int n = in.read(one, 0, max);

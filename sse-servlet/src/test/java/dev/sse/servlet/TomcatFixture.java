@@ -37,7 +37,7 @@ final class TomcatFixture implements ServerFixture {
         w.setAsyncSupported(true);
         w.setLoadOnStartup(1);
         initParams.forEach(w::addInitParameter);
-        context.addServletMappingDecoded("/events", "sse");
+        context.addServletMappingDecoded("/events", "sse", false);
         tomcat.start();
         return tomcat.getConnector().getLocalPort();
     }
