@@ -100,6 +100,11 @@ public final class DemoServer {
         return connector.getLocalPort();
     }
 
+    /** @return the demo's hubs, e.g. to add a {@link dev.sse.core.HubListener}; {@code null} once stopped */
+    public DemoStreams streams() {
+        return webApp.getServletContext() == null ? null : DemoStreams.from(webApp.getServletContext());
+    }
+
     /** @return the page's address, {@code http://localhost:PORT/} */
     public URI uri() {
         return URI.create("http://localhost:" + port() + "/");
@@ -110,7 +115,7 @@ public final class DemoServer {
      * client sees a clean end of its response rather than a reset connection.
      */
     public void stop() {
-        DemoStreams streams = webApp.getServletContext() == null ? null : DemoStreams.from(webApp.getServletContext());
+        DemoStreams streams = streams();
         if (streams != null) {
             streams.close();
         }
