@@ -42,8 +42,8 @@ public final class PublishFilter extends HttpFilter {
     /** The default and smallest useful body limit: 1 MiB. */
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
-    private String hubAttribute;
-    private int maxBodyBytes;
+    private transient String hubAttribute;
+    private transient int maxBodyBytes;
 
     /** Called by the container. */
     public PublishFilter() {
@@ -91,10 +91,14 @@ public final class PublishFilter extends HttpFilter {
             json(resp, 400, Json.error(e.getMessage(), e.field));
             return;
         }
-        Hub hub = (Hub) getServletContext().getAttribute(hubAttribute);
+        Object hub = getServletContext().getAttribute(hubAttribute);
+        if (!(hub instanceof Hub)) {
+            json(resp, 503, Json.error("no hub under the servlet context attribute \"" + hubAttribute + "\"", null));
+            return;
+        }
         String id;
         try {
-            id = hub.broadcast(SseEvent.builder().event(event).data(data).build());
+            id = ((Hub) hub).broadcast(SseEvent.builder().event(event).data(data).build());
         } catch (IllegalStateException e) {
             json(resp, 503, Json.error("the server is shutting down", null));
             return;

@@ -243,6 +243,7 @@ class HttpContractTest {
             SseTestClient a = SseTestClient.connect(own.uri().resolve("/api/v1/sse"));
             SseTestClient b = SseTestClient.connect(own.uri().resolve("/api/v1/sse"));
             try (SseTestClient n = SseTestClient.connect(own.uri().resolve("/api/v1/notifications"))) {
+                assertThat(n.response().statusCode()).isEqualTo(200);
                 // Headers arrive only after the channel is registered, so the count is already up.
                 assertThat(connections(own, TOTAL)).isEqualTo(3);
                 assertThat(connections(own, "\"clock\":\\{\"connections\":(\\d+)")).isEqualTo(2);
