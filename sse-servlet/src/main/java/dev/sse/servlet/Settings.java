@@ -34,6 +34,7 @@ final class Settings {
     Duration drainWindow = Duration.ofSeconds(5);
     SseEvent farewell;
     Duration writeTimeout = Duration.ofSeconds(30);
+    String cacheControl = "no-cache, no-transform";
 
     Settings copy() {
         Settings s = new Settings();
@@ -59,6 +60,7 @@ final class Settings {
         s.drainWindow = drainWindow;
         s.farewell = farewell;
         s.writeTimeout = writeTimeout;
+        s.cacheControl = cacheControl;
         return s;
     }
 
@@ -90,6 +92,7 @@ final class Settings {
         allowCredentials = bool(param, "allowCredentials", allowCredentials);
         ignoreClientLastEventId = bool(param, "ignoreClientLastEventId", ignoreClientLastEventId);
         lastEventIdParameter = text(param, "lastEventIdParameter", lastEventIdParameter);
+        cacheControl = text(param, "cacheControl", cacheControl);
         maxConnectionAge = duration(param, "maxConnectionAge", maxConnectionAge);
         drainWindow = duration(param, "drainWindow", drainWindow);
         String farewellEvent = param.apply("farewellEvent");
@@ -197,6 +200,7 @@ final class Settings {
         return new ArrayList<>(List.of("hub", "keepAlive", "maxQueuedFrames", "maxQueuedBytes", "historySize",
                 "historyMaxAge", "slowClientPolicy", "retry", "retryJitter", "overloadRetry", "maxConnections", "topics",
                 "topicParameter", "allowedTopics", "allowedOrigins", "allowCredentials", "ignoreClientLastEventId",
-                "lastEventIdParameter", "maxConnectionAge", "drainWindow", "farewellEvent", "writeTimeout"));
+                "lastEventIdParameter", "maxConnectionAge", "drainWindow", "farewellEvent", "writeTimeout",
+                "cacheControl"));
     }
 }

@@ -102,6 +102,8 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code ignoreClientLastEventId}</td><td>false</td><td>Never resume from the client's id</td></tr>
  * <tr><td>{@code lastEventIdParameter}</td><td>{@code lastEventId}</td><td>Query parameter a first connection can
  *     resume with, since it cannot set the header</td></tr>
+ * <tr><td>{@code cacheControl}</td><td>{@code no-cache, no-transform}</td><td>The {@code Cache-Control} header of a
+ *     stream; {@code no-transform} keeps proxies from compressing (and so holding back) events</td></tr>
  * <tr><td>{@code maxConnectionAge}</td><td>0 (none)</td><td>A stream ends gracefully after between 80% and 100% of
  *     this, chosen at random per stream, so clients spread over new instances</td></tr>
  * <tr><td>{@code drainWindow}</td><td>5s</td><td>On {@link #destroy()}, streams end spread over this window</td></tr>
@@ -494,11 +496,11 @@ public class SseServlet extends HttpServlet {
         return new String(header.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
     }
 
-    private static void streamHeaders(HttpServletResponse resp) {
+    private void streamHeaders(HttpServletResponse resp) {
         resp.setStatus(HttpServletResponse.SC_OK);
         resp.setContentType("text/event-stream");
         resp.setCharacterEncoding("utf-8");
-        resp.setHeader("Cache-Control", "no-cache, no-transform");
+        resp.setHeader("Cache-Control", settings.cacheControl);
         resp.setHeader("X-Accel-Buffering", "no");
     }
 
