@@ -98,39 +98,30 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     @Override
     public void framesAvailable() {
-        for (;;) {
-            int s = state.get();
-            if (s == IDLE) {
-                if (state.compareAndSet(IDLE, WRITING)) {
-                    drain();
-                    return;
-                }
-            } else if (s == WRITING) {
-                if (state.compareAndSet(WRITING, AGAIN)) {
-                    return;
-                }
-            } else {
-                // WAIT_SOCKET: onWritePossible will poll; AGAIN: the writer looks again; CLOSED: nothing to do.
-                return;
-            }
-        }
+        // While the socket is not ready, onWritePossible will poll: a frame alone must not start the loop.
+        resume(false);
     }
 
     @Override
     public void onWritePossible() {
+        resume(true);
+    }
+
+    /** Starts the drain loop on this thread if nobody runs it, or asks the thread that runs it to look again. */
+    private void resume(boolean socketReady) {
         for (;;) {
             int s = state.get();
-            if (s == WAIT_SOCKET || s == IDLE) {
+            if (s == IDLE || (socketReady && s == WAIT_SOCKET)) {
                 if (state.compareAndSet(s, WRITING)) {
                     drain();
                     return;
                 }
             } else if (s == WRITING) {
-                // The writer saw isReady() false and has not parked yet: make it look again.
                 if (state.compareAndSet(WRITING, AGAIN)) {
                     return;
                 }
             } else {
+                // AGAIN: the writer looks again anyway; CLOSED: nothing to do; WAIT_SOCKET: see framesAvailable.
                 return;
             }
         }

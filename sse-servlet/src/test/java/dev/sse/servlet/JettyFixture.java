@@ -3,6 +3,7 @@ package dev.sse.servlet;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServlet;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
@@ -12,11 +13,16 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Jetty 12 ee10 with HTTP/1.1 and h2c (prior knowledge) on one connector. */
 final class JettyFixture implements ServerFixture {
 
+    private static final Logger LOG = LoggerFactory.getLogger(JettyFixture.class);
+
     private Server server;
+    private ServerConnector connector;
     private ServletContextHandler context;
 
     private int start(ServletContextHandler handler) throws Exception {
@@ -24,7 +30,7 @@ final class JettyFixture implements ServerFixture {
         pool.setName("jetty");
         server = new Server(pool);
         HttpConfiguration config = new HttpConfiguration();
-        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config),
+        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config),
                 new HTTP2CServerConnectionFactory(config));
         connector.setPort(0);
         connector.setHost("127.0.0.1");
@@ -58,6 +64,11 @@ final class JettyFixture implements ServerFixture {
     }
 
     @Override
+    public int openConnections() {
+        return connector.getConnectedEndPoints().size();
+    }
+
+    @Override
     public ServletContext servletContext() {
         return context.getServletContext();
     }
@@ -65,7 +76,13 @@ final class JettyFixture implements ServerFixture {
     @Override
     public void stop() throws Exception {
         if (server != null) {
-            server.stop();
+            try {
+                server.stop();
+            } catch (TimeoutException e) {
+                // Jetty stops everything anyway, then reports that its graceful phase ran out of time; on a loaded
+                // machine that happens after mass-disconnect tests. Those tests check the connections themselves.
+                LOG.info("Jetty's graceful stop timed out; it stopped anyway");
+            }
             server = null;
         }
     }

@@ -15,6 +15,11 @@ interface ServerFixture extends AutoCloseable {
 
     ServletContext servletContext();
 
+    /** @return the connections the server holds open now, or -1 where the container does not tell */
+    default int openConnections() {
+        return -1;
+    }
+
     void stop() throws Exception;
 
     /** Stops the server; a failure to stop fails the test as an unchecked exception. */
