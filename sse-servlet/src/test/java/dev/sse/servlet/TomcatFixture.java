@@ -37,7 +37,7 @@ final class TomcatFixture implements ServerFixture {
         w.setAsyncSupported(true);
         w.setLoadOnStartup(1);
         initParams.forEach(w::addInitParameter);
-        context.addServletMappingDecoded("/events", "sse", false);
+        context.addServletMapping("/events", "sse");
         tomcat.start();
         return tomcat.getConnector().getLocalPort();
     }
