@@ -204,6 +204,15 @@ public class SseServlet extends HttpServlet {
         return hub;
     }
 
+    /** Describes each live stream, for test failure messages. */
+    String describeLiveStreams() {
+        StringBuilder sb = new StringBuilder();
+        for (StreamConnection c : live) {
+            sb.append(c).append('\n');
+        }
+        return sb.toString();
+    }
+
     /** @return how many streams of this servlet are live now */
     public int connectionCount() {
         return connections.get();

@@ -57,6 +57,13 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private final FrameWriter writer;
     private final AtomicInteger state = new AtomicInteger(WAIT_SOCKET);
     private final AtomicBoolean released = new AtomicBoolean();
+    /**
+     * Guards {@link #completed}. Held while this class completes the response and while the container reports its
+     * completion, so that a late {@code complete()} can never reach a request the container has already finished
+     * and may have recycled for another client. Never held while writing.
+     */
+    private final Object completion = new Object();
+    private boolean completed;
     private volatile boolean closeRequested;
     /**
      * Set as soon as the container reports the stream failed: the container may recycle the output stream right
@@ -90,6 +97,14 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     void maxAge(ScheduledFuture<?> task) {
         this.maxAge = task;
+    }
+
+    @Override
+    public String toString() {
+        EventChannel ch = channel;
+        return "state=" + state.get() + " dead=" + dead + " closeRequested=" + closeRequested + " released="
+                + released.get() + " channel=" + ch + " open=" + (ch != null && ch.isOpen()) + " carried=" + carried
+                + " needsFlush=" + needsFlush + " unready=" + unreadySince;
     }
 
     int state() {
@@ -257,9 +272,10 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         if (ch != null) {
             ch.close(CloseReason.CLIENT_GONE);
         }
-        if (state.getAndSet(CLOSED) != CLOSED) {
-            complete();
-        }
+        // Unconditionally: a drain loop on another thread may already have seen dead and set CLOSED, and the
+        // response must still be completed, exactly once (complete() guards that).
+        state.set(CLOSED);
+        complete();
     }
 
     /** Called by the write-timeout sweep: drops a peer whose socket stayed unwritable for too long. */
@@ -274,11 +290,17 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     }
 
     private void complete() {
-        try {
-            async.complete();
-        } catch (RuntimeException e) {
-            // Already completed by the container after an error; nothing left to end.
-            LOG.debug("stream {} already ended: {}", channel, describe(e));
+        synchronized (completion) {
+            if (completed) {
+                return;
+            }
+            completed = true;
+            try {
+                async.complete();
+            } catch (RuntimeException e) {
+                // The container is ending it after an error itself (Tomcat refuses other threads then).
+                LOG.debug("stream {} already ending: {}", channel, describe(e));
+            }
         }
         release();
     }
@@ -302,6 +324,9 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     @Override
     public void onComplete(AsyncEvent event) {
         dead = true;
+        synchronized (completion) {
+            completed = true;
+        }
         EventChannel ch = channel;
         if (ch != null) {
             ch.close(CloseReason.CLIENT_GONE);
