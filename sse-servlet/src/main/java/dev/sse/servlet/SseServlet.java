@@ -572,7 +572,7 @@ public class SseServlet extends HttpServlet {
                 CompletableFuture<Void> done = hub.shutdown(s.drainWindow, s.farewell);
                 done.get(window + 1000, TimeUnit.MILLISECONDS);
                 getServletContext().removeAttribute(s.hubAttribute);
-            } else {
+            } else if (!live.isEmpty()) {
                 for (StreamConnection conn : live) {
                     EventChannel ch = conn.channel();
                     if (ch != null) {
