@@ -64,6 +64,9 @@ public final class LatencyHistogram {
         }
         long rank = (long) Math.ceil(quantile * count);
         rank = Math.max(1, Math.min(count, rank));
+        if (rank == count) {
+            return max;
+        }
         long seen = 0;
         for (int i = 0; i < counts.length; i++) {
             seen += counts[i];
