@@ -63,7 +63,7 @@ final class BenchConfig {
             fanOutBroadcasts = 20;
             fanOutRate = 5;
             throughputConnections = 1000;
-            throughputRates = new int[] {100, 200, 400, 800, 1600, 3200};
+            throughputRates = new int[] {20, 50, 100, 200, 400, 800, 1600};
             throughputStepMillis = 2000;
             slowConnections = 1000;
             slowStalled = 10;

@@ -273,7 +273,9 @@ public final class LoadGenerator implements AutoCloseable {
                 }
                 selector.select(50);
                 long now = System.nanoTime();
-                for (SelectionKey key : selector.selectedKeys()) {
+                SelectionKey[] ready = selector.selectedKeys().toArray(new SelectionKey[0]);
+                selector.selectedKeys().clear();
+                for (SelectionKey key : ready) {
                     Conn c = (Conn) key.attachment();
                     try {
                         if (!key.isValid()) {
@@ -284,11 +286,10 @@ public final class LoadGenerator implements AutoCloseable {
                         } else if (key.isReadable()) {
                             read(c, now);
                         }
-                    } catch (IOException e) {
+                    } catch (IOException | RuntimeException e) {
                         lost(c, e);
                     }
                 }
-                selector.selectedKeys().clear();
             }
         } catch (IOException | RuntimeException e) {
             LOG.error("load generator loop died", e);
@@ -354,7 +355,7 @@ public final class LoadGenerator implements AutoCloseable {
         c.key.interestOps(SelectionKey.OP_READ);
     }
 
-    private void lost(Conn c, IOException e) {
+    private void lost(Conn c, Exception e) {
         if (!c.closed) {
             c.closed = true;
             if (c.established) {
