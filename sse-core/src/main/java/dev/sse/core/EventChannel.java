@@ -301,7 +301,9 @@ public final class EventChannel {
      * @return one of QUEUED, WAKE, CLOSE_SLOW, REJECTED
      */
     int offer(SseFrame frame) {
-        activeSinceTick = true;
+        if (frame != SseFrame.KEEP_ALIVE) {
+            activeSinceTick = true;
+        }
         SlowClientPolicy policy = hub.slowClientPolicy();
         int droppedNow = 0;
         synchronized (lock) {

@@ -1,6 +1,7 @@
 package dev.sse.core;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -27,7 +28,8 @@ import java.util.Objects;
  *
  * <p>Rejected with {@link IllegalArgumentException} naming the field, the character and its index: CR or LF in
  * {@code event} or {@code id} (they would inject fields), U+0000 in {@code id} (browsers silently ignore such ids),
- * and a negative {@code retry}. An event with no field at all is also rejected: it would be an empty frame.
+ * an unpaired surrogate in {@code event} or {@code id} (it would reach the client as U+FFFD, another name), and a
+ * negative {@code retry}. An event with no field at all is also rejected: it would be an empty frame.
  */
 public final class SseEvent {
 
@@ -45,7 +47,11 @@ public final class SseEvent {
         this.comment = b.comment;
     }
 
-    /** Returns a builder for an event; every field starts absent. */
+    /**
+     * Starts an event; every field starts absent.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -208,7 +214,7 @@ public final class SseEvent {
          *
          * @param id the id, or {@code null} for none; the empty string resets the client's last event id
          * @return this builder
-         * @throws IllegalArgumentException if it contains CR, LF or U+0000
+         * @throws IllegalArgumentException if it contains CR, LF, U+0000 or an unpaired surrogate
          */
         public Builder id(String id) {
             if (id != null) {
@@ -228,7 +234,7 @@ public final class SseEvent {
          *
          * @param event the type, or {@code null} for the default {@code message}
          * @return this builder
-         * @throws IllegalArgumentException if it contains CR or LF
+         * @throws IllegalArgumentException if it contains CR, LF or an unpaired surrogate
          */
         public Builder event(String event) {
             if (event != null) {
@@ -254,11 +260,19 @@ public final class SseEvent {
          *
          * @param retry the delay, or {@code null} for none
          * @return this builder
-         * @throws IllegalArgumentException if negative
+         * @throws IllegalArgumentException if negative, or too large for a {@code long} of milliseconds
          */
         public Builder retry(Duration retry) {
             if (retry != null && retry.isNegative()) {
                 throw new IllegalArgumentException("retry must not be negative (was " + retry + ")");
+            }
+            if (retry != null) {
+                try {
+                    retry.toMillis();
+                } catch (ArithmeticException e) {
+                    throw new IllegalArgumentException("retry must fit in a long number of milliseconds (was " + retry
+                            + ")", e);
+                }
             }
             this.retry = retry;
             return this;
@@ -288,12 +302,23 @@ public final class SseEvent {
             return new SseEvent(this);
         }
 
+        /**
+         * Rejects what would inject fields (CR, LF) or change on the wire (an unpaired surrogate becomes U+FFFD, so the
+         * client would know the event by another id or name than the one the application used).
+         */
         private static void rejectLineBreaks(String field, String value) {
             for (int i = 0; i < value.length(); i++) {
                 char c = value.charAt(i);
                 if (c == '\n' || c == '\r') {
                     throw new IllegalArgumentException(field + " must not contain CR or LF (found "
                             + (c == '\n' ? "LF" : "CR") + " at index " + i + ")");
+                }
+                if (Character.isHighSurrogate(c) && i + 1 < value.length()
+                        && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    throw new IllegalArgumentException(field + " must not contain an unpaired surrogate (found U+"
+                            + Integer.toHexString(c).toUpperCase(Locale.ROOT) + " at index " + i + ")");
                 }
             }
         }

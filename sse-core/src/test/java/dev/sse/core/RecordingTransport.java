@@ -1,0 +1,109 @@
+package dev.sse.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A transport that drains its channel at once on the waking thread, as a fast client would, and records what it got.
+ * With {@code stalled} it never polls: a client that stopped reading.
+ */
+final class RecordingTransport implements Transport {
+
+    private final boolean stalled;
+    private final List<SseFrame> frames = new ArrayList<>();
+    private final AtomicInteger closeCalls = new AtomicInteger();
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
+    private volatile EventChannel channel;
+
+    RecordingTransport() {
+        this(false);
+    }
+
+    RecordingTransport(boolean stalled) {
+        this.stalled = stalled;
+    }
+
+    static RecordingTransport stalled() {
+        return new RecordingTransport(true);
+    }
+
+    EventChannel openOn(Hub hub) {
+        return openOn(hub, ChannelOptions.defaults());
+    }
+
+    /** Frames queued before open returns are drained once the channel is known. */
+    EventChannel openOn(Hub hub, ChannelOptions options) {
+        EventChannel ch = hub.open(this, options);
+        bind(ch);
+        return ch;
+    }
+
+    void bind(EventChannel ch) {
+        this.channel = ch;
+        framesAvailable();
+    }
+
+    @Override
+    public void framesAvailable() {
+        EventChannel ch = channel;
+        if (stalled || ch == null) {
+            return;
+        }
+        synchronized (this) {
+            SseFrame f;
+            while ((f = ch.poll()) != null) {
+                frames.add(f);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closeCalls.incrementAndGet();
+        closedLatch.countDown();
+    }
+
+    synchronized List<SseFrame> frames() {
+        return new ArrayList<>(frames);
+    }
+
+    synchronized List<String> ids() {
+        List<String> ids = new ArrayList<>();
+        for (SseFrame f : frames) {
+            if (f.event().id() != null) {
+                ids.add(f.event().id());
+            }
+        }
+        return ids;
+    }
+
+    synchronized List<String> data() {
+        List<String> data = new ArrayList<>();
+        for (SseFrame f : frames) {
+            if (f.event().data() != null) {
+                data.add(f.event().data());
+            }
+        }
+        return data;
+    }
+
+    synchronized String wire() {
+        StringBuilder sb = new StringBuilder();
+        for (SseFrame f : frames) {
+            sb.append(new String(f.toByteArray(), StandardCharsets.UTF_8));
+        }
+        return sb.toString();
+    }
+
+    int closeCalls() {
+        return closeCalls.get();
+    }
+
+    boolean awaitClosed(long seconds) throws InterruptedException {
+        return closedLatch.await(seconds, TimeUnit.SECONDS);
+    }
+}
