@@ -36,6 +36,7 @@ final class BenchConfig {
 
     final int drainMillis;
     final boolean jmh;
+    final EncoderJmh.Settings jmhSettings;
 
     private BenchConfig(boolean quick, List<ServerKind> servers, Set<String> scenarios, String heap, Path logDir,
             boolean jmh) {
@@ -45,6 +46,7 @@ final class BenchConfig {
         this.heap = heap;
         this.logDir = logDir;
         this.jmh = jmh;
+        this.jmhSettings = quick ? EncoderJmh.Settings.QUICK : EncoderJmh.Settings.FULL;
         if (quick) {
             memoryLevels = new int[] {50, 200};
             fanOutLevels = new int[] {50, 200};
@@ -86,7 +88,8 @@ final class BenchConfig {
 
     /**
      * {@code [--quick] [--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder]
-     * [--heap=1g] [--logs=DIR] [--no-jmh]}
+     * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh]}; {@code --jmh} runs the encoder JMH alone (the same as
+     * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out.
      */
     static BenchConfig parse(String[] args) {
         boolean quick = false;
@@ -100,6 +103,9 @@ final class BenchConfig {
                 quick = true;
             } else if (a.equals("--no-jmh")) {
                 jmh = false;
+            } else if (a.equals("--jmh")) {
+                jmh = true;
+                scenarios = Set.of("encoder");
             } else if (a.startsWith("--servers=")) {
                 servers.clear();
                 for (String s : a.substring(10).split(",")) {
@@ -114,10 +120,10 @@ final class BenchConfig {
             } else {
                 throw new IllegalArgumentException("unknown argument " + a + "; usage: [--quick] "
                         + "[--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder] "
-                        + "[--heap=1g] [--logs=DIR] [--no-jmh]");
+                        + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh]");
             }
         }
         EnumSet<ServerKind> ordered = EnumSet.copyOf(servers);
-        return new BenchConfig(quick, new ArrayList<>(ordered), scenarios, heap, logs, jmh && !quick);
+        return new BenchConfig(quick, new ArrayList<>(ordered), scenarios, heap, logs, jmh);
     }
 }

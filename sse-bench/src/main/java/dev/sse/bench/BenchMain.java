@@ -106,9 +106,10 @@ public final class BenchMain {
         }
         if (cfg.scenarios.contains("encoder")) {
             if (cfg.jmh) {
-                report.text(EncoderJmh.run());
+                LOG.info("encoder: JMH, {}", cfg.jmhSettings);
+                EncoderJmh.run(report, cfg.jmhSettings);
             } else {
-                report.text("### Encoder (JMH)\n\nskipped (--quick or --no-jmh)\n");
+                report.text("### Encoder (JMH)\n\nskipped (--no-jmh)\n");
             }
         }
         StringBuilder sb = new StringBuilder();

@@ -15,7 +15,18 @@ import java.util.Map;
 final class Report {
 
     Table table(String title, String keyName, boolean lowerIsBetter, String... columns) {
-        Table t = new Table(title, keyName, lowerIsBetter, columns);
+        Table t = new Table(title, "server", ServerKind.OURS.label(), new String[] {keyName}, lowerIsBetter, columns);
+        parts.add(t);
+        return t;
+    }
+
+    /**
+     * A table whose rows are not servers: {@code rowHeader} heads the first column, {@code baseline} names the row
+     * the ratios divide, and there is one ratio column per key.
+     */
+    Table table(String title, String rowHeader, String baseline, String[] keyNames, boolean lowerIsBetter,
+            String... columns) {
+        Table t = new Table(title, rowHeader, baseline, keyNames, lowerIsBetter, columns);
         parts.add(t);
         return t;
     }
@@ -57,23 +68,32 @@ final class Report {
     /** One scenario's table. */
     static final class Table {
         private final String title;
-        private final String keyName;
+        private final String rowHeader;
+        private final String baseline;
+        private final String[] keyNames;
         private final boolean lowerIsBetter;
         private final String[] columns;
         private final Map<String, String[]> rows = new LinkedHashMap<>();
-        private final Map<String, Double> keys = new LinkedHashMap<>();
+        private final Map<String, double[]> keys = new LinkedHashMap<>();
         private final List<String> notes = new ArrayList<>();
 
-        private Table(String title, String keyName, boolean lowerIsBetter, String[] columns) {
+        private Table(String title, String rowHeader, String baseline, String[] keyNames, boolean lowerIsBetter,
+                String[] columns) {
             this.title = title;
-            this.keyName = keyName;
+            this.rowHeader = rowHeader;
+            this.baseline = baseline;
+            this.keyNames = keyNames;
             this.lowerIsBetter = lowerIsBetter;
             this.columns = columns;
         }
 
         void row(ServerKind kind, double key, String... cells) {
-            rows.put(kind.label(), cells);
-            keys.put(kind.label(), key);
+            row(kind.label(), new double[] {key}, cells);
+        }
+
+        void row(String label, double[] rowKeys, String... cells) {
+            rows.put(label, cells);
+            keys.put(label, rowKeys);
         }
 
         void note(String note) {
@@ -81,37 +101,45 @@ final class Report {
         }
 
         private void render(StringBuilder sb) {
-            sb.append("### ").append(title).append("\n\n| server |");
+            sb.append("### ").append(title).append("\n\n| ").append(rowHeader).append(" |");
             for (String c : columns) {
                 sb.append(' ').append(c).append(" |");
             }
-            sb.append(" ours ÷ server (").append(keyName).append(lowerIsBetter ? ", lower is better" : ", higher is better")
-                    .append(") |\n|---|");
-            for (int i = 0; i <= columns.length; i++) {
+            for (String keyName : keyNames) {
+                sb.append(" ours ÷ server (").append(keyName)
+                        .append(lowerIsBetter ? ", lower is better" : ", higher is better").append(") |");
+            }
+            sb.append("\n|---|");
+            for (int i = 0; i < columns.length + keyNames.length; i++) {
                 sb.append("---:|");
             }
             sb.append('\n');
-            Double ours = keys.get(ServerKind.OURS.label());
+            double[] ours = keys.get(baseline);
             for (Map.Entry<String, String[]> r : rows.entrySet()) {
                 sb.append("| ").append(r.getKey()).append(" |");
                 for (int i = 0; i < columns.length; i++) {
                     String[] cells = r.getValue();
                     sb.append(' ').append(i < cells.length ? cells[i] : "").append(" |");
                 }
-                Double k = keys.get(r.getKey());
-                String ratio;
-                if (ours == null || k == null || k.isNaN() || ours.isNaN()) {
-                    ratio = "n/a";
-                } else if (k == 0) {
-                    ratio = ours == 0 ? "1.00" : "∞";
-                } else {
-                    ratio = String.format(Locale.ROOT, "%.2f", ours / k);
+                double[] k = keys.get(r.getKey());
+                for (int i = 0; i < keyNames.length; i++) {
+                    sb.append(' ').append(ratio(ours == null ? Double.NaN : ours[i], k[i])).append(" |");
                 }
-                sb.append(' ').append(ratio).append(" |\n");
+                sb.append('\n');
             }
             for (String n : notes) {
                 sb.append("\n").append(n).append('\n');
             }
+        }
+
+        private static String ratio(double ours, double other) {
+            if (Double.isNaN(ours) || Double.isNaN(other)) {
+                return "n/a";
+            }
+            if (other == 0) {
+                return ours == 0 ? "1.00" : "∞";
+            }
+            return String.format(Locale.ROOT, "%.2f", ours / other);
         }
     }
 }
