@@ -1,6 +1,8 @@
 package dev.sse.bench;
 
 import dev.sse.bench.server.ServerKind;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -139,7 +141,12 @@ final class Report {
             if (other == 0) {
                 return ours == 0 ? "1.00" : "∞";
             }
-            return String.format(Locale.ROOT, "%.2f", ours / other);
+            double r = ours / other;
+            if (r != 0 && Math.abs(r) < 0.1) {
+                // Amortised figures (one encoding for 10,000 recipients) give ratios that two decimals show as 0.00.
+                return new BigDecimal(r).round(new MathContext(2)).toPlainString();
+            }
+            return String.format(Locale.ROOT, "%.2f", r);
         }
     }
 }
