@@ -1,5 +1,7 @@
 package dev.sse.core;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Writes an {@link SseEvent} as the exact bytes of one {@code text/event-stream} frame, in UTF-8.
  *
@@ -28,6 +30,12 @@ public final class SseEncoder {
     private SseEncoder() {
     }
 
+    private static final byte[] COMMENT = {};
+    private static final byte[] ID = {'i', 'd'};
+    private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
+    private static final byte[] RETRY = {'r', 'e', 't', 'r', 'y'};
+    private static final byte[] DATA = {'d', 'a', 't', 'a'};
+
     /**
      * Encodes one event.
      *
@@ -35,113 +43,104 @@ public final class SseEncoder {
      * @return a new array holding the frame's bytes
      */
     public static byte[] encode(SseEvent event) {
-        Utf8Writer counter = new Utf8Writer(null);
-        write(event, counter);
-        Utf8Writer writer = new Utf8Writer(new byte[counter.position]);
-        write(event, writer);
-        return writer.buf;
+        // Each value is converted to UTF-8 once by the JDK, then split at line ends on the bytes: CR and LF never
+        // occur inside a multi-byte UTF-8 sequence, so the split is the same as on the characters.
+        byte[] comment = utf8(event.comment());
+        byte[] id = utf8(event.id());
+        byte[] type = utf8(event.event());
+        byte[] retry = event.retry() == null ? null
+                : Long.toString(event.retry().toMillis()).getBytes(StandardCharsets.US_ASCII);
+        byte[] data = utf8(event.data());
+
+        int size = 1 + fieldSize(COMMENT, comment) + fieldSize(ID, id) + fieldSize(EVENT, type)
+                + fieldSize(RETRY, retry) + fieldSize(DATA, data);
+        byte[] out = new byte[size];
+        int p = writeField(COMMENT, comment, out, 0);
+        p = writeField(ID, id, out, p);
+        p = writeField(EVENT, type, out, p);
+        p = writeField(RETRY, retry, out, p);
+        p = writeField(DATA, data, out, p);
+        out[p] = '\n';
+        return out;
     }
 
-    private static void write(SseEvent e, Utf8Writer out) {
-        if (e.comment() != null) {
-            writeLines("", e.comment(), out);
+    /** The bytes of {@code name: line\n} for each line of the value, or 0 when absent. */
+    private static int fieldSize(byte[] name, byte[] value) {
+        if (value == null) {
+            return 0;
         }
-        if (e.id() != null) {
-            writeField("id", e.id(), out);
-        }
-        if (e.event() != null) {
-            writeField("event", e.event(), out);
-        }
-        if (e.retry() != null) {
-            writeField("retry", Long.toString(e.retry().toMillis()), out);
-        }
-        if (e.data() != null) {
-            writeLines("data", e.data(), out);
-        }
-        out.ascii('\n');
-    }
-
-    /** Writes one field line per line of {@code value}, breaking at CRLF, CR and LF. */
-    private static void writeLines(String name, String value, Utf8Writer out) {
+        int size = 0;
         int start = 0;
-        int n = value.length();
-        for (int i = 0; i < n; i++) {
-            char c = value.charAt(i);
-            if (c == '\n' || c == '\r') {
-                writeField(name, value, start, i, out);
-                if (c == '\r' && i + 1 < n && value.charAt(i + 1) == '\n') {
+        int n = value.length;
+        for (int i = 0; i <= n; i++) {
+            if (i == n || value[i] == '\n' || value[i] == '\r') {
+                size += name.length + 2 + (i > start ? 1 + i - start : 0);
+                if (i < n && value[i] == '\r' && i + 1 < n && value[i + 1] == '\n') {
                     i++;
                 }
                 start = i + 1;
             }
         }
-        writeField(name, value, start, n, out);
+        return size;
     }
 
-    private static void writeField(String name, String value, Utf8Writer out) {
-        writeField(name, value, 0, value.length(), out);
-    }
-
-    private static void writeField(String name, String value, int from, int to, Utf8Writer out) {
-        out.ascii(name);
-        out.ascii(':');
-        if (to > from) {
-            out.ascii(' ');
-            out.utf8(value, from, to);
+    private static int writeField(byte[] name, byte[] value, byte[] out, int at) {
+        if (value == null) {
+            return at;
         }
-        out.ascii('\n');
-    }
-
-    /** Counts bytes when {@code buf} is null, writes them otherwise; the two passes share one code path. */
-    private static final class Utf8Writer {
-        final byte[] buf;
-        int position;
-
-        Utf8Writer(byte[] buf) {
-            this.buf = buf;
-        }
-
-        void ascii(char c) {
-            if (buf != null) {
-                buf[position] = (byte) c;
-            }
-            position++;
-        }
-
-        void ascii(String s) {
-            for (int i = 0; i < s.length(); i++) {
-                ascii(s.charAt(i));
+        int p = at;
+        int start = 0;
+        int n = value.length;
+        for (int i = 0; i <= n; i++) {
+            if (i == n || value[i] == '\n' || value[i] == '\r') {
+                System.arraycopy(name, 0, out, p, name.length);
+                p += name.length;
+                out[p++] = ':';
+                if (i > start) {
+                    out[p++] = ' ';
+                    System.arraycopy(value, start, out, p, i - start);
+                    p += i - start;
+                }
+                out[p++] = '\n';
+                if (i < n && value[i] == '\r' && i + 1 < n && value[i + 1] == '\n') {
+                    i++;
+                }
+                start = i + 1;
             }
         }
+        return p;
+    }
 
-        void utf8(String s, int from, int to) {
-            for (int i = from; i < to; i++) {
-                char c = s.charAt(i);
-                if (c < 0x80) {
-                    ascii(c);
-                } else if (c < 0x800) {
-                    put(0xC0 | (c >> 6));
-                    put(0x80 | (c & 0x3F));
-                } else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    int cp = Character.toCodePoint(c, s.charAt(++i));
-                    put(0xF0 | (cp >> 18));
-                    put(0x80 | ((cp >> 12) & 0x3F));
-                    put(0x80 | ((cp >> 6) & 0x3F));
-                    put(0x80 | (cp & 0x3F));
+    /** UTF-8 as a browser encodes it: an unpaired surrogate becomes U+FFFD, where {@code getBytes} would write '?'. */
+    private static byte[] utf8(String s) {
+        if (s == null) {
+            return null;
+        }
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
                 } else {
-                    int cp = Character.isSurrogate(c) ? 0xFFFD : c;
-                    put(0xE0 | (cp >> 12));
-                    put(0x80 | ((cp >> 6) & 0x3F));
-                    put(0x80 | (cp & 0x3F));
+                    return replaceUnpairedSurrogates(s).getBytes(StandardCharsets.UTF_8);
                 }
             }
         }
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 
-        private void put(int b) {
-            if (buf != null) {
-                buf[position] = (byte) b;
+    private static String replaceUnpairedSurrogates(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                sb.append(c).append(s.charAt(++i));
+            } else {
+                sb.append(Character.isSurrogate(c) ? '\uFFFD' : c);
             }
-            position++;
         }
+        return sb.toString();
     }
 }

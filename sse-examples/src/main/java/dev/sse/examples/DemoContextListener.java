@@ -1,0 +1,34 @@
+package dev.sse.examples;
+
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+
+/**
+ * Creates the demo's hubs before any servlet starts and ends their streams when the webapp stops. Registered in
+ * {@code WEB-INF/web.xml}; the container calls it on its deployment thread.
+ */
+public final class DemoContextListener implements ServletContextListener {
+
+    /** Called by the container. */
+    public DemoContextListener() {
+    }
+
+    @Override
+    public void contextInitialized(ServletContextEvent sce) {
+        ServletContext context = sce.getServletContext();
+        DemoStreams streams = DemoStreams.start();
+        context.setAttribute(DemoStreams.ATTRIBUTE, streams);
+        // The SseServlets find their hubs under these names (their "hub" init-param) when they initialise.
+        context.setAttribute(DemoStreams.CLOCK, streams.clock());
+        context.setAttribute(DemoStreams.NOTIFICATIONS, streams.notifications());
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent sce) {
+        DemoStreams streams = DemoStreams.from(sce.getServletContext());
+        if (streams != null) {
+            streams.close();
+        }
+    }
+}

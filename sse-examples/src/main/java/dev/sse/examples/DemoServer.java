@@ -1,0 +1,206 @@
+package dev.sse.examples;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.util.Objects;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The demo on embedded Jetty 12 (EE 10): the webapp in {@code webapp/} on the classpath, deployed through its
+ * {@code WEB-INF/web.xml} exactly as a user's WAR would be.
+ *
+ * <pre>{@code
+ * DemoServer demo = DemoServer.start(0);   // 0: any free port
+ * URI page = demo.uri();
+ * demo.stop();
+ * }</pre>
+ *
+ * <p>Run {@link #main} for the interactive demo. {@link #stop()} may be called from any thread, once or more.
+ */
+public final class DemoServer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoServer.class);
+    private static final int DEFAULT_PORT = 8080;
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final WebAppContext webApp;
+
+    private DemoServer(Server server, ServerConnector connector, WebAppContext webApp) {
+        this.server = server;
+        this.connector = connector;
+        this.webApp = webApp;
+    }
+
+    /**
+     * Starts the demo on all interfaces.
+     *
+     * @param port the TCP port, or 0 for any free one
+     * @return the running server
+     * @throws Exception if Jetty or the webapp fails to start, e.g. a {@link BindException} if the port is taken
+     */
+    public static DemoServer start(int port) throws Exception {
+        return start(null, port);
+    }
+
+    /**
+     * Starts the demo.
+     *
+     * @param host the interface to listen on, or {@code null} for all
+     * @param port the TCP port, or 0 for any free one
+     * @return the running server
+     * @throws Exception if Jetty or the webapp fails to start, e.g. a {@link BindException} if the port is taken
+     */
+    public static DemoServer start(String host, int port) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+
+        WebAppContext webApp = new WebAppContext();
+        webApp.setContextPath("/");
+        // Tied to the server, not the webapp: the webapp still reads its base while stopping, and a jar mount
+        // owned by the webapp would already be closed then.
+        webApp.setBaseResource(ResourceFactory.of(server).newResource(webappRoot()));
+        // The demo's classes are on the application class path, not in WEB-INF/classes.
+        webApp.setParentLoaderPriority(true);
+        webApp.setInitParameter("org.eclipse.jetty.servlet.Default.dirAllowed", "false");
+        // A broken web.xml should fail start() loudly instead of serving 503s.
+        webApp.setThrowUnavailableOnStartupException(true);
+        server.setHandler(webApp);
+
+        DemoServer demo = new DemoServer(server, connector, webApp);
+        try {
+            server.start();
+        } catch (Exception e) {
+            demo.stop();
+            throw e;
+        }
+        return demo;
+    }
+
+    private static URI webappRoot() throws URISyntaxException {
+        URL webXml = Objects.requireNonNull(DemoServer.class.getResource("/webapp/WEB-INF/web.xml"),
+                "webapp/WEB-INF/web.xml is missing from the class path");
+        String s = webXml.toURI().toString();
+        return new URI(s.substring(0, s.length() - "WEB-INF/web.xml".length()));
+    }
+
+    /** @return the port the server listens on, the actual one if started with 0 */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    /** @return the demo's hubs, e.g. to add a {@link dev.sse.core.HubListener}; {@code null} once stopped */
+    public DemoStreams streams() {
+        return webApp.getServletContext() == null ? null : DemoStreams.from(webApp.getServletContext());
+    }
+
+    /** @return the page's address, {@code http://localhost:PORT/} */
+    public URI uri() {
+        return URI.create("http://localhost:" + port() + "/");
+    }
+
+    /**
+     * Ends every stream through the hubs' graceful shutdown, then stops Jetty. Streams end first so that each
+     * client sees a clean end of its response rather than a reset connection.
+     */
+    public void stop() {
+        DemoStreams streams = streams();
+        if (streams != null) {
+            streams.close();
+        }
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("Jetty did not stop cleanly", e);
+        }
+    }
+
+    /**
+     * Blocks until the server has stopped.
+     *
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    /**
+     * Runs the demo until Ctrl-C.
+     *
+     * @param args {@code --port N} (default: env {@code PORT}, else 8080) and {@code --host NAME} (default: env
+     *             {@code HOST}, else all interfaces)
+     * @throws Exception if the demo fails to start for a reason other than a taken port
+     */
+    public static void main(String[] args) throws Exception {
+        int port;
+        String host;
+        try {
+            port = parsePort(option(args, "--port", System.getenv("PORT")));
+            host = option(args, "--host", System.getenv("HOST"));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println("usage: java -jar sse-examples.jar [--port N] [--host NAME]");
+            System.exit(2);
+            return;
+        }
+        DemoServer demo;
+        try {
+            demo = start(host, port);
+        } catch (IOException e) {
+            if (e instanceof BindException || e.getCause() instanceof BindException) {
+                LOG.error("Port {} is in use. Try --port {} (or set PORT).", port, port + 1);
+                System.exit(1);
+                return;
+            }
+            throw e;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("Stopping: ending streams, then Jetty");
+            demo.stop();
+            LOG.info("Stopped");
+        }, "demo-shutdown"));
+        LOG.info("SSE demo running at http://localhost:{}/  (Ctrl-C to stop)", demo.port());
+        demo.join();
+    }
+
+    private static String option(String[] args, String name, String fallback) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals(name)) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(name + " needs a value");
+                }
+                return args[i + 1];
+            }
+            if (args[i].startsWith(name + "=")) {
+                return args[i].substring(name.length() + 1);
+            }
+        }
+        return fallback == null || fallback.isBlank() ? null : fallback;
+    }
+
+    private static int parsePort(String value) {
+        if (value == null) {
+            return DEFAULT_PORT;
+        }
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with the same message as an out-of-range number.
+        }
+        throw new IllegalArgumentException("port must be a number from 0 to 65535 (was \"" + value + "\")");
+    }
+}

@@ -1,0 +1,112 @@
+package dev.sse.examples;
+
+import dev.sse.core.Hub;
+import dev.sse.core.InMemoryHistory;
+import jakarta.servlet.ServletContext;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The demo's two streams, the clock and the notifications, each a {@link Hub}, plus the task that drives the clock.
+ *
+ * <p>Created by {@link DemoContextListener} and kept in the servlet context under {@link #ATTRIBUTE}; the hubs are
+ * also stored under {@link #CLOCK} and {@link #NOTIFICATIONS}, the names web.xml passes to the servlets as their
+ * {@code hub} init-param. {@link #close()} is idempotent and may be called from any thread.
+ */
+public final class DemoStreams implements AutoCloseable {
+
+    /** The servlet context attribute holding this object. */
+    public static final String ATTRIBUTE = DemoStreams.class.getName();
+    /** The servlet context attribute (and {@code hub} init-param) of the clock hub. */
+    public static final String CLOCK = "clock";
+    /** The servlet context attribute (and {@code hub} init-param) of the notifications hub. */
+    public static final String NOTIFICATIONS = "notifications";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoStreams.class);
+    // Spreading the closes a little keeps a restart from making every browser reconnect in the same millisecond,
+    // while Ctrl-C still feels instant.
+    private static final Duration DRAIN_WINDOW = Duration.ofMillis(250);
+
+    private final Hub clock;
+    private final Hub notifications;
+    private final ScheduledExecutorService scheduler;
+    private final ClockTicker ticker;
+
+    private DemoStreams(Clock wallClock) {
+        // A minute of clock history lets a browser that lost its connection briefly fill the gap on reconnect.
+        this.clock = Hub.builder().history(InMemoryHistory.create(60, Duration.ofMinutes(1))).build();
+        // Notifications may be up to 1 MiB each: bound the history by count so that it stays well under 100 MiB,
+        // and let a client hold a few large ones queued before it counts as slow.
+        this.notifications = Hub.builder()
+                .history(InMemoryHistory.create(50, Duration.ofMinutes(30)))
+                .maxQueuedBytes(8L << 20)
+                .build();
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "demo-clock");
+            t.setDaemon(true);
+            return t;
+        });
+        s.setRemoveOnCancelPolicy(true);
+        this.scheduler = s;
+        this.ticker = ClockTicker.start(clock, wallClock, scheduler, Duration.ofSeconds(1));
+    }
+
+    /**
+     * Starts the clock, showing local time.
+     *
+     * @return the running streams
+     */
+    public static DemoStreams start() {
+        return new DemoStreams(Clock.systemDefaultZone());
+    }
+
+    /**
+     * Finds the streams of a running demo.
+     *
+     * @param context the demo's servlet context
+     * @return the streams, or {@code null} if the demo's listener has not run
+     */
+    public static DemoStreams from(ServletContext context) {
+        return (DemoStreams) context.getAttribute(ATTRIBUTE);
+    }
+
+    /** @return the hub of the clock stream, {@code GET /api/v1/sse} */
+    public Hub clock() {
+        return clock;
+    }
+
+    /** @return the hub of the notification stream, {@code GET /api/v1/notifications} */
+    public Hub notifications() {
+        return notifications;
+    }
+
+    /**
+     * Stops the clock and ends every stream through the hubs' graceful shutdown, waiting at most two seconds. Called
+     * before the server stops its connectors, so that streams end with a clean end of response rather than a reset.
+     */
+    @Override
+    public void close() {
+        ticker.stop();
+        scheduler.shutdown();
+        var clockDone = clock.shutdown(DRAIN_WINDOW, null);
+        var notificationsDone = notifications.shutdown(DRAIN_WINDOW, null);
+        try {
+            clockDone.get(2, TimeUnit.SECONDS);
+            notificationsDone.get(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("streams did not all end within 2 s; closing the rest now");
+        } finally {
+            clock.close();
+            notifications.close();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.sse.examples;
+
+/**
+ * Just enough JSON writing for the demo's small, flat documents, so that it needs no JSON library.
+ */
+final class Json {
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private Json() {
+    }
+
+    /**
+     * Quotes a string as a JSON string literal. Control characters, quotes and backslashes are escaped as RFC 8259
+     * requires; U+2028, U+2029 and unpaired surrogates are escaped too, so the output is safe inside a script and
+     * never turns into {@code ?} when encoded as UTF-8.
+     */
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2);
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                default -> {
+                    if (c < 0x20 || c == '\u2028' || c == '\u2029' || unpairedSurrogate(s, i)) {
+                        unicodeEscape(c, sb);
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    private static boolean unpairedSurrogate(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        if (Character.isLowSurrogate(c)) {
+            return i == 0 || !Character.isHighSurrogate(s.charAt(i - 1));
+        }
+        return false;
+    }
+
+    private static void unicodeEscape(char c, StringBuilder sb) {
+        sb.append("\\u").append(HEX[c >> 12 & 0xf]).append(HEX[c >> 8 & 0xf]).append(HEX[c >> 4 & 0xf])
+                .append(HEX[c & 0xf]);
+    }
+
+    /** A one-member error document, e.g. {@code {"error":"...","field":"event"}}; {@code field} may be null. */
+    static String error(String message, String field) {
+        StringBuilder sb = new StringBuilder("{\"error\":").append(quote(message));
+        if (field != null) {
+            sb.append(",\"field\":").append(quote(field));
+        }
+        return sb.append('}').toString();
+    }
+}

@@ -1,0 +1,74 @@
+package dev.sse.examples;
+
+import dev.sse.core.Hub;
+import dev.sse.core.HubStats;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * {@code GET /api/v1/stats}: open SSE connections across the streams, and each stream's counters:
+ *
+ * <pre>
+ * {"connections":3,"eventsBroadcast":130,
+ *  "streams":{"clock":{"connections":2,"eventsBroadcast":128,"framesSent":250,"bytesSent":24000,"dropped":0},
+ *             "notifications":{...}}}
+ * </pre>
+ *
+ * <p>Init-param {@code hubs}: comma-separated servlet context attributes naming the hubs to report, which are also
+ * the stream names in the output. Counters are read one after another, not as one atomic snapshot.
+ */
+public final class StatsServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    private transient List<String> hubs;
+
+    /** Called by the container. */
+    public StatsServlet() {
+    }
+
+    @Override
+    public void init() throws ServletException {
+        String names = getInitParameter("hubs");
+        if (names == null || names.isBlank()) {
+            throw new ServletException("StatsServlet needs the init-param hubs");
+        }
+        hubs = List.of(names.trim().split("\\s*,\\s*"));
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        long connections = 0;
+        long events = 0;
+        StringBuilder streams = new StringBuilder("{");
+        for (String name : hubs) {
+            Object attribute = getServletContext().getAttribute(name);
+            if (!(attribute instanceof Hub hub)) {
+                continue;
+            }
+            HubStats s = hub.stats();
+            connections += hub.channelCount();
+            events += s.eventsBroadcast();
+            if (streams.length() > 1) {
+                streams.append(',');
+            }
+            streams.append(Json.quote(name)).append(":{\"connections\":").append(hub.channelCount())
+                    .append(",\"eventsBroadcast\":").append(s.eventsBroadcast())
+                    .append(",\"framesSent\":").append(s.framesSent())
+                    .append(",\"bytesSent\":").append(s.bytesSent())
+                    .append(",\"dropped\":").append(s.dropped())
+                    .append('}');
+        }
+        streams.append('}');
+        String body = "{\"connections\":" + connections + ",\"eventsBroadcast\":" + events + ",\"streams\":" + streams
+                + "}";
+        resp.setContentType("application/json;charset=utf-8");
+        resp.setHeader("Cache-Control", "no-store");
+        resp.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+    }
+}

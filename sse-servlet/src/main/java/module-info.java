@@ -1,0 +1,10 @@
+/**
+ * {@code SseServlet}: Server-Sent Events over Jakarta Servlet 6 asynchronous, non-blocking I/O.
+ */
+module dev.sse.servlet {
+    requires transitive dev.sse.core;
+    requires static transitive jakarta.servlet;
+    requires org.slf4j;
+
+    exports dev.sse.servlet;
+}

@@ -1,0 +1,31 @@
+package dev.sse.servlet;
+
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpServlet;
+import java.util.Map;
+
+/** An embedded container serving one servlet at {@code /events} on a free port. */
+interface ServerFixture extends AutoCloseable {
+
+    /** Starts serving {@code servlet} with its init-params; returns the port. */
+    int start(HttpServlet servlet, Map<String, String> initParams) throws Exception;
+
+    /** Deploys the web application directory (with its WEB-INF/web.xml) at the root; returns the port. */
+    int startWebapp(String dir) throws Exception;
+
+    ServletContext servletContext();
+
+    void stop() throws Exception;
+
+    /** Stops the server; a failure to stop fails the test as an unchecked exception. */
+    @Override
+    default void close() {
+        try {
+            stop();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("server did not stop", e);
+        }
+    }
+}
