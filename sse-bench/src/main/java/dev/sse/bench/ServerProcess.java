@@ -72,6 +72,15 @@ final class ServerProcess implements AutoCloseable {
         cmd.add("-Xmx" + heap);
         cmd.add("-XX:+UseG1GC");
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        // For profiling a server, e.g. SSE_BENCH_SERVER_OPTS='-XX:StartFlightRecording=filename=/tmp/{kind}.jfr'.
+        String extra = System.getenv("SSE_BENCH_SERVER_OPTS");
+        if (extra != null) {
+            for (String opt : extra.trim().split("\\s+")) {
+                if (!opt.isEmpty()) {
+                    cmd.add(opt.replace("{kind}", kind.cliName() + "-" + System.nanoTime()));
+                }
+            }
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(ServerMain.class.getName());

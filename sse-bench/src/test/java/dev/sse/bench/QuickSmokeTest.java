@@ -17,7 +17,7 @@ class QuickSmokeTest {
 
         String md = BenchMain.run(cfg);
 
-        assertThat(md).contains("### Fan-out: 200 connections", "| ours (Hub) |", "| raw NIO (floor) |",
+        assertThat(md).contains("### Fan-out: 200 connections", "| ours (SseServlet) |", "| raw NIO (floor) |",
                 "ours ÷ server (p99");
         List<String> fanOutRows = md.lines()
                 .dropWhile(l -> !l.startsWith("### Fan-out"))

@@ -4,8 +4,8 @@ package dev.sse.bench.server;
  * One SSE server under test, as the bench drives it: start on a loopback port, broadcast a payload to every
  * connected client, report how many clients it holds, stop.
  *
- * <p>"Ours" sits behind this interface too, so {@link HubServletStandIn} is swapped for {@code dev.sse.servlet.SseServlet}
- * by changing one case in {@link ServerKind#create()}.
+ * <p>"Ours" ({@link SseServletServer}) sits behind this interface like every peer; {@link ServerKind#create()} picks
+ * the implementation.
  *
  * <h2>Threads</h2>
  * {@link #broadcast(String)} is called on one publisher thread (the control loop in {@link ServerMain}), the way an

@@ -4,8 +4,8 @@ import java.util.Locale;
 
 /** The servers compared, in table order. */
 public enum ServerKind {
-    /** Ours: {@link Hub} behind an async servlet on Jetty (the stand-in until {@code SseServlet} lands). */
-    OURS("ours (Hub)"),
+    /** Ours: {@code dev.sse.servlet.SseServlet} over a {@code dev.sse.core.Hub}, both with defaults, on Jetty. */
+    OURS("ours (SseServlet)"),
     /** Spring MVC {@code SseEmitter} on Jetty. */
     SPRING("Spring SseEmitter"),
     /** Jersey {@code SseBroadcaster} on Jetty. */
@@ -33,7 +33,7 @@ public enum ServerKind {
     public BenchServer create() {
         switch (this) {
             case OURS:
-                return new HubServletStandIn();
+                return new SseServletServer();
             case SPRING:
                 return new SpringEmitterServer();
             case JERSEY:
