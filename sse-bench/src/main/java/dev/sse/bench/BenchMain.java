@@ -89,8 +89,8 @@ public final class BenchMain {
         Report.Table slow = cfg.scenarios.contains("slow") ? report.table(String.format(Locale.ROOT,
                 "Slow clients: %s connections, %d stalled (SO_RCVBUF 4 KiB, stop reading), %d B events at %d/s for %d s",
                 Report.num(cfg.slowConnections), cfg.slowStalled, cfg.slowSize, cfg.slowRate, cfg.slowMillis / 1000),
-                "healthy p99", true, "healthy p50 ms", "healthy p99 ms", "healthy max ms", "healthy loss",
-                "heap growth MiB", "broadcast calls done", "slowest call ms", "stalled: closed by server",
+                "healthy p99", true, "no-stall p99 ms", "no-stall loss", "healthy p50 ms", "healthy p99 ms",
+                "healthy max ms", "healthy loss", "healthy p99 ÷ no-stall p99", "heap growth MiB", "broadcast calls done", "slowest call ms", "stalled: closed by server",
                 "stalled: events got (avg)") : null;
 
         for (ServerKind kind : cfg.servers) {
@@ -301,15 +301,26 @@ public final class BenchMain {
             int total = cfg.slowConnections;
             int stalled = cfg.slowStalled;
             int healthy = total - stalled;
-            if (!s.connect(healthy, false, healthy) || !s.connect(stalled, true, total)
-                    || !s.warmUp(cfg.slowSize, total)) {
+            int count = cfg.slowRate * cfg.slowMillis / 1000;
+            if (!s.connect(healthy, false, healthy) || !s.warmUp(cfg.slowSize, healthy)) {
+                table.row(kind, Double.NaN, "setup failed");
+                return;
+            }
+            // The same load with no stalled client first: the baseline the healthy clients' latency is judged by.
+            int baselineOpen = s.load.healthyOpen();
+            s.load.beginWindow(s.seq + 1);
+            s.publish(count, cfg.slowRate, cfg.slowSize);
+            long baselineExpected = (long) baselineOpen * count;
+            LoadGenerator.await(() -> s.load.windowReceived() >= baselineExpected, cfg.drainMillis);
+            long baselineLoss = baselineExpected - s.load.windowReceived();
+            double baselineP99 = s.load.windowHistogram().quantileNanos(0.99);
+            if (!s.connect(stalled, true, total) || !s.warmUp(cfg.slowSize, total)) {
                 table.row(kind, Double.NaN, "setup failed");
                 return;
             }
             long heapBefore = s.server.heapAfterGc();
             long doneBefore = s.server.broadcastsDone();
             s.server.resetBroadcastStats();
-            int count = cfg.slowRate * cfg.slowMillis / 1000;
             int healthyNow = s.load.healthyOpen();
             s.load.beginWindow(s.seq + 1);
             s.publish(count, cfg.slowRate, cfg.slowSize);
@@ -324,8 +335,11 @@ public final class BenchMain {
             Thread.sleep(cfg.quick ? 300 : 1500);
             int stalledClosed = s.load.stalledClosed();
             double avgGot = (double) s.load.stalledEvents() / Math.max(1, stalled) - 1;
-            table.row(kind, h.quantileNanos(0.99) / 1e6, Report.ms(h.quantileNanos(0.5)), Report.ms(h.quantileNanos(0.99)),
-                    Report.ms(h.maxNanos()), Report.num(expected - received), Report.mib(heapAfter - heapBefore),
+            double p99 = h.quantileNanos(0.99);
+            table.row(kind, p99 / 1e6, Report.ms((long) baselineP99), Report.num(baselineLoss),
+                    Report.ms(h.quantileNanos(0.5)), Report.ms((long) p99), Report.ms(h.maxNanos()),
+                    Report.num(expected - received), String.format(Locale.ROOT, "%.2f", p99 / baselineP99),
+                    Report.mib(heapAfter - heapBefore),
                     done + " of " + count, Report.ms(slowest), stalledClosed + " of " + stalled,
                     String.format(Locale.ROOT, "%.0f of %d", avgGot, count));
         }
