@@ -183,8 +183,10 @@ final class ServerProcess implements AutoCloseable {
     public void close() {
         try {
             send("Q");
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                LOG.info("{} did not stop in 5 s; killing it", kind.cliName());
+            // Ten seconds: SseServlet.destroy() drains its streams over a 5 s window by default, and a JFR
+            // recording (SSE_BENCH_SERVER_OPTS) is written at exit.
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                LOG.info("{} did not stop in 10 s; killing it", kind.cliName());
                 process.destroyForcibly();
                 process.waitFor(5, TimeUnit.SECONDS);
             }
