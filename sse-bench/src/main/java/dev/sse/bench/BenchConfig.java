@@ -1,0 +1,129 @@
+package dev.sse.bench;
+
+import dev.sse.bench.server.ServerKind;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/** The sizes of one run: {@link #full()} for the README figures, {@link #quick()} for CI smoke. Immutable. */
+final class BenchConfig {
+
+    final boolean quick;
+    final List<ServerKind> servers;
+    final Set<String> scenarios;
+    final String heap;
+    final Path logDir;
+
+    final int[] memoryLevels;
+    final int[] fanOutLevels;
+    final int fanOutBroadcasts;
+    final int fanOutRate;
+    final int fanOutSize;
+
+    final int throughputConnections;
+    final int[] throughputRates;
+    final int throughputStepMillis;
+    final int throughputSize;
+
+    final int slowConnections;
+    final int slowStalled;
+    final int slowSize;
+    final int slowRate;
+    final int slowMillis;
+
+    final int drainMillis;
+    final boolean jmh;
+    final EncoderJmh.Settings jmhSettings;
+
+    private BenchConfig(boolean quick, List<ServerKind> servers, Set<String> scenarios, String heap, Path logDir,
+            boolean jmh) {
+        this.quick = quick;
+        this.servers = servers;
+        this.scenarios = scenarios;
+        this.heap = heap;
+        this.logDir = logDir;
+        this.jmh = jmh;
+        this.jmhSettings = quick ? EncoderJmh.Settings.QUICK : EncoderJmh.Settings.FULL;
+        if (quick) {
+            memoryLevels = new int[] {50, 200};
+            fanOutLevels = new int[] {50, 200};
+            fanOutBroadcasts = 5;
+            fanOutRate = 20;
+            throughputConnections = 50;
+            throughputRates = new int[] {50, 100};
+            throughputStepMillis = 400;
+            slowConnections = 100;
+            slowStalled = 5;
+            slowMillis = 1000;
+            drainMillis = 3000;
+        } else {
+            memoryLevels = new int[] {1000, 5000, 10_000};
+            fanOutLevels = new int[] {1000, 10_000};
+            fanOutBroadcasts = 20;
+            fanOutRate = 5;
+            throughputConnections = 1000;
+            throughputRates = new int[] {20, 50, 100, 200, 400, 800, 1600};
+            throughputStepMillis = 2000;
+            slowConnections = 1000;
+            slowStalled = 10;
+            slowMillis = 20_000;
+            drainMillis = 10_000;
+        }
+        fanOutSize = 64;
+        throughputSize = 1024;
+        slowSize = 4096;
+        slowRate = 50;
+    }
+
+    static BenchConfig full() {
+        return parse(new String[0]);
+    }
+
+    static BenchConfig quick() {
+        return parse(new String[] {"--quick"});
+    }
+
+    /**
+     * {@code [--quick] [--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder]
+     * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh]}; {@code --jmh} runs the encoder JMH alone (the same as
+     * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out.
+     */
+    static BenchConfig parse(String[] args) {
+        boolean quick = false;
+        boolean jmh = true;
+        List<ServerKind> servers = new ArrayList<>(List.of(ServerKind.values()));
+        Set<String> scenarios = Set.of("memory", "fanout", "throughput", "slow", "encoder");
+        String heap = "1g";
+        Path logs = Paths.get("target", "bench-logs");
+        for (String a : args) {
+            if (a.equals("--quick")) {
+                quick = true;
+            } else if (a.equals("--no-jmh")) {
+                jmh = false;
+            } else if (a.equals("--jmh")) {
+                jmh = true;
+                scenarios = Set.of("encoder");
+            } else if (a.startsWith("--servers=")) {
+                servers.clear();
+                for (String s : a.substring(10).split(",")) {
+                    servers.add(ServerKind.parse(s));
+                }
+            } else if (a.startsWith("--scenarios=")) {
+                scenarios = Set.of(a.substring(12).split(","));
+            } else if (a.startsWith("--heap=")) {
+                heap = a.substring(7);
+            } else if (a.startsWith("--logs=")) {
+                logs = Paths.get(a.substring(7));
+            } else {
+                throw new IllegalArgumentException("unknown argument " + a + "; usage: [--quick] "
+                        + "[--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder] "
+                        + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh]");
+            }
+        }
+        EnumSet<ServerKind> ordered = EnumSet.copyOf(servers);
+        return new BenchConfig(quick, new ArrayList<>(ordered), scenarios, heap, logs, jmh);
+    }
+}

@@ -1,0 +1,363 @@
+package dev.sse.bench;
+
+import dev.sse.bench.load.LatencyHistogram;
+import dev.sse.bench.load.LoadGenerator;
+import dev.sse.bench.server.BenchServer;
+import dev.sse.bench.server.ServerKind;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.TreeSet;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs every scenario against every server, each server in its own JVM, and prints the markdown tables.
+ * {@code java -jar sse-bench.jar [--quick] [--servers=...] [--scenarios=...]}; see {@link BenchConfig#parse}.
+ */
+public final class BenchMain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BenchMain.class);
+    private static final long SECOND = 1_000_000_000L;
+
+    private BenchMain() {
+    }
+
+    /**
+     * @param args see {@link BenchConfig#parse}
+     * @throws Exception if a server cannot be started
+     */
+    public static void main(String[] args) throws Exception {
+        BenchConfig cfg = BenchConfig.parse(args);
+        String md = run(cfg);
+        System.out.println(md);
+        System.exit(0);
+    }
+
+    /**
+     * Runs the configured scenarios.
+     *
+     * @param cfg the run's sizes
+     * @return the report as markdown, headed by the machine and run sizes
+     * @throws Exception if a server cannot be started
+     */
+    static String run(BenchConfig cfg) throws Exception {
+        long t0 = System.nanoTime();
+        Report report = new Report();
+        int[] levels = new TreeSet<Integer>() {
+            private static final long serialVersionUID = 1L;
+            {
+                for (int l : cfg.memoryLevels) {
+                    add(l);
+                }
+                for (int l : cfg.fanOutLevels) {
+                    add(l);
+                }
+            }
+        }.stream().mapToInt(Integer::intValue).toArray();
+
+        Report.Table memory = null;
+        if (cfg.scenarios.contains("memory")) {
+            String[] cols = new String[cfg.memoryLevels.length * 2 + 1];
+            int i = 0;
+            for (int l : cfg.memoryLevels) {
+                cols[i++] = "heap B/conn @" + Report.num(l);
+                cols[i++] = "RSS B/conn @" + Report.num(l);
+            }
+            cols[i] = "RSS MiB @" + Report.num(cfg.memoryLevels[cfg.memoryLevels.length - 1]);
+            memory = report.table("Idle memory: per connection after one event each (heap after full GC, RSS from "
+                    + "/proc; minus the same server with no connections)", "RSS B/conn @"
+                    + Report.num(cfg.memoryLevels[cfg.memoryLevels.length - 1]), true, cols);
+        }
+        Report.Table[] fanOut = new Report.Table[cfg.fanOutLevels.length];
+        if (cfg.scenarios.contains("fanout")) {
+            for (int i = 0; i < fanOut.length; i++) {
+                fanOut[i] = report.table(String.format(Locale.ROOT, "Fan-out: %s connections, %d B events, %d broadcasts "
+                        + "at %d/s", Report.num(cfg.fanOutLevels[i]), cfg.fanOutSize, cfg.fanOutBroadcasts, cfg.fanOutRate),
+                        "p99", true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss", "slowest broadcast call ms");
+            }
+        }
+        Report.Table throughput = cfg.scenarios.contains("throughput") ? report.table(String.format(Locale.ROOT,
+                "Throughput: %s connections, %d B events, rate rising each %d ms until p99 > 1 s or loss",
+                Report.num(cfg.throughputConnections), cfg.throughputSize, cfg.throughputStepMillis),
+                "max delivered/s", false, "max delivered events/s", "at broadcasts/s", "p99 ms there", "stopped by")
+                : null;
+        Report.Table slow = cfg.scenarios.contains("slow") ? report.table(String.format(Locale.ROOT,
+                "Slow clients: %s connections, %d stalled (SO_RCVBUF 4 KiB, stop reading), %d B events at %d/s for %d s",
+                Report.num(cfg.slowConnections), cfg.slowStalled, cfg.slowSize, cfg.slowRate, cfg.slowMillis / 1000),
+                "healthy p99", true, "no-stall p99 ms", "no-stall loss", "healthy p50 ms", "healthy p99 ms",
+                "healthy max ms", "healthy loss", "healthy p99 ÷ no-stall p99", "heap growth MiB", "broadcast calls done", "slowest call ms", "stalled: closed by server",
+                "stalled: events got (avg)") : null;
+
+        for (ServerKind kind : cfg.servers) {
+            if (memory != null || fanOut[0] != null) {
+                runMemoryAndFanOut(cfg, kind, levels, memory, fanOut);
+            }
+            if (throughput != null) {
+                runThroughput(cfg, kind, throughput);
+            }
+            if (slow != null) {
+                runSlow(cfg, kind, slow);
+            }
+        }
+        if (cfg.scenarios.contains("encoder")) {
+            if (cfg.jmh) {
+                LOG.info("encoder: JMH, {}", cfg.jmhSettings);
+                EncoderJmh.run(report, cfg.jmhSettings);
+            } else {
+                report.text("### Encoder (JMH)\n\nskipped (--no-jmh)\n");
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("## sse-bench results").append(cfg.quick ? " (--quick smoke: tiny counts, figures not meaningful)" : "")
+                .append("\n\n");
+        sb.append(String.format(Locale.ROOT, "Machine: %d cores, %s; %s %s; each server in its own JVM with -Xmx%s; "
+                + "all traffic on 127.0.0.1; run took %d s.%n%n", Runtime.getRuntime().availableProcessors(),
+                memTotal(), System.getProperty("java.vm.name"), System.getProperty("java.version"), cfg.heap,
+                (System.nanoTime() - t0) / SECOND));
+        sb.append(report.markdown());
+        return sb.toString();
+    }
+
+    private static String memTotal() {
+        try {
+            for (String l : Files.readAllLines(Paths.get("/proc/meminfo"))) {
+                if (l.startsWith("MemTotal:")) {
+                    long kb = Long.parseLong(l.replaceAll("[^0-9]", ""));
+                    return String.format(Locale.ROOT, "%.0f GiB RAM", kb / 1048576.0);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("no meminfo", e);
+        }
+        return "unknown RAM";
+    }
+
+    /** Per-server state shared by the phases of one server JVM. */
+    private static final class Session implements AutoCloseable {
+        final ServerProcess server;
+        final LoadGenerator load;
+        long seq;
+
+        Session(BenchConfig cfg, ServerKind kind) throws Exception {
+            server = ServerProcess.start(kind, cfg.heap, cfg.logDir);
+            LoadGenerator lg;
+            try {
+                lg = new LoadGenerator(new InetSocketAddress("127.0.0.1", server.port()), BenchServer.PATH);
+            } catch (IOException e) {
+                server.close();
+                throw e;
+            }
+            load = lg;
+        }
+
+        /** Opens {@code count} more connections and waits until the server holds {@code total}. */
+        boolean connect(int count, boolean stalled, int total) throws Exception {
+            load.open(count, stalled);
+            long deadline = System.nanoTime() + 120 * SECOND;
+            while (System.nanoTime() < deadline) {
+                if (load.established() >= total && server.subscribers() >= total) {
+                    return true;
+                }
+                Thread.sleep(50);
+            }
+            LOG.warn("only {} of {} connections established ({} at the server, {} failed)", load.established(), total,
+                    server.subscribers(), load.failed());
+            return false;
+        }
+
+        /** One broadcast everyone (stalled included) must receive before measuring. */
+        boolean warmUp(int size, int expectAll) throws Exception {
+            long s = ++seq;
+            load.trigger(s);
+            server.broadcast(s, size);
+            return LoadGenerator.await(() -> load.receivedAtLeast(s, true) >= expectAll, 60_000);
+        }
+
+        /** Sends {@code n} broadcasts at {@code rate}/s, each triggered just before it is requested. */
+        void publish(int n, int rate, int size) throws IOException {
+            long start = System.nanoTime();
+            long period = SECOND / rate;
+            for (int i = 0; i < n; i++) {
+                long due = start + i * period;
+                long wait;
+                while ((wait = due - System.nanoTime()) > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                long s = ++seq;
+                load.trigger(s);
+                server.broadcast(s, size);
+            }
+        }
+
+        @Override
+        public void close() {
+            load.close();
+            server.close();
+        }
+    }
+
+    private static void runMemoryAndFanOut(BenchConfig cfg, ServerKind kind, int[] levels, Report.Table memory,
+            Report.Table[] fanOut) throws Exception {
+        LOG.info("{}: memory and fan-out", kind.cliName());
+        String[] memCells = new String[cfg.memoryLevels.length * 2 + 1];
+        Arrays.fill(memCells, "n/a");
+        double memKey = Double.NaN;
+        try (Session s = new Session(cfg, kind)) {
+            long heap0 = s.server.heapAfterGc();
+            long rss0 = s.server.rssBytes();
+            int open = 0;
+            for (int level : levels) {
+                if (!s.connect(level - open, false, level)) {
+                    LOG.warn("{}: could not hold {} connections", kind.cliName(), level);
+                    break;
+                }
+                open = level;
+                if (!s.warmUp(cfg.fanOutSize, level)) {
+                    LOG.warn("{}: warm-up event did not reach all {} connections", kind.cliName(), level);
+                }
+                int mi = indexOf(cfg.memoryLevels, level);
+                if (memory != null && mi >= 0) {
+                    long heap = s.server.heapAfterGc();
+                    long rss = s.server.rssBytes();
+                    memCells[mi * 2] = Report.num((heap - heap0) / level);
+                    memCells[mi * 2 + 1] = Report.num((rss - rss0) / level);
+                    if (mi == cfg.memoryLevels.length - 1) {
+                        memCells[memCells.length - 1] = Report.mib(rss);
+                        memKey = (double) (rss - rss0) / level;
+                    }
+                }
+                int fi = indexOf(cfg.fanOutLevels, level);
+                if (fanOut[0] != null && fi >= 0) {
+                    fanOutRow(cfg, kind, s, fanOut[fi]);
+                }
+            }
+        }
+        if (memory != null) {
+            memory.row(kind, memKey, memCells);
+        }
+    }
+
+    private static void fanOutRow(BenchConfig cfg, ServerKind kind, Session s, Report.Table table) throws Exception {
+        int healthy = s.load.healthyOpen();
+        s.server.resetBroadcastStats();
+        s.load.beginWindow(s.seq + 1);
+        s.publish(cfg.fanOutBroadcasts, cfg.fanOutRate, cfg.fanOutSize);
+        long expected = (long) healthy * cfg.fanOutBroadcasts;
+        LoadGenerator.await(() -> s.load.windowReceived() >= expected, cfg.drainMillis);
+        LatencyHistogram h = s.load.windowHistogram();
+        long received = s.load.windowReceived();
+        table.row(kind, h.quantileNanos(0.99) / 1e6, Report.ms(h.quantileNanos(0.5)), Report.ms(h.quantileNanos(0.99)),
+                Report.ms(h.maxNanos()), Report.num(expected), Report.num(received), Report.num(expected - received),
+                Report.ms(s.server.maxBroadcastNanos()));
+    }
+
+    private static void runThroughput(BenchConfig cfg, ServerKind kind, Report.Table table) throws Exception {
+        LOG.info("{}: throughput", kind.cliName());
+        try (Session s = new Session(cfg, kind)) {
+            int n = cfg.throughputConnections;
+            if (!s.connect(n, false, n) || !s.warmUp(cfg.throughputSize, n)) {
+                table.row(kind, Double.NaN, "setup failed");
+                return;
+            }
+            double best = 0;
+            String bestRate = "-";
+            String bestP99 = "-";
+            String stop = "reached the top rate";
+            for (int rate : cfg.throughputRates) {
+                int healthy = s.load.healthyOpen();
+                int count = (int) ((long) rate * cfg.throughputStepMillis / 1000);
+                s.load.beginWindow(s.seq + 1);
+                long start = System.nanoTime();
+                s.publish(count, rate, cfg.throughputSize);
+                long expected = (long) healthy * count;
+                // A step that has not drained in 3 s has a p99 over 1 s anyway.
+                LoadGenerator.await(() -> s.load.windowReceived() >= expected, Math.min(cfg.drainMillis, 3000));
+                long elapsed = System.nanoTime() - start;
+                long received = s.load.windowReceived();
+                LatencyHistogram h = s.load.windowHistogram();
+                double perSecond = received * 1e9 / elapsed;
+                long p99 = h.quantileNanos(0.99);
+                if (p99 > SECOND || received < expected) {
+                    stop = String.format(Locale.ROOT, "%d/s: p99 %s ms, loss %s", rate, Report.ms(p99),
+                            Report.num(expected - received));
+                    break;
+                }
+                if (perSecond > best) {
+                    best = perSecond;
+                    bestRate = Report.num(rate);
+                    bestP99 = Report.ms(p99);
+                }
+            }
+            table.row(kind, best, Report.num(Math.round(best)), bestRate, bestP99, stop);
+        }
+    }
+
+    private static void runSlow(BenchConfig cfg, ServerKind kind, Report.Table table) throws Exception {
+        LOG.info("{}: slow clients", kind.cliName());
+        try (Session s = new Session(cfg, kind)) {
+            int total = cfg.slowConnections;
+            int stalled = cfg.slowStalled;
+            int healthy = total - stalled;
+            int count = cfg.slowRate * cfg.slowMillis / 1000;
+            if (!s.connect(healthy, false, healthy) || !s.warmUp(cfg.slowSize, healthy)) {
+                table.row(kind, Double.NaN, "setup failed");
+                return;
+            }
+            // The same load with no stalled client first: the baseline the healthy clients' latency is judged by.
+            // A quarter of it unmeasured before, so that the baseline is not the JIT's warm-up.
+            int warm = Math.max(1, count / 4);
+            long warmLast = s.seq + warm;
+            s.publish(warm, cfg.slowRate, cfg.slowSize);
+            LoadGenerator.await(() -> s.load.receivedAtLeast(warmLast, false) >= healthy, cfg.drainMillis);
+            int baselineOpen = s.load.healthyOpen();
+            s.load.beginWindow(s.seq + 1);
+            s.publish(count, cfg.slowRate, cfg.slowSize);
+            long baselineExpected = (long) baselineOpen * count;
+            LoadGenerator.await(() -> s.load.windowReceived() >= baselineExpected, cfg.drainMillis);
+            long baselineLoss = baselineExpected - s.load.windowReceived();
+            double baselineP99 = s.load.windowHistogram().quantileNanos(0.99);
+            if (!s.connect(stalled, true, total) || !s.warmUp(cfg.slowSize, total)) {
+                table.row(kind, Double.NaN, "setup failed");
+                return;
+            }
+            long heapBefore = s.server.heapAfterGc();
+            long doneBefore = s.server.broadcastsDone();
+            s.server.resetBroadcastStats();
+            int healthyNow = s.load.healthyOpen();
+            s.load.beginWindow(s.seq + 1);
+            s.publish(count, cfg.slowRate, cfg.slowSize);
+            long expected = (long) healthyNow * count;
+            LoadGenerator.await(() -> s.load.windowReceived() >= expected, cfg.drainMillis);
+            long received = s.load.windowReceived();
+            LatencyHistogram h = s.load.windowHistogram();
+            long heapAfter = s.server.heapAfterGc();
+            long done = s.server.broadcastsDone() - doneBefore;
+            long slowest = s.server.maxBroadcastNanos();
+            s.load.resumeStalled();
+            Thread.sleep(cfg.quick ? 300 : 1500);
+            int stalledClosed = s.load.stalledClosed();
+            double avgGot = (double) s.load.stalledEvents() / Math.max(1, stalled) - 1;
+            double p99 = h.quantileNanos(0.99);
+            table.row(kind, p99 / 1e6, Report.ms((long) baselineP99), Report.num(baselineLoss),
+                    Report.ms(h.quantileNanos(0.5)), Report.ms((long) p99), Report.ms(h.maxNanos()),
+                    Report.num(expected - received), String.format(Locale.ROOT, "%.2f", p99 / baselineP99),
+                    Report.mib(heapAfter - heapBefore),
+                    done + " of " + count, Report.ms(slowest), stalledClosed + " of " + stalled,
+                    String.format(Locale.ROOT, "%.0f of %d", avgGot, count));
+        }
+    }
+
+    private static int indexOf(int[] a, int v) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == v) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

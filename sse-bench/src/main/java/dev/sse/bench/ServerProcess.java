@@ -1,0 +1,200 @@
+package dev.sse.bench;
+
+import dev.sse.bench.server.ServerKind;
+import dev.sse.bench.server.ServerMain;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A server under test in its own JVM ({@link ServerMain}), driven over its stdin/stdout. Every server gets the same
+ * {@code -Xmx}, so heap and RSS are measured per server.
+ *
+ * <h2>Threads</h2>
+ * The caller's thread sends commands; a reader thread turns reply lines into the reply queue and the broadcast
+ * counters.
+ */
+final class ServerProcess implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerProcess.class);
+
+    private final Process process;
+    private final OutputStream stdin;
+    private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+    private final AtomicLong broadcastsDone = new AtomicLong();
+    private final AtomicLong maxBroadcastNanos = new AtomicLong();
+    private final int port;
+    private final ServerKind kind;
+
+    private ServerProcess(ServerKind kind, Process process) throws IOException, InterruptedException {
+        this.kind = kind;
+        this.process = process;
+        this.stdin = process.getOutputStream();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+        Thread reader = new Thread(() -> readReplies(out), "server-replies-" + kind.cliName());
+        reader.setDaemon(true);
+        reader.start();
+        String ready = replies.poll(60, TimeUnit.SECONDS);
+        if (ready == null || !ready.startsWith("READY ")) {
+            process.destroyForcibly();
+            throw new IOException(kind + " did not start (got " + ready + "); see its log");
+        }
+        this.port = Integer.parseInt(ready.split(" ")[1]);
+    }
+
+    /**
+     * Forks a server JVM.
+     *
+     * @param kind which server
+     * @param heap the {@code -Xmx} value, e.g. {@code 1g}
+     * @param logDir where its stderr goes
+     * @return the running server
+     * @throws IOException if it cannot start
+     * @throws InterruptedException if interrupted while waiting for it
+     */
+    static ServerProcess start(ServerKind kind, String heap, Path logDir) throws IOException, InterruptedException {
+        Files.createDirectories(logDir);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx" + heap);
+        cmd.add("-XX:+UseG1GC");
+        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        // For profiling a server, e.g. SSE_BENCH_SERVER_OPTS='-XX:StartFlightRecording=filename=/tmp/{kind}.jfr'.
+        String extra = System.getenv("SSE_BENCH_SERVER_OPTS");
+        if (extra != null) {
+            for (String opt : extra.trim().split("\\s+")) {
+                if (!opt.isEmpty()) {
+                    cmd.add(opt.replace("{kind}", kind.cliName() + "-" + System.nanoTime()));
+                }
+            }
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(ServerMain.class.getName());
+        cmd.add(kind.cliName());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve(kind.cliName() + ".log").toFile()));
+        return new ServerProcess(kind, pb.start());
+    }
+
+    private void readReplies(BufferedReader out) {
+        try {
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith("b ")) {
+                    broadcastsDone.incrementAndGet();
+                    long nanos = Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+                    maxBroadcastNanos.accumulateAndGet(nanos, Math::max);
+                } else {
+                    replies.add(line);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("reply reader ended: {}", e.toString());
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    private synchronized void send(String command) throws IOException {
+        stdin.write((command + "\n").getBytes(StandardCharsets.US_ASCII));
+        stdin.flush();
+    }
+
+    /** Asks for a broadcast; the reply is counted by the reader thread. */
+    void broadcast(long seq, int size) throws IOException {
+        send("B " + seq + " " + size);
+    }
+
+    long broadcastsDone() {
+        return broadcastsDone.get();
+    }
+
+    long maxBroadcastNanos() {
+        return maxBroadcastNanos.get();
+    }
+
+    void resetBroadcastStats() {
+        maxBroadcastNanos.set(0);
+    }
+
+    private String ask(String command, String replyPrefix, long timeoutMillis) throws IOException, InterruptedException {
+        replies.clear();
+        send(command);
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (true) {
+            long left = deadline - System.nanoTime();
+            String r = left <= 0 ? null : replies.poll(left, TimeUnit.NANOSECONDS);
+            if (r == null) {
+                return null;
+            }
+            if (r.startsWith(replyPrefix)) {
+                return r.substring(replyPrefix.length());
+            }
+        }
+    }
+
+    /** @return the server's subscriber count, or -1 if it did not answer in time */
+    int subscribers() throws IOException, InterruptedException {
+        String r = ask("C", "c ", 10_000);
+        return r == null ? -1 : Integer.parseInt(r);
+    }
+
+    /** @return heap used after a full GC, or -1 if it did not answer in time */
+    long heapAfterGc() throws IOException, InterruptedException {
+        String r = ask("G", "g ", 60_000);
+        return r == null ? -1 : Long.parseLong(r);
+    }
+
+    /** @return the resident set size from /proc, or -1 where there is none */
+    long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("no RSS: {}", e.toString());
+        }
+        return -1;
+    }
+
+    @Override
+    public void close() {
+        try {
+            send("Q");
+            // Ten seconds: SseServlet.destroy() drains its streams over a 5 s window by default, and a JFR
+            // recording (SSE_BENCH_SERVER_OPTS) is written at exit.
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                LOG.info("{} did not stop in 10 s; killing it", kind.cliName());
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (IOException e) {
+            process.destroyForcibly();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.sse.bench.server;
+
+import java.util.Locale;
+
+/** The servers compared, in table order. */
+public enum ServerKind {
+    /** Ours: {@code dev.sse.servlet.SseServlet} over a {@code dev.sse.core.Hub}, both with defaults, on Jetty. */
+    OURS("ours (SseServlet)"),
+    /** Spring MVC {@code SseEmitter} on Jetty. */
+    SPRING("Spring SseEmitter"),
+    /** Jersey {@code SseBroadcaster} on Jetty. */
+    JERSEY("Jersey SseBroadcaster"),
+    /** A raw NIO server with no framework: the floor. */
+    RAW("raw NIO (floor)");
+
+    private final String label;
+
+    ServerKind(String label) {
+        this.label = label;
+    }
+
+    /** @return the name printed in tables */
+    public String label() {
+        return label;
+    }
+
+    /** @return the name used on the command line */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** @return a new, unstarted server of this kind */
+    public BenchServer create() {
+        switch (this) {
+            case OURS:
+                return new SseServletServer();
+            case SPRING:
+                return new SpringEmitterServer();
+            case JERSEY:
+                return new JerseyBroadcasterServer();
+            case RAW:
+                return new RawNioServer();
+            default:
+                throw new AssertionError(this);
+        }
+    }
+
+    /**
+     * @param name a command-line name, e.g. {@code ours}
+     * @return the kind
+     */
+    public static ServerKind parse(String name) {
+        return valueOf(name.trim().toUpperCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,99 @@
+package dev.sse.bench.server;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.support.AnnotationConfigWebApplicationContext;
+import org.springframework.web.servlet.DispatcherServlet;
+import org.springframework.web.servlet.config.annotation.EnableWebMvc;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * Spring MVC's {@link SseEmitter} on Jetty, written the way Spring's reference docs and the common tutorials do it:
+ * a {@code @GetMapping} returns a new emitter kept in a {@link CopyOnWriteArrayList}; a broadcast loops over the list
+ * calling {@code send(SseEmitter.event().data(...))} and removes an emitter whose send fails. No Spring Boot.
+ * The emitter timeout is {@code Long.MAX_VALUE}, as tutorials set it so streams outlive the container's async
+ * timeout.
+ */
+final class SpringEmitterServer implements BenchServer {
+
+    private Server jetty;
+    private AnnotationConfigWebApplicationContext spring;
+
+    @Override
+    public int start() throws Exception {
+        spring = new AnnotationConfigWebApplicationContext();
+        spring.register(WebConfig.class);
+        ServletContextHandler context = new ServletContextHandler();
+        ServletHolder holder = new ServletHolder(new DispatcherServlet(spring));
+        holder.setAsyncSupported(true);
+        context.addServlet(holder, "/");
+        jetty = JettyServers.start(context);
+        // Initialise the DispatcherServlet (and so the controller) now rather than on the first request.
+        holder.getServlet();
+        return JettyServers.port(jetty);
+    }
+
+    private EmitterController controller() {
+        return spring.getBean(EmitterController.class);
+    }
+
+    @Override
+    public void broadcast(String data) {
+        controller().broadcast(data);
+    }
+
+    @Override
+    public int subscribers() {
+        return controller().emitters.size();
+    }
+
+    @Override
+    public void stop() throws Exception {
+        jetty.stop();
+    }
+
+    /** The MVC configuration: one controller. */
+    @Configuration
+    @EnableWebMvc
+    static class WebConfig {
+        @Bean
+        EmitterController emitterController() {
+            return new EmitterController();
+        }
+    }
+
+    /** The tutorial controller. */
+    @RestController
+    static class EmitterController {
+        final List<SseEmitter> emitters = new CopyOnWriteArrayList<>();
+
+        @GetMapping(path = PATH, produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+        SseEmitter subscribe() {
+            SseEmitter emitter = new SseEmitter(Long.MAX_VALUE);
+            emitters.add(emitter);
+            emitter.onCompletion(() -> emitters.remove(emitter));
+            emitter.onTimeout(() -> emitters.remove(emitter));
+            emitter.onError(e -> emitters.remove(emitter));
+            return emitter;
+        }
+
+        void broadcast(String data) {
+            for (SseEmitter emitter : emitters) {
+                try {
+                    emitter.send(SseEmitter.event().data(data));
+                } catch (IOException e) {
+                    emitters.remove(emitter);
+                }
+            }
+        }
+    }
+}
