@@ -29,22 +29,26 @@ final class FrameWriter {
         this.bypass = bypass;
     }
 
-    void write(ServletOutputStream out, SseFrame frame) throws IOException {
+    /** @return true if the bytes went out unaggregated, so no flush is needed after them */
+    boolean write(ServletOutputStream out, SseFrame frame) throws IOException {
         Method m = method(out);
         if (m == null) {
             frame.writeTo(out);
-        } else {
-            invoke(m, out, frame.asReadOnlyBuffer());
+            return false;
         }
+        invoke(m, out, frame.asReadOnlyBuffer());
+        return true;
     }
 
-    void write(ServletOutputStream out, byte[] bytes, int length) throws IOException {
+    /** @return true if the bytes went out unaggregated, so no flush is needed after them */
+    boolean write(ServletOutputStream out, byte[] bytes, int length) throws IOException {
         Method m = method(out);
         if (m == null) {
             out.write(bytes, 0, length);
-        } else {
-            invoke(m, out, ByteBuffer.wrap(bytes, 0, length));
+            return false;
         }
+        invoke(m, out, ByteBuffer.wrap(bytes, 0, length));
+        return true;
     }
 
     private Method method(ServletOutputStream out) {

@@ -207,8 +207,8 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
                     state.set(WRITING);
                     continue;
                 }
-                writeBatch(frame);
-                needsFlush = true;
+                // A second trip through the container per event only for writes it aggregated.
+                needsFlush = !writeBatch(frame);
             }
         } catch (IOException | RuntimeException e) {
             failed(e);
@@ -230,12 +230,13 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     /**
      * Writes the frame, and the frames queued behind it while they fit in one batch, in a single write: a backlog
      * (a replay, a burst) then costs one container write instead of one per frame.
+     *
+     * @return true if the write went out unaggregated (it also carried anything pending), so no flush is needed
      */
-    private void writeBatch(SseFrame first) throws IOException {
+    private boolean writeBatch(SseFrame first) throws IOException {
         SseFrame second = first.length() < BATCH_BYTES ? channel.poll() : null;
         if (second == null) {
-            writer.write(out, first);
-            return;
+            return writer.write(out, first);
         }
         int total = first.length() + second.length();
         byte[] batch = new byte[Math.max(total, BATCH_BYTES)];
@@ -252,7 +253,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
             }
             n = copy(next, batch, n);
         }
-        writer.write(out, batch, n);
+        return writer.write(out, batch, n);
     }
 
     private static int copy(SseFrame frame, byte[] into, int at) {
