@@ -5,4 +5,5 @@ module dev.sse.core {
     requires org.slf4j;
 
     exports dev.sse.core;
+    exports dev.sse.core.spi;
 }

@@ -1,20 +1,21 @@
 package dev.sse.core;
 
+import dev.sse.core.spi.FrameSource;
+import dev.sse.core.spi.Transport;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connected client as the hub sees it: a bounded queue of frames between the application, which sends
- * without ever blocking, and the {@link Transport}, which writes them when the connection can take more.
+ * One connected client as the application sees it: send to it alone, subscribe it to topics, read what it attached,
+ * close it. Behind it is a bounded queue between the application, which never blocks, and the client's
+ * {@link Transport}, which writes when the connection can take more.
  *
  * <pre>{@code
  * EventChannel channel = hub.open(transport, ChannelOptions.builder().topics(Set.of("prices")).build());
@@ -22,24 +23,17 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>Threads</h2>
- * <ul>
- *   <li>Any thread may call {@link #send}, {@link #subscribe}, {@link #unsubscribe}, {@link #close} and the
- *       getters. The hub queues broadcasts from the thread that broadcasts.</li>
- *   <li>{@link #poll()} belongs to the transport's single drain loop: one thread at a time, as the
- *       {@link Transport} contract describes.</li>
- * </ul>
- * The queue, its byte count, the drain flag and the state are guarded by a private lock that is held only for
- * queue operations: never during I/O, never while calling the transport or a listener.
+ * Any thread may call every public method. The drain side ({@link FrameSource#poll()}) belongs to the transport's
+ * single drain loop. The queue, the drain flag, the state and the resume outcome are guarded by a private lock held
+ * only for queue operations: never during I/O, never while calling the transport, a listener or other user code.
+ * The topic set is written only by the hub's topic index.
  */
 public final class EventChannel {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventChannel.class);
 
     /** What {@link #offer} asks the caller to do once it holds no lock. */
-    static final int QUEUED = 0;
-    static final int WAKE = 1;
-    static final int CLOSE_SLOW = 2;
-    static final int REJECTED = 3;
+    enum Offer { QUEUED, WAKE, CLOSE_SLOW, REJECTED }
 
     private enum State { OPEN, DRAINING, CLOSED }
 
@@ -47,32 +41,34 @@ public final class EventChannel {
     private final Transport transport;
     private final long id;
     private final Map<String, Object> attributes;
-    private final Set<String> topics = ConcurrentHashMap.newKeySet();
     private final Instant openedAt;
     private final String lastEventId;
+    /** Written only by the hub's {@link TopicIndex}, under its lock. */
+    final Set<String> topics = ConcurrentHashMap.newKeySet();
+    private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
+    private final FrameSource source = new Source();
 
     private final Object lock = new Object();
     // Guarded by lock.
-    private final ArrayDeque<SseFrame> queue = new ArrayDeque<>(4);
-    private long queuedBytes;
+    private final FrameQueue queue;
     private boolean drainRequested;
     private boolean replaying = true;
     private State state = State.OPEN;
-    private CloseReason drainReason;
-    private long dropped;
+    private CloseReason closeReason;
+    private boolean announced;
     private boolean resumeGap;
 
     /** Set when a frame is queued, cleared by each keep-alive tick: tells the keep-alive which channels idle. */
     private volatile boolean activeSinceTick;
 
-    EventChannel(Hub hub, Transport transport, long id, ChannelOptions options, Instant openedAt) {
+    EventChannel(Hub hub, Transport transport, long id, ChannelOptions options, Instant openedAt, QueueLimits limits) {
         this.hub = hub;
         this.transport = Objects.requireNonNull(transport, "transport");
         this.id = id;
         this.attributes = options.attributes();
-        this.topics.addAll(options.topics());
         this.openedAt = openedAt;
         this.lastEventId = options.lastEventId();
+        this.queue = new FrameQueue(limits);
     }
 
     /** @return a number that identifies this channel within its hub */
@@ -92,8 +88,7 @@ public final class EventChannel {
 
     /**
      * Whether the client asked to resume from an id the history could not fully serve, so it may have missed events.
-     * Set before the replayed events are queued; the hub's listeners see it in
-     * {@link HubListener#onResumeGap(EventChannel)}.
+     * Final once {@link HubListener#onOpen} runs.
      *
      * @return whether a gap was found on resume
      */
@@ -124,15 +119,12 @@ public final class EventChannel {
     }
 
     /**
-     * Starts receiving broadcasts to a topic.
+     * Starts receiving broadcasts to a topic; no effect once closed.
      *
      * @param topic the topic name
      */
     public void subscribe(String topic) {
-        Objects.requireNonNull(topic, "topic");
-        if (topics.add(topic) && isOpen()) {
-            hub.subscribed(this, topic);
-        }
+        hub.subscribe(this, Objects.requireNonNull(topic, "topic"));
     }
 
     /**
@@ -141,58 +133,24 @@ public final class EventChannel {
      * @param topic the topic name
      */
     public void unsubscribe(String topic) {
-        if (topics.remove(topic)) {
-            hub.unsubscribed(this, topic);
-        }
+        hub.unsubscribe(this, Objects.requireNonNull(topic, "topic"));
     }
 
     /**
      * Queues an event for this client only; it does not enter the history. Never blocks.
      *
      * @param event the event
-     * @return {@code false} if the channel is closed, or the {@link SlowClientPolicy} closed it or dropped the event
-     */
-    public boolean send(SseEvent event) {
-        return send(SseFrame.of(event));
-    }
-
-    /**
-     * Queues an already encoded frame for this client only. Never blocks.
-     *
-     * @param frame the frame
      * @return {@code false} if the channel is closed, or the {@link SlowClientPolicy} closed it
      */
-    public boolean send(SseFrame frame) {
-        Objects.requireNonNull(frame, "frame");
-        int outcome = offer(frame);
-        afterOffer(outcome);
-        return outcome == QUEUED || outcome == WAKE;
+    public boolean send(SseEvent event) {
+        String key = hub.coalescingKey(event);
+        return send(SseFrame.of(event), key);
     }
 
-    /**
-     * Takes the next frame to write. Only the transport's drain loop calls this.
-     *
-     * @return the next frame, or {@code null} when the queue is empty, after which the transport is woken by
-     *         {@link Transport#framesAvailable()} when more is queued
-     */
-    public SseFrame poll() {
-        boolean finishDrain = false;
-        SseFrame frame;
-        synchronized (lock) {
-            frame = queue.pollFirst();
-            if (frame != null) {
-                queuedBytes -= frame.length();
-            } else {
-                drainRequested = false;
-                finishDrain = state == State.DRAINING;
-            }
-        }
-        if (frame != null) {
-            hub.frameSent(frame);
-        } else if (finishDrain) {
-            close(drainReason);
-        }
-        return frame;
+    private boolean send(SseFrame frame, String key) {
+        Offer outcome = offer(frame, key);
+        afterOffer(outcome);
+        return outcome == Offer.QUEUED || outcome == Offer.WAKE;
     }
 
     /** @return whether the channel is open (also while it drains before a graceful close) */
@@ -212,14 +170,14 @@ public final class EventChannel {
     /** @return how many bytes wait to be written */
     public long queuedBytes() {
         synchronized (lock) {
-            return queuedBytes;
+            return queue.bytes();
         }
     }
 
     /** @return how many frames the slow-client policy discarded for this client */
     public long droppedFrames() {
         synchronized (lock) {
-            return dropped;
+            return queue.dropped();
         }
     }
 
@@ -237,22 +195,30 @@ public final class EventChannel {
      */
     public void close(CloseReason reason) {
         Objects.requireNonNull(reason, "reason");
+        boolean tell;
         synchronized (lock) {
             if (state == State.CLOSED) {
                 return;
             }
             state = State.CLOSED;
+            closeReason = reason;
             queue.clear();
-            queuedBytes = 0;
+            tell = announced;
         }
         LOG.debug("channel {} closed: {}", id, reason);
-        hub.closed(this, reason);
         try {
-            transport.close();
-        } catch (RuntimeException e) {
-            LOG.warn("transport of channel {} failed to close", id, e);
+            hub.closed(this, reason);
+            try {
+                transport.close();
+            } catch (RuntimeException e) {
+                LOG.warn("transport of channel {} failed to close", id, e);
+            }
+        } finally {
+            closed.complete(reason);
         }
-        hub.fireClosed(this, reason);
+        if (tell) {
+            hub.fireClosed(this, reason);
+        }
     }
 
     /**
@@ -263,6 +229,10 @@ public final class EventChannel {
      * @param farewell a last event to send, or {@code null}
      */
     public void closeAfterDrain(CloseReason reason, SseEvent farewell) {
+        closeAfterDrain(reason, farewell == null ? null : SseFrame.of(farewell));
+    }
+
+    void closeAfterDrain(CloseReason reason, SseFrame farewell) {
         Objects.requireNonNull(reason, "reason");
         boolean wake = false;
         boolean closeNow = false;
@@ -271,12 +241,10 @@ public final class EventChannel {
                 return;
             }
             if (farewell != null) {
-                SseFrame f = SseFrame.of(farewell);
-                queue.addLast(f);
-                queuedBytes += f.length();
+                queue.addLastBeyondLimits(farewell);
             }
             state = State.DRAINING;
-            drainReason = reason;
+            closeReason = reason;
             if (replaying) {
                 closeNow = true;
             } else if (!drainRequested) {
@@ -295,100 +263,81 @@ public final class EventChannel {
         }
     }
 
+    /** @return completes with the reason once the channel is closed */
+    CompletableFuture<CloseReason> closedFuture() {
+        return closed;
+    }
+
+    FrameSource source() {
+        return source;
+    }
+
+    /** Takes the next frame for the transport's drain loop; see {@link FrameSource#poll()}. */
+    SseFrame poll() {
+        boolean finishDrain = false;
+        SseFrame frame;
+        CloseReason reason = null;
+        synchronized (lock) {
+            frame = queue.poll();
+            if (frame == null) {
+                drainRequested = false;
+                finishDrain = state == State.DRAINING;
+                reason = closeReason;
+            }
+        }
+        if (frame != null) {
+            hub.frameSent(frame);
+        } else if (finishDrain) {
+            close(reason);
+        }
+        return frame;
+    }
+
     /**
-     * Queues a frame under the policy; the caller acts on the outcome once it holds no lock.
+     * Queues a frame under the limits and policy; the caller acts on the outcome once it holds no lock.
      *
-     * @return one of QUEUED, WAKE, CLOSE_SLOW, REJECTED
+     * @param key the frame's coalescing key, computed by the caller before any lock was taken
      */
-    int offer(SseFrame frame) {
+    Offer offer(SseFrame frame, String key) {
         if (frame != SseFrame.KEEP_ALIVE) {
             activeSinceTick = true;
         }
-        SlowClientPolicy policy = hub.slowClientPolicy();
-        int droppedNow = 0;
+        int droppedNow;
         synchronized (lock) {
             if (state != State.OPEN) {
-                return REJECTED;
+                return Offer.REJECTED;
             }
-            if (!queue.isEmpty() && !fits(frame)) {
-                switch (policy.kind()) {
-                    case DISCONNECT:
-                        return CLOSE_SLOW;
-                    case COALESCE:
-                        droppedNow += coalesce(policy, frame);
-                        droppedNow += dropOldestUntilFits(frame);
-                        break;
-                    default:
-                        droppedNow += dropOldestUntilFits(frame);
-                        break;
-                }
-                dropped += droppedNow;
+            if (queue.add(frame, key) == FrameQueue.Added.DISCONNECT) {
+                return Offer.CLOSE_SLOW;
             }
-            queue.addLast(frame);
-            queuedBytes += frame.length();
+            droppedNow = queue.droppedByLastAdd();
             if (drainRequested || replaying) {
-                return finishOffer(droppedNow, QUEUED);
+                frame = null;
+            } else {
+                drainRequested = true;
             }
-            drainRequested = true;
-            return finishOffer(droppedNow, WAKE);
         }
-    }
-
-    private int finishOffer(int droppedNow, int outcome) {
         if (droppedNow > 0) {
             hub.dropped(droppedNow);
         }
-        return outcome;
+        return frame == null ? Offer.QUEUED : Offer.WAKE;
     }
 
     /** Carries out an {@link #offer} outcome; call with no lock held. */
-    void afterOffer(int outcome) {
-        if (outcome == WAKE) {
+    void afterOffer(Offer outcome) {
+        if (outcome == Offer.WAKE) {
             wakeTransport();
-        } else if (outcome == CLOSE_SLOW) {
+        } else if (outcome == Offer.CLOSE_SLOW) {
             LOG.debug("channel {} is too slow: {} frames, {} bytes queued", id, queuedFrames(), queuedBytes());
             close(CloseReason.SLOW_CLIENT);
         }
     }
 
-    private boolean fits(SseFrame frame) {
-        return queue.size() < hub.maxQueuedFrames() && queuedBytes + frame.length() <= hub.maxQueuedBytes();
-    }
-
-    private int dropOldestUntilFits(SseFrame frame) {
-        int n = 0;
-        while (!queue.isEmpty() && !fits(frame)) {
-            queuedBytes -= queue.removeFirst().length();
-            n++;
-        }
-        return n;
-    }
-
-    /** Drops every queued frame whose key some newer frame (queued, or the one arriving) also has. */
-    private int coalesce(SlowClientPolicy policy, SseFrame incoming) {
-        Set<String> newer = new HashSet<>();
-        String incomingKey = policy.key().apply(incoming.event());
-        if (incomingKey != null) {
-            newer.add(incomingKey);
-        }
-        int n = 0;
-        for (Iterator<SseFrame> it = queue.descendingIterator(); it.hasNext(); ) {
-            SseFrame f = it.next();
-            String key = policy.key().apply(f.event());
-            if (key != null && !newer.add(key)) {
-                it.remove();
-                queuedBytes -= f.length();
-                n++;
-            }
-        }
-        return n;
-    }
-
     /**
-     * Ends the replay phase: puts {@code initial} and the replayed frames ahead of the live frames that arrived
-     * meanwhile, and starts the transport.
+     * Ends the replay phase: puts {@code replayed} (oldest first, the initial event ahead of them) before the live
+     * frames that arrived meanwhile, and starts the transport.
      */
-    void finishReplay(SseFrame initial, List<SseFrame> replayed, boolean gap) {
+    void finishReplay(List<SseFrame> replayed, boolean gap) {
         boolean wake = false;
         synchronized (lock) {
             resumeGap = gap;
@@ -396,13 +345,7 @@ public final class EventChannel {
                 return;
             }
             for (int i = replayed.size() - 1; i >= 0; i--) {
-                SseFrame f = replayed.get(i);
-                queue.addFirst(f);
-                queuedBytes += f.length();
-            }
-            if (initial != null) {
-                queue.addFirst(initial);
-                queuedBytes += initial.length();
+                queue.addFirst(replayed.get(i), null);
             }
             replaying = false;
             if (!queue.isEmpty() && !drainRequested) {
@@ -415,6 +358,21 @@ public final class EventChannel {
         }
     }
 
+    /**
+     * Marks the channel as announced to listeners ({@code onOpen} has run); a close that happened before is only now
+     * reported, so every listener sees {@code onOpen} before {@code onClose}.
+     */
+    void announced() {
+        CloseReason late;
+        synchronized (lock) {
+            announced = true;
+            late = state == State.CLOSED ? closeReason : null;
+        }
+        if (late != null) {
+            hub.fireClosed(this, late);
+        }
+    }
+
     /** Called by the keep-alive tick: true if nothing was queued since the previous tick. */
     boolean idleSinceLastTick() {
         boolean idle = !activeSinceTick;
@@ -422,7 +380,7 @@ public final class EventChannel {
         return idle;
     }
 
-    private void wakeTransport() {
+    void wakeTransport() {
         try {
             transport.framesAvailable();
         } catch (RuntimeException e) {
@@ -434,5 +392,24 @@ public final class EventChannel {
     @Override
     public String toString() {
         return "EventChannel#" + id;
+    }
+
+    /** The drain side, handed to the transport. */
+    private final class Source implements FrameSource {
+        @Override
+        public SseFrame poll() {
+            return EventChannel.this.poll();
+        }
+
+        @Override
+        public boolean send(SseFrame frame) {
+            Objects.requireNonNull(frame, "frame");
+            return EventChannel.this.send(frame, hub.coalescingKey(frame.event()));
+        }
+
+        @Override
+        public EventChannel channel() {
+            return EventChannel.this;
+        }
     }
 }

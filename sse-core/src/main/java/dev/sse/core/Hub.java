@@ -1,5 +1,9 @@
 package dev.sse.core;
 
+import dev.sse.core.spi.Backplane;
+import dev.sse.core.spi.EventHistory;
+import dev.sse.core.spi.RecordedEvent;
+import dev.sse.core.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +20,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -45,20 +49,26 @@ import org.slf4j.LoggerFactory;
  * channel's {@link EventChannel#resumeGap()} is set, {@link HubListener#onResumeGap} is called, and, if configured
  * with {@link Builder#gapEvent}, that event is sent to the client ahead of the replay.
  *
+ * <h2>Many nodes</h2>
+ * With a {@link Builder#backplane Backplane} (e.g. Redis Streams) the hub sends each broadcast to the shared log and
+ * delivers to its channels what the log hands back, so hubs on every node deliver the same events, in the same order,
+ * with the same ids, and a client resumes on any node.
+ *
  * <h2>Threads</h2>
  * All methods are thread-safe. Broadcasts are ordered by one publish lock, held only while frames are queued (no
- * I/O, no user code); transports are woken and slow clients closed after it is released, on the broadcasting
- * thread. Keep-alives and graceful shutdown run on the hub's scheduler: one daemon thread of its own, or the one
- * given to {@link Builder#scheduler}. See {@link HubListener} for where callbacks run.
+ * I/O, no user code: a coalescing key is computed before it is taken); transports are woken and slow clients closed
+ * after it is released, on the broadcasting thread, and a transport's wake-up only hands the connection to its own
+ * writer threads, so a broadcast returns without writing to any socket. Keep-alives and graceful shutdown run on
+ * the hub's scheduler: one daemon thread of its own, or the one given to {@link Builder#scheduler}. See
+ * {@link HubListener} for where callbacks run and CONCURRENCY.md for the whole picture.
  */
 public final class Hub implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
 
     private final EventHistory history;
-    private final SlowClientPolicy slowClientPolicy;
-    private final int maxQueuedFrames;
-    private final long maxQueuedBytes;
+    private final Backplane backplane;
+    private final QueueLimits limits;
     private final Duration keepAlive;
     private final Clock clock;
     private final SseEvent gapEvent;
@@ -66,13 +76,13 @@ public final class Hub implements AutoCloseable {
     private final boolean ownsScheduler;
     private final ScheduledFuture<?> keepAliveTask;
 
-    /** Orders broadcasts and channel registration; never held during I/O or user code. */
+    /** Orders broadcasts, deliveries and channel registration; never held during I/O or user code. */
     private final ReentrantLock publishLock = new ReentrantLock();
     // Guarded by publishLock.
     private long sequence;
 
     private final Map<Long, EventChannel> channels = new ConcurrentHashMap<>();
-    private final Map<String, Set<EventChannel>> topics = new ConcurrentHashMap<>();
+    private final TopicIndex topics = new TopicIndex();
     private final List<HubListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong channelIds = new AtomicLong();
     private volatile boolean closed;
@@ -84,10 +94,14 @@ public final class Hub implements AutoCloseable {
     private final Map<CloseReason, LongAdder> closes = new EnumMap<>(CloseReason.class);
 
     private Hub(Builder b) {
-        this.history = b.history != null ? b.history : InMemoryHistory.create(1000, Duration.ofMinutes(5), b.clock);
-        this.slowClientPolicy = b.slowClientPolicy;
-        this.maxQueuedFrames = b.maxQueuedFrames;
-        this.maxQueuedBytes = b.maxQueuedBytes;
+        this.backplane = b.backplane;
+        if (backplane != null) {
+            this.history = backplane.history();
+        } else {
+            this.history = b.history != null ? b.history
+                    : InMemoryHistory.builder().clock(b.clock).build();
+        }
+        this.limits = new QueueLimits(b.maxQueuedFrames, b.maxQueuedBytes, b.slowClientPolicy);
         this.keepAlive = b.keepAlive;
         this.clock = b.clock;
         this.gapEvent = b.gapEvent;
@@ -105,6 +119,7 @@ public final class Hub implements AutoCloseable {
                 return t;
             });
             own.setRemoveOnCancelPolicy(true);
+            own.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
             this.scheduler = own;
             this.ownsScheduler = true;
         }
@@ -115,10 +130,13 @@ public final class Hub implements AutoCloseable {
             long tick = Math.max(1, keepAlive.toMillis() / 2);
             this.keepAliveTask = scheduler.scheduleAtFixedRate(this::sendKeepAlives, tick, tick, TimeUnit.MILLISECONDS);
         }
+        if (backplane != null) {
+            backplane.start(new Inbound());
+        }
     }
 
-    /** @return a hub with every default: in-memory history of 1000 events / 5 minutes, disconnect slow clients,
-     *  1000 frames or 1 MiB per client, keep-alive every 15 seconds */
+    /** @return a hub with every default: in-memory history (see {@link InMemoryHistory#builder()}), disconnect slow
+     *  clients, 1000 frames or 1 MiB per client, keep-alive every 15 seconds */
     public static Hub create() {
         return builder().build();
     }
@@ -133,7 +151,7 @@ public final class Hub implements AutoCloseable {
      *
      * @param transport the connection side
      * @return the open channel
-     * @throws IllegalStateException if the hub is closed
+     * @throws HubClosedException if the hub is closed
      */
     public EventChannel open(Transport transport) {
         return open(transport, ChannelOptions.defaults());
@@ -141,41 +159,61 @@ public final class Hub implements AutoCloseable {
 
     /**
      * Registers a client. It receives broadcasts from the moment this returns, after the options' initial event and
-     * the replay of what it missed since {@link ChannelOptions#lastEventId()}.
+     * the replay of what it missed since {@link ChannelOptions#lastEventId()}. A replay is bounded by half the
+     * client's queue limits: beyond that the newest events that fit are replayed and the resume reports a gap.
      *
-     * @param transport the connection side
+     * @param transport the connection side; {@link Transport#attach} is called before the channel is registered
      * @param options topics, resume point, initial event, attributes
      * @return the open channel
-     * @throws IllegalStateException if the hub is closed
+     * @throws HubClosedException if the hub is closed
      */
     public EventChannel open(Transport transport, ChannelOptions options) {
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(options, "options");
-        EventChannel channel = new EventChannel(this, transport, channelIds.incrementAndGet(), options, clock.instant());
+        EventChannel channel = new EventChannel(this, transport, channelIds.incrementAndGet(), options, clock.instant(),
+                limits);
+        transport.attach(channel.source());
         long upTo;
         publishLock.lock();
         try {
             if (closed) {
-                throw new IllegalStateException("hub is closed");
+                throw new HubClosedException();
             }
             channels.put(channel.id(), channel);
             for (String topic : options.topics()) {
-                topicSet(topic).add(channel);
+                topics.subscribe(channel, topic);
             }
             upTo = sequence;
         } finally {
             publishLock.unlock();
         }
-        for (HubListener l : listeners) {
-            try {
-                l.onOpen(channel);
-            } catch (RuntimeException e) {
-                LOG.warn("HubListener.onOpen failed", e);
+        try {
+            boolean gap = replayInto(channel, options, upTo);
+            for (HubListener l : listeners) {
+                try {
+                    l.onOpen(channel);
+                    if (gap) {
+                        l.onResumeGap(channel);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("HubListener failed on open of channel {}", channel.id(), e);
+                }
             }
+            channel.announced();
+        } catch (RuntimeException | Error e) {
+            channel.close(CloseReason.ERROR);
+            throw e;
         }
-        List<SseFrame> replayed = List.of();
+        return channel;
+    }
+
+    /** Queues the initial event and the replay ahead of the live frames; returns whether the resume has a gap. */
+    private boolean replayInto(EventChannel channel, ChannelOptions options, long upTo) {
+        List<SseFrame> frames = new ArrayList<>();
+        if (options.initialEvent() != null) {
+            frames.add(SseFrame.of(options.initialEvent()));
+        }
         boolean gap = false;
-        SseFrame initial = options.initialEvent() == null ? null : SseFrame.of(options.initialEvent());
         if (options.lastEventId() != null) {
             EventHistory.Replay replay;
             try {
@@ -185,30 +223,43 @@ public final class Hub implements AutoCloseable {
                 replay = new EventHistory.Replay(List.of(), true);
             }
             gap = replay.gap();
+            List<RecordedEvent> events = replay.events();
             Set<String> channelTopics = options.topics();
-            List<SseFrame> frames = new ArrayList<>(replay.events().size() + 1);
+            // Newest first, so that a replay beyond the bound keeps what is closest to live.
+            int count = 0;
+            long bytes = 0;
+            int first = events.size();
+            for (int i = events.size() - 1; i >= 0; i--) {
+                RecordedEvent e = events.get(i);
+                if (e.topic() != null && !channelTopics.contains(e.topic())) {
+                    continue;
+                }
+                if (!limits.replayFits(count + 1, bytes + e.frame().length())) {
+                    LOG.debug("channel {}: replay after {} exceeds half the queue limits; the rest is a gap",
+                            channel.id(), options.lastEventId());
+                    gap = true;
+                    break;
+                }
+                count++;
+                bytes += e.frame().length();
+                first = i;
+            }
             if (gap && gapEvent != null) {
                 frames.add(SseFrame.of(gapEvent));
             }
-            for (RecordedEvent e : replay.events()) {
+            for (int i = first; i < events.size(); i++) {
+                RecordedEvent e = events.get(i);
                 if (e.topic() == null || channelTopics.contains(e.topic())) {
                     frames.add(e.frame());
                 }
             }
-            replayed = frames;
-        }
-        channel.finishReplay(initial, replayed, gap);
-        if (gap) {
-            LOG.debug("channel {} resumed from unknown or evicted id {}", channel.id(), options.lastEventId());
-            for (HubListener l : listeners) {
-                try {
-                    l.onResumeGap(channel);
-                } catch (RuntimeException e) {
-                    LOG.warn("HubListener.onResumeGap failed", e);
-                }
+            if (gap) {
+                LOG.debug("channel {} resumed from unknown, evicted or too distant id {}", channel.id(),
+                        options.lastEventId());
             }
         }
-        return channel;
+        channel.finishReplay(frames, gap);
+        return gap;
     }
 
     /**
@@ -216,7 +267,9 @@ public final class Hub implements AutoCloseable {
      *
      * @param event the event; if it has data and no id, the hub's next sequence number becomes its id
      * @return the id the event was sent with, or {@code null} if it has none (e.g. a comment)
-     * @throws IllegalStateException if the hub is closed
+     * @throws HubClosedException if the hub is closed
+     * @throws RuntimeException if the history or the backplane could not take the event; then no client gets it
+     *         and no id is used up
      */
     public String broadcast(SseEvent event) {
         return publish(null, event);
@@ -228,7 +281,7 @@ public final class Hub implements AutoCloseable {
      * @param topic the topic
      * @param event the event; ids as for {@link #broadcast(SseEvent)}
      * @return the id the event was sent with, or {@code null}
-     * @throws IllegalStateException if the hub is closed
+     * @throws HubClosedException if the hub is closed
      */
     public String broadcast(String topic, SseEvent event) {
         return publish(Objects.requireNonNull(topic, "topic"), event);
@@ -248,49 +301,117 @@ public final class Hub implements AutoCloseable {
 
     private String publish(String topic, SseEvent event) {
         Objects.requireNonNull(event, "event");
-        List<EventChannel> wake = new ArrayList<>();
-        List<EventChannel> slow = null;
-        String id;
+        if (closed) {
+            throw new HubClosedException();
+        }
+        if (backplane != null) {
+            return backplane.publish(topic, event);
+        }
+        String key = coalescingKey(event);
+        Recipients recipients = new Recipients();
         publishLock.lock();
         try {
             if (closed) {
-                throw new IllegalStateException("hub is closed");
+                throw new HubClosedException();
             }
             SseEvent toSend = event;
             if (event.id() == null && event.data() != null) {
                 toSend = event.withId(Long.toString(sequence + 1));
             }
-            id = toSend.id();
             SseFrame frame = SseFrame.of(toSend);
-            if (id != null) {
+            if (toSend.id() != null) {
+                // Appended before the sequence moves: a failing store leaves no hole in the ids.
+                history.append(new RecordedEvent(sequence + 1, topic, frame, clock.instant()));
                 sequence++;
-                history.append(new RecordedEvent(sequence, topic, frame, clock.instant()));
             }
             eventsBroadcast.increment();
-            Iterable<EventChannel> recipients = topic == null ? channels.values() : topics.getOrDefault(topic, Set.of());
-            for (EventChannel channel : recipients) {
-                int outcome = channel.offer(frame);
-                if (outcome == EventChannel.WAKE) {
-                    wake.add(channel);
-                } else if (outcome == EventChannel.CLOSE_SLOW) {
-                    if (slow == null) {
-                        slow = new ArrayList<>();
-                    }
-                    slow.add(channel);
-                }
-            }
+            queue(topic, frame, key, recipients);
+            return toSend.id();
         } finally {
             publishLock.unlock();
+            recipients.act();
         }
-        for (EventChannel channel : wake) {
-            channel.afterOffer(EventChannel.WAKE);
+    }
+
+    /** Delivers one event of the backplane's log to this node's channels. */
+    private void deliver(String topic, SseEvent event) {
+        String key = coalescingKey(event);
+        SseFrame frame = SseFrame.of(event);
+        Recipients recipients = new Recipients();
+        publishLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (event.id() != null) {
+                sequence++;
+                try {
+                    history.append(new RecordedEvent(sequence, topic, frame, clock.instant()));
+                } catch (RuntimeException e) {
+                    LOG.warn("backplane history failed to keep delivered event {}", event.id(), e);
+                }
+            }
+            eventsBroadcast.increment();
+            queue(topic, frame, key, recipients);
+        } finally {
+            publishLock.unlock();
+            recipients.act();
         }
-        if (slow != null) {
-            for (EventChannel channel : slow) {
-                channel.afterOffer(EventChannel.CLOSE_SLOW);
+    }
+
+    /** Queues a frame on every recipient; called under the publish lock, acted on after it. */
+    private void queue(String topic, SseFrame frame, String key, Recipients recipients) {
+        Iterable<EventChannel> targets = topic == null ? channels.values() : topics.subscribers(topic);
+        for (EventChannel channel : targets) {
+            recipients.add(channel, channel.offer(frame, key));
+        }
+    }
+
+    /** The channels a broadcast must wake or close once the publish lock is released. */
+    private static final class Recipients {
+        private List<EventChannel> wake;
+        private List<EventChannel> slow;
+
+        void add(EventChannel channel, EventChannel.Offer outcome) {
+            if (outcome == EventChannel.Offer.WAKE) {
+                if (wake == null) {
+                    wake = new ArrayList<>();
+                }
+                wake.add(channel);
+            } else if (outcome == EventChannel.Offer.CLOSE_SLOW) {
+                if (slow == null) {
+                    slow = new ArrayList<>();
+                }
+                slow.add(channel);
             }
         }
-        return id;
+
+        /** Each channel's failure stays its own: one transport throwing does not stop the others' wake-ups. */
+        void act() {
+            if (wake != null) {
+                for (EventChannel channel : wake) {
+                    channel.afterOffer(EventChannel.Offer.WAKE);
+                }
+            }
+            if (slow != null) {
+                for (EventChannel channel : slow) {
+                    channel.afterOffer(EventChannel.Offer.CLOSE_SLOW);
+                }
+            }
+        }
+    }
+
+    /** Runs the slow-client policy's key function, never under a lock; a failing one means "no key". */
+    String coalescingKey(SseEvent event) {
+        if (limits.policy().kind() != SlowClientPolicy.Kind.COALESCE) {
+            return null;
+        }
+        try {
+            return limits.policy().key().apply(event);
+        } catch (RuntimeException e) {
+            LOG.warn("coalesce key function failed for {}; the event is not coalesced", event, e);
+            return null;
+        }
     }
 
     /**
@@ -320,7 +441,20 @@ public final class Hub implements AutoCloseable {
      * @return the count
      */
     public int subscriberCount(String topic) {
-        return topics.getOrDefault(topic, Set.of()).size();
+        return topics.subscriberCount(topic);
+    }
+
+    /** @return how many topics have at least one subscriber */
+    public int topicCount() {
+        return topics.topicCount();
+    }
+
+    void subscribe(EventChannel channel, String topic) {
+        topics.subscribe(channel, topic);
+    }
+
+    void unsubscribe(EventChannel channel, String topic) {
+        topics.unsubscribe(channel, topic);
     }
 
     /**
@@ -359,14 +493,16 @@ public final class Hub implements AutoCloseable {
         return closed;
     }
 
-    /** Closes every channel now with {@link CloseReason#HUB_CLOSED} and stops the hub's own scheduler. */
+    /** Closes every channel now with {@link CloseReason#HUB_CLOSED}, stops the hub's own scheduler and the backplane. */
     @Override
     public void close() {
-        markClosed();
+        if (!markClosed()) {
+            return;
+        }
         for (EventChannel channel : channels.values()) {
             channel.close(CloseReason.HUB_CLOSED);
         }
-        stopScheduler();
+        stopped();
     }
 
     /**
@@ -377,39 +513,37 @@ public final class Hub implements AutoCloseable {
      *
      * @param drainWindow the time to spread closes over; zero closes all at once
      * @param farewell a last event for every client, or {@code null}
-     * @return completes when every channel is closed and the hub's own scheduler has stopped
+     * @return completes as soon as every channel is closed and the hub's own scheduler has stopped
      */
     public CompletableFuture<Void> shutdown(Duration drainWindow, SseEvent farewell) {
         Objects.requireNonNull(drainWindow, "drainWindow");
         markClosed();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        long windowMillis = drainWindow.toMillis();
-        List<EventChannel> open = List.copyOf(channels.values());
-        for (EventChannel channel : open) {
-            long delay = windowMillis <= 0 ? 0 : ThreadLocalRandom.current().nextLong(windowMillis);
-            scheduleOrRun(() -> channel.closeAfterDrain(CloseReason.HUB_CLOSED, farewell), delay);
-        }
-        scheduleOrRun(() -> {
-            for (EventChannel channel : channels.values()) {
-                channel.close(CloseReason.HUB_CLOSED);
-            }
-            stopScheduler();
-            done.complete(null);
-        }, Math.max(0, windowMillis));
-        return done;
+        return GracefulDrain.start(channels.values(), drainWindow, farewell, CloseReason.HUB_CLOSED, scheduler)
+                .whenComplete((v, e) -> stopped());
     }
 
-    private void scheduleOrRun(Runnable task, long delayMillis) {
-        try {
-            scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            task.run();
-        }
+    /**
+     * Ends some channels gracefully, as {@link #shutdown} ends all of them, while the hub keeps running: what an
+     * adapter does when it stops but the hub is shared (a servlet's {@code destroy}).
+     *
+     * @param channels the channels to end
+     * @param drainWindow the time to spread closes over
+     * @param farewell a last event for each, or {@code null}
+     * @return completes as soon as every one of them is closed
+     */
+    public CompletableFuture<Void> drain(Collection<EventChannel> channels, Duration drainWindow, SseEvent farewell) {
+        Objects.requireNonNull(channels, "channels");
+        Objects.requireNonNull(drainWindow, "drainWindow");
+        return GracefulDrain.start(channels, drainWindow, farewell, CloseReason.HUB_CLOSED, scheduler);
     }
 
-    private void markClosed() {
+    /** @return false if the hub was already closed */
+    private boolean markClosed() {
         publishLock.lock();
         try {
+            if (closed) {
+                return false;
+            }
             closed = true;
         } finally {
             publishLock.unlock();
@@ -417,9 +551,17 @@ public final class Hub implements AutoCloseable {
         if (keepAliveTask != null) {
             keepAliveTask.cancel(false);
         }
+        return true;
     }
 
-    private void stopScheduler() {
+    private void stopped() {
+        if (backplane != null) {
+            try {
+                backplane.close();
+            } catch (RuntimeException e) {
+                LOG.warn("backplane failed to close", e);
+            }
+        }
         if (ownsScheduler) {
             scheduler.shutdown();
         }
@@ -427,45 +569,15 @@ public final class Hub implements AutoCloseable {
 
     /** Queues a keep-alive comment on every channel that has had nothing queued since the previous tick. */
     void sendKeepAlives() {
-        try {
-            for (EventChannel channel : channels.values()) {
+        for (EventChannel channel : channels.values()) {
+            try {
                 if (channel.idleSinceLastTick()) {
-                    channel.send(SseFrame.KEEP_ALIVE);
+                    channel.afterOffer(channel.offer(SseFrame.KEEP_ALIVE, null));
                 }
+            } catch (RuntimeException e) {
+                // An exception escaping would cancel the periodic task and end keep-alives for good.
+                LOG.warn("keep-alive failed for channel {}", channel.id(), e);
             }
-        } catch (RuntimeException e) {
-            // An exception would cancel the periodic task and silently end keep-alives for good.
-            LOG.warn("keep-alive tick failed", e);
-        }
-    }
-
-    SlowClientPolicy slowClientPolicy() {
-        return slowClientPolicy;
-    }
-
-    int maxQueuedFrames() {
-        return maxQueuedFrames;
-    }
-
-    long maxQueuedBytes() {
-        return maxQueuedBytes;
-    }
-
-    private Set<EventChannel> topicSet(String topic) {
-        return topics.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet());
-    }
-
-    void subscribed(EventChannel channel, String topic) {
-        topicSet(topic).add(channel);
-        if (!channel.isOpen()) {
-            topicSet(topic).remove(channel);
-        }
-    }
-
-    void unsubscribed(EventChannel channel, String topic) {
-        Set<EventChannel> set = topics.get(topic);
-        if (set != null) {
-            set.remove(channel);
         }
     }
 
@@ -480,9 +592,7 @@ public final class Hub implements AutoCloseable {
 
     void closed(EventChannel channel, CloseReason reason) {
         channels.remove(channel.id());
-        for (String topic : channel.topics()) {
-            unsubscribed(channel, topic);
-        }
+        topics.removeClosed(channel);
         closes.get(reason).increment();
     }
 
@@ -496,6 +606,31 @@ public final class Hub implements AutoCloseable {
         }
     }
 
+    /** What the backplane calls: its read loop's thread, one at a time. */
+    private final class Inbound implements Backplane.Inbound {
+        @Override
+        public void deliver(String topic, SseEvent event) {
+            Hub.this.deliver(topic, event);
+        }
+
+        @Override
+        public void gap() {
+            LOG.warn("backplane lost events between deliveries; telling {} channels", channels.size());
+            for (EventChannel channel : channels.values()) {
+                for (HubListener l : listeners) {
+                    try {
+                        l.onResumeGap(channel);
+                    } catch (RuntimeException e) {
+                        LOG.warn("HubListener.onResumeGap failed", e);
+                    }
+                }
+                if (gapEvent != null) {
+                    channel.send(gapEvent);
+                }
+            }
+        }
+    }
+
     /**
      * Builds a {@link Hub}.
      *
@@ -505,6 +640,7 @@ public final class Hub implements AutoCloseable {
      */
     public static final class Builder {
         private EventHistory history;
+        private Backplane backplane;
         private SlowClientPolicy slowClientPolicy = SlowClientPolicy.disconnect();
         private int maxQueuedFrames = 1000;
         private long maxQueuedBytes = 1 << 20;
@@ -518,7 +654,20 @@ public final class Hub implements AutoCloseable {
         }
 
         /**
-         * Where broadcasts are kept for resume; default {@code InMemoryHistory.create(1000, 5 minutes)}.
+         * Makes this hub one of many that act as one over a shared event log; the backplane then also keeps the
+         * history, so {@link #history} is not used. The hub closes the backplane when it closes.
+         *
+         * @param backplane the backplane, e.g. the {@code sse-redis} module's
+         * @return this builder
+         */
+        public Builder backplane(Backplane backplane) {
+            this.backplane = Objects.requireNonNull(backplane, "backplane");
+            return this;
+        }
+
+        /**
+         * Where broadcasts are kept for resume; default {@code InMemoryHistory.builder().build()} (1000 events, 5
+         * minutes, 64 MiB).
          *
          * @param history the history, e.g. {@link EventHistory#none()}
          * @return this builder
@@ -630,8 +779,14 @@ public final class Hub implements AutoCloseable {
             return this;
         }
 
-        /** @return the hub, running */
+        /**
+         * @return the hub, running
+         * @throws IllegalStateException if both a history and a backplane were given
+         */
         public Hub build() {
+            if (history != null && backplane != null) {
+                throw new IllegalStateException("history and backplane are exclusive: a backplane keeps the history");
+            }
             return new Hub(this);
         }
     }

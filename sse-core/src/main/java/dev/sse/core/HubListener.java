@@ -17,7 +17,9 @@ package dev.sse.core;
 public interface HubListener {
 
     /**
-     * A channel was registered; it already receives broadcasts.
+     * A channel was registered and its resume resolved ({@link EventChannel#resumedFrom()} and
+     * {@link EventChannel#resumeGap()} are final); it already receives broadcasts. Every listener sees
+     * {@code onOpen} before {@code onClose} of the same channel.
      *
      * @param channel the channel
      */
@@ -25,7 +27,8 @@ public interface HubListener {
     }
 
     /**
-     * A channel asked to resume from an id the history could not fully serve.
+     * A channel asked to resume from an id the history could not fully serve (called right after {@code onOpen}), or,
+     * on a hub with a backplane, events were lost between two deliveries to every open channel.
      *
      * @param channel the channel; {@link EventChannel#resumedFrom()} holds the id
      */

@@ -1,5 +1,7 @@
 package dev.sse.core;
 
+import dev.sse.core.spi.EventHistory;
+import dev.sse.core.spi.RecordedEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,12 +13,17 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The default {@link EventHistory}: the most recent broadcasts in memory, bounded by count and by age.
+ * The default {@link EventHistory}: the most recent broadcasts in memory, bounded by count, by age and by the bytes
+ * of their encoded frames, whichever binds first.
  *
  * <pre>{@code
- * EventHistory history = InMemoryHistory.create(1000, Duration.ofMinutes(5));
+ * EventHistory history = InMemoryHistory.builder().maxEvents(10_000).maxAge(Duration.ofMinutes(10)).build();
  * Hub hub = Hub.builder().history(history).build();
  * }</pre>
+ *
+ * <p>Defaults: {@value #DEFAULT_MAX_EVENTS} events, 5 minutes, {@value #DEFAULT_MAX_BYTES} bytes (64 MiB: a 1 GiB
+ * heap keeps it with room to spare, however large or many the events; count and age alone let 50 events of 1 MiB
+ * each pin hundreds of MiB once encoded).
  *
  * <p>How a {@code Last-Event-ID} is resolved:
  * <ul>
@@ -34,59 +41,60 @@ import java.util.Objects;
  */
 public final class InMemoryHistory implements EventHistory {
 
+    /** Events kept by default. */
+    public static final int DEFAULT_MAX_EVENTS = 1000;
+    /** Bytes of encoded frames kept by default. */
+    public static final long DEFAULT_MAX_BYTES = 64L << 20;
+
     private final int maxEvents;
     private final Duration maxAge;
+    private final long maxBytes;
     private final Clock clock;
 
     // Guarded by this.
     private final ArrayDeque<RecordedEvent> events = new ArrayDeque<>();
     private final Map<String, Long> sequenceById = new HashMap<>();
     private long evictedThrough;
+    private long bytes;
 
-    private InMemoryHistory(int maxEvents, Duration maxAge, Clock clock) {
-        if (maxEvents < 1) {
-            throw new IllegalArgumentException("maxEvents must be at least 1 (was " + maxEvents + ")");
-        }
-        Objects.requireNonNull(maxAge, "maxAge");
-        if (maxAge.isNegative() || maxAge.isZero()) {
-            throw new IllegalArgumentException("maxAge must be positive (was " + maxAge + ")");
-        }
-        this.maxEvents = maxEvents;
-        this.maxAge = maxAge;
-        this.clock = Objects.requireNonNull(clock, "clock");
+    private InMemoryHistory(Builder b) {
+        this.maxEvents = b.maxEvents;
+        this.maxAge = b.maxAge;
+        this.maxBytes = b.maxBytes;
+        this.clock = b.clock;
     }
 
     /**
-     * A history of at most {@code maxEvents} events, none older than {@code maxAge}.
+     * A history of at most {@code maxEvents} events, none older than {@code maxAge}, and the default byte bound.
      *
      * @param maxEvents how many events to keep, at least 1
      * @param maxAge how long to keep an event, positive
      * @return the history
      */
     public static InMemoryHistory create(int maxEvents, Duration maxAge) {
-        return new InMemoryHistory(maxEvents, maxAge, Clock.systemUTC());
+        return builder().maxEvents(maxEvents).maxAge(maxAge).build();
     }
 
-    /**
-     * As {@link #create(int, Duration)}, with the clock that judges age.
-     *
-     * @param maxEvents how many events to keep, at least 1
-     * @param maxAge how long to keep an event, positive
-     * @param clock the clock
-     * @return the history
-     */
-    public static InMemoryHistory create(int maxEvents, Duration maxAge, Clock clock) {
-        return new InMemoryHistory(maxEvents, maxAge, clock);
+    /** @return a builder, with the defaults */
+    public static Builder builder() {
+        return new Builder();
     }
 
     @Override
     public synchronized void append(RecordedEvent event) {
         events.addLast(event);
+        bytes += event.frame().length();
         sequenceById.put(event.id(), event.sequence());
-        while (events.size() > maxEvents) {
+        // The newest event stays even when it alone exceeds the byte bound: a resume just before it still works.
+        while (events.size() > maxEvents || (bytes > maxBytes && events.size() > 1)) {
             evictOldest();
         }
         evictExpired();
+    }
+
+    /** @return the bytes of the encoded frames held now */
+    public synchronized long bytes() {
+        return bytes;
     }
 
     @Override
@@ -133,6 +141,7 @@ public final class InMemoryHistory implements EventHistory {
 
     private void evictOldest() {
         RecordedEvent gone = events.removeFirst();
+        bytes -= gone.frame().length();
         evictedThrough = gone.sequence();
         // Only unmap the id if a later event did not reuse it.
         sequenceById.remove(gone.id(), gone.sequence());
@@ -156,7 +165,83 @@ public final class InMemoryHistory implements EventHistory {
 
     @Override
     public String toString() {
-        return "InMemoryHistory{maxEvents=" + maxEvents + ", maxAge=" + maxAge + "}";
+        return "InMemoryHistory{maxEvents=" + maxEvents + ", maxAge=" + maxAge + ", maxBytes=" + maxBytes + "}";
+    }
+
+    /**
+     * Builds an {@link InMemoryHistory}; every bound has a default.
+     *
+     * <pre>{@code
+     * InMemoryHistory h = InMemoryHistory.builder().maxBytes(16 << 20).build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private int maxEvents = DEFAULT_MAX_EVENTS;
+        private Duration maxAge = Duration.ofMinutes(5);
+        private long maxBytes = DEFAULT_MAX_BYTES;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /**
+         * How many events to keep; default {@value InMemoryHistory#DEFAULT_MAX_EVENTS}.
+         *
+         * @param maxEvents at least 1
+         * @return this builder
+         */
+        public Builder maxEvents(int maxEvents) {
+            if (maxEvents < 1) {
+                throw new IllegalArgumentException("maxEvents must be at least 1 (was " + maxEvents + ")");
+            }
+            this.maxEvents = maxEvents;
+            return this;
+        }
+
+        /**
+         * How long to keep an event; default 5 minutes.
+         *
+         * @param maxAge positive
+         * @return this builder
+         */
+        public Builder maxAge(Duration maxAge) {
+            Objects.requireNonNull(maxAge, "maxAge");
+            if (maxAge.isNegative() || maxAge.isZero()) {
+                throw new IllegalArgumentException("maxAge must be positive (was " + maxAge + ")");
+            }
+            this.maxAge = maxAge;
+            return this;
+        }
+
+        /**
+         * How many bytes of encoded frames to keep; default {@value InMemoryHistory#DEFAULT_MAX_BYTES}.
+         *
+         * @param maxBytes at least 1
+         * @return this builder
+         */
+        public Builder maxBytes(long maxBytes) {
+            if (maxBytes < 1) {
+                throw new IllegalArgumentException("maxBytes must be at least 1 (was " + maxBytes + ")");
+            }
+            this.maxBytes = maxBytes;
+            return this;
+        }
+
+        /**
+         * The clock that judges age; default the system UTC clock.
+         *
+         * @param clock the clock
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** @return the history */
+        public InMemoryHistory build() {
+            return new InMemoryHistory(this);
+        }
     }
 }
 

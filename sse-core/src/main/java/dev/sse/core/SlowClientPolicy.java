@@ -52,8 +52,9 @@ public final class SlowClientPolicy {
     /**
      * A policy that keeps only the newest queued frame per key for a slow client.
      *
-     * @param key the key of an event, e.g. {@code SseEvent::event}; {@code null} keys are not coalesced. It runs on
-     *            the broadcasting thread while that client's queue is locked, so it must be fast and pure.
+     * @param key the key of an event, e.g. {@code SseEvent::event}; {@code null} keys are not coalesced. It runs once
+     *            per broadcast, on the broadcasting thread, before any lock is taken, on the event as given (before
+     *            the hub adds an id); if it throws, the event is logged and not coalesced.
      * @return the policy
      */
     public static SlowClientPolicy coalesce(Function<SseEvent, String> key) {

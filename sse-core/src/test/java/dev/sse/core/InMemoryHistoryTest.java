@@ -1,5 +1,8 @@
 package dev.sse.core;
 
+import dev.sse.core.spi.EventHistory;
+import dev.sse.core.spi.RecordedEvent;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,7 +38,7 @@ class InMemoryHistoryTest {
 
     @Test
     void replaysEverythingAfterAKnownIdUpToTheLimit() {
-        InMemoryHistory h = InMemoryHistory.create(10, Duration.ofMinutes(1), clock);
+        InMemoryHistory h = InMemoryHistory.builder().maxEvents(10).maxAge(Duration.ofMinutes(1)).clock(clock).build();
         for (long s = 1; s <= 5; s++) {
             h.append(record(s, "id-" + s));
         }
@@ -48,7 +51,7 @@ class InMemoryHistoryTest {
 
     @Test
     void evictsByCountAndReportsTheGap() {
-        InMemoryHistory h = InMemoryHistory.create(2, Duration.ofMinutes(1), clock);
+        InMemoryHistory h = InMemoryHistory.builder().maxEvents(2).maxAge(Duration.ofMinutes(1)).clock(clock).build();
         for (long s = 1; s <= 4; s++) {
             h.append(record(s, Long.toString(s)));
         }
@@ -62,7 +65,7 @@ class InMemoryHistoryTest {
 
     @Test
     void evictsByAge() {
-        InMemoryHistory h = InMemoryHistory.create(100, Duration.ofSeconds(30), clock);
+        InMemoryHistory h = InMemoryHistory.builder().maxEvents(100).maxAge(Duration.ofSeconds(30)).clock(clock).build();
         h.append(record(1, "1"));
         now = now.plusSeconds(20);
         h.append(record(2, "2"));
@@ -77,7 +80,7 @@ class InMemoryHistoryTest {
 
     @Test
     void clientThatSawTheLastEventBeforeEverythingExpiredHasNoGap() {
-        InMemoryHistory h = InMemoryHistory.create(100, Duration.ofSeconds(30), clock);
+        InMemoryHistory h = InMemoryHistory.builder().maxEvents(100).maxAge(Duration.ofSeconds(30)).clock(clock).build();
         h.append(record(1, "1"));
         h.append(record(2, "2"));
         now = now.plusSeconds(60);
@@ -90,7 +93,7 @@ class InMemoryHistoryTest {
 
     @Test
     void unknownNonNumericIdReplaysNothingAndReportsTheGap() {
-        InMemoryHistory h = InMemoryHistory.create(10, Duration.ofMinutes(1), clock);
+        InMemoryHistory h = InMemoryHistory.builder().maxEvents(10).maxAge(Duration.ofMinutes(1)).clock(clock).build();
         h.append(record(1, "1"));
 
         EventHistory.Replay r = h.replay("from-another-server", 1);
@@ -101,7 +104,7 @@ class InMemoryHistoryTest {
 
     @Test
     void idReusedByALaterEventResolvesToTheLaterOne() {
-        InMemoryHistory h = InMemoryHistory.create(2, Duration.ofMinutes(1), clock);
+        InMemoryHistory h = InMemoryHistory.builder().maxEvents(2).maxAge(Duration.ofMinutes(1)).clock(clock).build();
         h.append(record(1, "same"));
         h.append(record(2, "same"));
         h.append(record(3, "other"));

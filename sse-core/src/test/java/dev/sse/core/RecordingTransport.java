@@ -1,5 +1,8 @@
 package dev.sse.core;
 
+import dev.sse.core.spi.FrameSource;
+import dev.sse.core.spi.Transport;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +20,8 @@ final class RecordingTransport implements Transport {
     private final List<SseFrame> frames = new ArrayList<>();
     private final AtomicInteger closeCalls = new AtomicInteger();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
-    private volatile EventChannel channel;
+    private volatile FrameSource source;
+    private volatile boolean bound;
 
     RecordingTransport() {
         this(false);
@@ -38,24 +42,25 @@ final class RecordingTransport implements Transport {
     /** Frames queued before open returns are drained once the channel is known. */
     EventChannel openOn(Hub hub, ChannelOptions options) {
         EventChannel ch = hub.open(this, options);
-        bind(ch);
+        bound = true;
+        framesAvailable();
         return ch;
     }
 
-    void bind(EventChannel ch) {
-        this.channel = ch;
-        framesAvailable();
+    @Override
+    public void attach(FrameSource frames) {
+        this.source = frames;
     }
 
     @Override
     public void framesAvailable() {
-        EventChannel ch = channel;
-        if (stalled || ch == null) {
+        FrameSource src = source;
+        if (stalled || src == null || !bound) {
             return;
         }
         synchronized (this) {
             SseFrame f;
-            while ((f = ch.poll()) != null) {
+            while ((f = src.poll()) != null) {
                 frames.add(f);
             }
         }

@@ -1,16 +1,29 @@
 package dev.sse.servlet;
 
+import dev.sse.core.SlowClientPolicy;
 import dev.sse.core.SseEvent;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
 
-/** What an {@link SseServlet} was configured with, from its builder and then its init-params; immutable once built. */
+/**
+ * What an {@link SseServlet} was configured with: its builder's values, then its init-params, each parsed once into
+ * a typed value. Mutable only while being configured; the servlet keeps a copy.
+ */
 final class Settings {
+
+    /** Every init-param the servlet knows; anything else is reported as a probable typo. */
+    static final Set<String> NAMES = Set.of("hub", "keepAlive", "maxQueuedFrames", "maxQueuedBytes", "historySize",
+            "historyMaxAge", "historyMaxBytes", "slowClientPolicy", "retry", "retryJitter", "overloadRetry",
+            "maxConnections", "topics", "topicParameter", "allowedTopics", "allowedOrigins", "allowCredentials",
+            "allowedHeaders", "publicOrigin", "ignoreClientLastEventId", "lastEventIdParameter", "maxConnectionAge",
+            "drainWindow", "farewellEvent", "writeTimeout", "cacheControl", "requestHook", "writerThreads");
+
+    /** Init-params that only configure a hub the servlet builds itself. */
+    static final Set<String> HUB_NAMES = Set.of("keepAlive", "maxQueuedFrames", "maxQueuedBytes", "historySize",
+            "historyMaxAge", "historyMaxBytes", "slowClientPolicy");
 
     String hubAttribute = SseServlet.DEFAULT_HUB_ATTRIBUTE;
     Duration keepAlive = Duration.ofSeconds(15);
@@ -18,7 +31,8 @@ final class Settings {
     long maxQueuedBytes = 1 << 20;
     int historySize = 1000;
     Duration historyMaxAge = Duration.ofMinutes(5);
-    String slowClientPolicy = "disconnect";
+    long historyMaxBytes = 64L << 20;
+    SlowClientPolicy slowClientPolicy = SlowClientPolicy.disconnect();
     Duration retry;
     Duration retryJitter = Duration.ZERO;
     Duration overloadRetry = Duration.ofSeconds(10);
@@ -28,6 +42,8 @@ final class Settings {
     Set<String> allowedTopics = Set.of();
     Set<String> allowedOrigins = Set.of();
     boolean allowCredentials;
+    Set<String> allowedHeaders = Set.of();
+    String publicOrigin;
     boolean ignoreClientLastEventId;
     String lastEventIdParameter = "lastEventId";
     Duration maxConnectionAge = Duration.ZERO;
@@ -35,6 +51,8 @@ final class Settings {
     SseEvent farewell;
     Duration writeTimeout = Duration.ofSeconds(30);
     String cacheControl = "no-cache, no-transform";
+    String requestHook;
+    int writerThreads;
 
     Settings copy() {
         Settings s = new Settings();
@@ -44,6 +62,7 @@ final class Settings {
         s.maxQueuedBytes = maxQueuedBytes;
         s.historySize = historySize;
         s.historyMaxAge = historyMaxAge;
+        s.historyMaxBytes = historyMaxBytes;
         s.slowClientPolicy = slowClientPolicy;
         s.retry = retry;
         s.retryJitter = retryJitter;
@@ -54,6 +73,8 @@ final class Settings {
         s.allowedTopics = allowedTopics;
         s.allowedOrigins = allowedOrigins;
         s.allowCredentials = allowCredentials;
+        s.allowedHeaders = allowedHeaders;
+        s.publicOrigin = publicOrigin;
         s.ignoreClientLastEventId = ignoreClientLastEventId;
         s.lastEventIdParameter = lastEventIdParameter;
         s.maxConnectionAge = maxConnectionAge;
@@ -61,35 +82,39 @@ final class Settings {
         s.farewell = farewell;
         s.writeTimeout = writeTimeout;
         s.cacheControl = cacheControl;
+        s.requestHook = requestHook;
+        s.writerThreads = writerThreads;
         return s;
     }
 
-    /** Applies the init-params that are present; {@code param} returns {@code null} for an absent one. */
+    /**
+     * Applies the init-params that are present; {@code param} returns {@code null} for an absent one.
+     *
+     * @throws IllegalArgumentException naming the init-param and the rule it breaks
+     */
     void apply(Function<String, String> param) {
         hubAttribute = text(param, "hub", hubAttribute);
         keepAlive = duration(param, "keepAlive", keepAlive);
-        maxQueuedFrames = (int) number(param, "maxQueuedFrames", maxQueuedFrames, 1);
-        maxQueuedBytes = number(param, "maxQueuedBytes", maxQueuedBytes, 1);
-        historySize = (int) number(param, "historySize", historySize, 0);
+        maxQueuedFrames = (int) number(param, "maxQueuedFrames", maxQueuedFrames, 1, Integer.MAX_VALUE);
+        maxQueuedBytes = number(param, "maxQueuedBytes", maxQueuedBytes, 1, Long.MAX_VALUE);
+        historySize = (int) number(param, "historySize", historySize, 0, Integer.MAX_VALUE);
         historyMaxAge = duration(param, "historyMaxAge", historyMaxAge);
+        historyMaxBytes = number(param, "historyMaxBytes", historyMaxBytes, 1, Long.MAX_VALUE);
         String policy = param.apply("slowClientPolicy");
-        if (policy != null) {
-            String p = policy.trim();
-            if (!List.of("disconnect", "dropOldest", "coalesce").contains(p)) {
-                throw new IllegalArgumentException(
-                        "init-param slowClientPolicy must be disconnect, dropOldest or coalesce (was \"" + policy + "\")");
-            }
-            slowClientPolicy = p;
+        if (policy != null && !policy.isBlank()) {
+            slowClientPolicy = policy(policy.trim());
         }
         retry = duration(param, "retry", retry);
         retryJitter = duration(param, "retryJitter", retryJitter);
         overloadRetry = duration(param, "overloadRetry", overloadRetry);
-        maxConnections = (int) number(param, "maxConnections", maxConnections, 0);
+        maxConnections = (int) number(param, "maxConnections", maxConnections, 0, Integer.MAX_VALUE);
         topics = list(param, "topics", topics);
         topicParameter = text(param, "topicParameter", topicParameter);
         allowedTopics = list(param, "allowedTopics", allowedTopics);
         allowedOrigins = list(param, "allowedOrigins", allowedOrigins);
         allowCredentials = bool(param, "allowCredentials", allowCredentials);
+        allowedHeaders = list(param, "allowedHeaders", allowedHeaders);
+        publicOrigin = text(param, "publicOrigin", publicOrigin);
         ignoreClientLastEventId = bool(param, "ignoreClientLastEventId", ignoreClientLastEventId);
         lastEventIdParameter = text(param, "lastEventIdParameter", lastEventIdParameter);
         cacheControl = text(param, "cacheControl", cacheControl);
@@ -100,7 +125,23 @@ final class Settings {
             farewell = SseEvent.of(farewellEvent.trim(), "");
         }
         writeTimeout = duration(param, "writeTimeout", writeTimeout);
+        requestHook = text(param, "requestHook", requestHook);
+        writerThreads = (int) number(param, "writerThreads", writerThreads, 0, 1024);
         validate();
+    }
+
+    static SlowClientPolicy policy(String name) {
+        switch (name) {
+            case "disconnect":
+                return SlowClientPolicy.disconnect();
+            case "dropOldest":
+                return SlowClientPolicy.dropOldest();
+            case "coalesce":
+                return SlowClientPolicy.coalesce(SseEvent::event);
+            default:
+                throw new IllegalArgumentException(
+                        "init-param slowClientPolicy must be disconnect, dropOldest or coalesce (was \"" + name + "\")");
+        }
     }
 
     void validate() {
@@ -127,20 +168,23 @@ final class Settings {
         throw new IllegalArgumentException("init-param " + name + " must be true or false (was \"" + v + "\")");
     }
 
-    private static long number(Function<String, String> param, String name, long dflt, long min) {
+    private static long number(Function<String, String> param, String name, long dflt, long min, long max) {
         String v = param.apply(name);
         if (v == null || v.isBlank()) {
             return dflt;
         }
+        long n;
         try {
-            long n = Long.parseLong(v.trim());
-            if (n < min) {
-                throw new IllegalArgumentException("init-param " + name + " must be at least " + min + " (was " + n + ")");
-            }
-            return n;
+            n = Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("init-param " + name + " must be a whole number (was \"" + v + "\")", e);
+            throw new IllegalArgumentException("init-param " + name + " must be a whole number from " + min + " to "
+                    + max + " (was \"" + v + "\")", e);
         }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException("init-param " + name + " must be from " + min + " to " + max
+                    + " (was " + v.trim() + ")");
+        }
+        return n;
     }
 
     private static Set<String> list(Function<String, String> param, String name, Set<String> dflt) {
@@ -167,10 +211,10 @@ final class Settings {
 
     /** Accepts {@code 250ms}, {@code 15s}, {@code 5m}, {@code 1h}, ISO-8601 ({@code PT15S}) or plain milliseconds. */
     static Duration parseDuration(String name, String v) {
+        Duration d;
         try {
             String t = v.toLowerCase(Locale.ROOT);
-            Duration d;
-            if (t.startsWith("pt") || t.startsWith("p")) {
+            if (t.startsWith("p")) {
                 d = Duration.parse(v.toUpperCase(Locale.ROOT));
             } else if (t.endsWith("ms")) {
                 d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
@@ -183,24 +227,13 @@ final class Settings {
             } else {
                 d = Duration.ofMillis(Long.parseLong(t));
             }
-            if (d.isNegative()) {
-                throw new IllegalArgumentException("init-param " + name + " must not be negative (was \"" + v + "\")");
-            }
-            return d;
         } catch (RuntimeException e) {
-            if (e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().startsWith("init-param")) {
-                throw e;
-            }
             throw new IllegalArgumentException("init-param " + name
                     + " must be a duration such as 250ms, 15s, 5m, 1h or PT15S (was \"" + v + "\")", e);
         }
-    }
-
-    static List<String> names() {
-        return new ArrayList<>(List.of("hub", "keepAlive", "maxQueuedFrames", "maxQueuedBytes", "historySize",
-                "historyMaxAge", "slowClientPolicy", "retry", "retryJitter", "overloadRetry", "maxConnections", "topics",
-                "topicParameter", "allowedTopics", "allowedOrigins", "allowCredentials", "ignoreClientLastEventId",
-                "lastEventIdParameter", "maxConnectionAge", "drainWindow", "farewellEvent", "writeTimeout",
-                "cacheControl"));
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("init-param " + name + " must not be negative (was \"" + v + "\")");
+        }
+        return d;
     }
 }

@@ -1,14 +1,11 @@
 package dev.sse.servlet;
 
-import dev.sse.core.ChannelOptions;
 import dev.sse.core.CloseReason;
 import dev.sse.core.EventChannel;
 import dev.sse.core.Hub;
-import dev.sse.core.InMemoryHistory;
-import dev.sse.core.SlowClientPolicy;
+import dev.sse.core.HubClosedException;
 import dev.sse.core.SseEvent;
 import dev.sse.core.SseFrame;
-import dev.sse.core.EventHistory;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletContext;
@@ -18,21 +15,18 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,17 +52,22 @@ import org.slf4j.LoggerFactory;
  *   <li>Beyond {@code maxConnections}, or while the servlet stops, a {@code GET} gets {@code 200}, a
  *       {@code retry:} hint and the end of the stream: the browser comes back later. Never {@code 503}, after which
  *       {@code EventSource} would give up for good.</li>
- *   <li>{@link RequestHook} (or overriding {@link #beforeStream}) can refuse with {@code 401}/{@code 403}, stop the
- *       browser reconnecting with {@code 204}, pick topics and attach values to the channel.</li>
+ *   <li>A malformed query (bad percent-encoding, not UTF-8, raw bytes) gets {@code 400} with a JSON body naming the
+ *       parameter; a topic not allowed gets {@code 204}, so the browser stops asking.</li>
+ *   <li>The {@link RequestHook} (builder, or the {@code requestHook} init-param naming a class) can refuse with
+ *       {@code 401}/{@code 403}, stop the browser reconnecting with {@code 204}, pick topics and attach values to the
+ *       channel. It is the one way to admit a request.</li>
  * </ul>
  *
  * <h2>The hub</h2>
  * The hub lives in a {@link ServletContext} attribute named by the {@code hub} init-param (default
- * {@value #DEFAULT_HUB_ATTRIBUTE}); read it with {@link #hub(ServletContext, String)}. If a hub was given to the
- * constructor, it is used and published there. Otherwise, if the attribute holds one at {@link #init()} (put there by
- * the application's {@code ServletContextListener}), it is used; if not, the servlet builds one from its init-params,
- * stores it there, and shuts it down in {@link #destroy()}. A hub the servlet did not build is never closed by it:
- * only the servlet's own streams end.
+ * {@value #DEFAULT_HUB_ATTRIBUTE}); application code gets it with {@link #hub(ServletContext, String)}, in any order
+ * with the servlet's {@code init}: whichever comes first builds it from this servlet's init-params, so a
+ * {@code ServletContextListener} may ask for it at startup. If a hub was given in code, it is used and published
+ * there. If the application put its own hub there, it is used, and hub-building init-params ({@code keepAlive},
+ * queue limits, history, policy) are ignored with a WARN naming them. A hub built for the servlet is shut down in
+ * {@link #destroy()}; one the application made is never closed by it: only the servlet's own streams end. Unknown
+ * init-params (typos) are logged at WARN.
  *
  * <h2>Init-params</h2>
  * Durations are written {@code 250ms}, {@code 15s}, {@code 5m}, {@code 1h}, ISO-8601 ({@code PT15S}) or plain
@@ -83,6 +82,8 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code maxQueuedBytes}</td><td>1048576</td><td>Per-client queue limit, bytes (hub the servlet builds)</td></tr>
  * <tr><td>{@code historySize}</td><td>1000</td><td>Events kept for resume (hub the servlet builds); 0 keeps none</td></tr>
  * <tr><td>{@code historyMaxAge}</td><td>5m</td><td>How long events are kept for resume (hub the servlet builds)</td></tr>
+ * <tr><td>{@code historyMaxBytes}</td><td>67108864 (64 MiB)</td><td>Most bytes of encoded events kept for resume
+ *     (hub the servlet builds)</td></tr>
  * <tr><td>{@code slowClientPolicy}</td><td>{@code disconnect}</td><td>{@code disconnect}, {@code dropOldest} or
  *     {@code coalesce} (newest per event type) for a client whose queue is full (hub the servlet builds)</td></tr>
  * <tr><td>{@code retry}</td><td>none</td><td>Reconnection delay sent as {@code retry:} when a stream opens</td></tr>
@@ -99,6 +100,11 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code allowedOrigins}</td><td>none</td><td>Cross-origin callers allowed; {@code *} allows any (not with
  *     credentials). The server's own origin is always allowed</td></tr>
  * <tr><td>{@code allowCredentials}</td><td>false</td><td>Sends {@code Access-Control-Allow-Credentials: true}</td></tr>
+ * <tr><td>{@code allowedHeaders}</td><td>none</td><td>Request headers a preflight may ask for besides
+ *     {@code Last-Event-ID}</td></tr>
+ * <tr><td>{@code publicOrigin}</td><td>derived from the request</td><td>This server's origin as browsers see it,
+ *     e.g. {@code https://app.example}. Without it the origin is derived from the {@code Host} header, which a
+ *     DNS-rebinding page controls: set it when streams carry anything private</td></tr>
  * <tr><td>{@code ignoreClientLastEventId}</td><td>false</td><td>Never resume from the client's id</td></tr>
  * <tr><td>{@code lastEventIdParameter}</td><td>{@code lastEventId}</td><td>Query parameter a first connection can
  *     resume with, since it cannot set the header</td></tr>
@@ -111,12 +117,17 @@ import org.slf4j.LoggerFactory;
  *     on shutdown</td></tr>
  * <tr><td>{@code writeTimeout}</td><td>30s</td><td>A client whose socket takes nothing for this long is dropped;
  *     0 disables</td></tr>
+ * <tr><td>{@code requestHook}</td><td>none</td><td>Class name of a {@link RequestHook} with a public no-argument
+ *     constructor</td></tr>
+ * <tr><td>{@code writerThreads}</td><td>the number of cores</td><td>Threads that write to sockets; a broadcast
+ *     only queues and hands streams to them</td></tr>
  * </table>
  *
  * <h2>Threads</h2>
- * The container calls {@code service} concurrently; per stream, exactly one thread writes at a time (see the
- * package-private {@code StreamConnection}), never blocking on the socket. A daemon timer thread of each servlet
- * instance handles maximum ages and write timeouts; it stops in {@link #destroy()}.
+ * The container calls {@code service} concurrently. A broadcast only queues frames and hands the streams it woke to
+ * the servlet's writer threads; per stream exactly one thread writes at a time (a writer thread, or the container
+ * thread reporting the socket writable), never blocking on the socket. A daemon timer thread handles maximum ages
+ * and write timeouts. All of them stop in {@link #destroy()}. See CONCURRENCY.md.
  */
 public class SseServlet extends HttpServlet {
 
@@ -130,20 +141,23 @@ public class SseServlet extends HttpServlet {
     public static final String PRINCIPAL_ATTRIBUTE = "principal";
 
     private static final String ALLOW = "GET, HEAD, OPTIONS";
+    /** How long {@code destroy} waits beyond the drain window for the last streams to close. */
+    private static final long DESTROY_GRACE_MILLIS = 1000;
 
     private final transient Hub givenHub;
     private final transient Settings base;
-    private final transient RequestHook hook;
+    private final transient RequestHook givenHook;
     private final transient boolean bypassAggregation;
 
     private transient Settings settings;
     private transient volatile Hub hub;
     private transient boolean ownsHub;
-    private transient FrameWriter writer;
-    private transient ScheduledThreadPoolExecutor timer;
-    private final transient Set<StreamConnection> live = ConcurrentHashMap.newKeySet();
-    private final transient AtomicInteger connections = new AtomicInteger();
+    private transient RequestHook hook;
+    private transient Cors cors;
+    private transient FrameWriter.Paths writePaths;
+    private transient LiveStreams live;
     private transient volatile boolean stopping;
+    private transient volatile boolean asyncErrorLogged;
 
     /** For web.xml: everything comes from init-params and the hub from the context (or is built). */
     public SseServlet() {
@@ -159,10 +173,10 @@ public class SseServlet extends HttpServlet {
         this(Objects.requireNonNull(hub, "hub"), new Settings(), null, true);
     }
 
-    SseServlet(Hub hub, Settings settings, RequestHook hook, boolean bypassAggregation) {
+    private SseServlet(Hub hub, Settings settings, RequestHook hook, boolean bypassAggregation) {
         this.givenHub = hub;
         this.base = settings;
-        this.hook = hook;
+        this.givenHook = hook;
         this.bypassAggregation = bypassAggregation;
     }
 
@@ -172,28 +186,24 @@ public class SseServlet extends HttpServlet {
     }
 
     /**
-     * Finds the hub published under a context attribute.
+     * Returns the hub published under a context attribute, building it from the init-params of the
+     * {@code SseServlet} registered with that {@code hub} name if the servlet has not started yet: so a
+     * {@code ServletContextListener} can get it at startup, before any servlet's {@code init}.
      *
      * @param context the servlet context
      * @param name the attribute name, as the servlet's {@code hub} init-param
      * @return the hub
-     * @throws IllegalStateException if the attribute holds no hub
+     * @throws IllegalStateException if the attribute holds something else than a hub
      */
     public static Hub hub(ServletContext context, String name) {
-        Object value = context.getAttribute(name);
-        if (value instanceof Hub) {
-            return (Hub) value;
-        }
-        throw new IllegalStateException("servlet context attribute \"" + name + "\" holds no dev.sse.core.Hub (found "
-                + (value == null ? "nothing" : value.getClass().getName()) + ")");
+        return ContextHubs.findOrBuild(context, name);
     }
 
     /**
-     * Finds the hub published under {@value #DEFAULT_HUB_ATTRIBUTE}.
+     * Returns the hub published under {@value #DEFAULT_HUB_ATTRIBUTE}, as {@link #hub(ServletContext, String)}.
      *
      * @param context the servlet context
      * @return the hub
-     * @throws IllegalStateException if there is none
      */
     public static Hub hub(ServletContext context) {
         return hub(context, DEFAULT_HUB_ATTRIBUTE);
@@ -204,138 +214,112 @@ public class SseServlet extends HttpServlet {
         return hub;
     }
 
-    /** Describes each live stream, for test failure messages. */
-    String describeLiveStreams() {
-        StringBuilder sb = new StringBuilder();
-        for (StreamConnection c : live) {
-            sb.append(c).append('\n');
-        }
-        return sb.toString();
-    }
-
     /** @return how many streams of this servlet are live now */
     public int connectionCount() {
-        return connections.get();
+        LiveStreams l = live;
+        return l == null ? 0 : l.count();
     }
 
     @Override
     public void init() throws ServletException {
         ServletConfig config = getServletConfig();
         Settings s = base.copy();
+        TreeSet<String> hubParams = new TreeSet<>();
+        for (String name : Collections.list(config.getInitParameterNames())) {
+            if (!Settings.NAMES.contains(name)) {
+                LOG.warn("SseServlet {}: unknown init-param \"{}\" is ignored; known: {}", config.getServletName(),
+                        name, new TreeSet<>(Settings.NAMES));
+            } else if (Settings.HUB_NAMES.contains(name)) {
+                hubParams.add(name);
+            }
+        }
         try {
             s.apply(config::getInitParameter);
-        } catch (IllegalArgumentException e) {
+            hook = givenHook != null ? givenHook : loadHook(s.requestHook);
+            ContextHubs.Resolved resolved = ContextHubs.forServlet(getServletContext(), s, givenHub, hubParams,
+                    config.getServletName());
+            hub = resolved.hub();
+            ownsHub = resolved.owned();
+        } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ServletException("SseServlet " + config.getServletName() + ": " + e.getMessage(), e);
         }
         settings = s;
-        ServletContext context = getServletContext();
-        if (givenHub != null) {
-            hub = givenHub;
-            if (context.getAttribute(s.hubAttribute) == null) {
-                context.setAttribute(s.hubAttribute, givenHub);
-            }
-        } else {
-            Object existing = context.getAttribute(s.hubAttribute);
-            if (existing instanceof Hub) {
-                hub = (Hub) existing;
-            } else if (existing != null) {
-                throw new ServletException("servlet context attribute \"" + s.hubAttribute
-                        + "\" holds a " + existing.getClass().getName() + ", not a dev.sse.core.Hub");
-            } else {
-                hub = buildHub(s);
-                ownsHub = true;
-                context.setAttribute(s.hubAttribute, hub);
-            }
-        }
-        writer = new FrameWriter(bypassAggregation);
-        timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "sse-servlet-timer-" + config.getServletName());
-            t.setDaemon(true);
-            return t;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-        if (!s.writeTimeout.isZero()) {
-            long period = Math.max(50, s.writeTimeout.toMillis() / 4);
-            timer.scheduleWithFixedDelay(this::sweepStalled, period, period, TimeUnit.MILLISECONDS);
-        }
+        cors = new Cors(s);
+        writePaths = new FrameWriter.Paths(bypassAggregation);
+        live = new LiveStreams(s, config.getServletName());
         LOG.debug("SseServlet {} ready ({} hub under \"{}\")", config.getServletName(), ownsHub ? "own" : "shared",
                 s.hubAttribute);
     }
 
-    private static Hub buildHub(Settings s) {
-        SlowClientPolicy policy;
-        switch (s.slowClientPolicy) {
-            case "dropOldest":
-                policy = SlowClientPolicy.dropOldest();
-                break;
-            case "coalesce":
-                policy = SlowClientPolicy.coalesce(SseEvent::event);
-                break;
-            default:
-                policy = SlowClientPolicy.disconnect();
-                break;
+    private static RequestHook loadHook(String className) {
+        if (className == null) {
+            return null;
         }
-        EventHistory history = s.historySize == 0 ? EventHistory.none()
-                : InMemoryHistory.create(s.historySize, s.historyMaxAge);
-        return Hub.builder().keepAlive(s.keepAlive).maxQueuedFrames(s.maxQueuedFrames)
-                .maxQueuedBytes(s.maxQueuedBytes).history(history).slowClientPolicy(policy).build();
+        try {
+            Class<?> type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+            return (RequestHook) type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
+            throw new IllegalArgumentException("init-param requestHook must name a public class implementing "
+                    + "SseServlet.RequestHook with a public no-argument constructor (was \"" + className + "\"): "
+                    + e, e);
+        }
     }
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
-        String method = req.getMethod();
-        switch (method) {
+        switch (req.getMethod()) {
             case "GET":
                 stream(req, resp);
                 break;
             case "HEAD":
-                head(req, resp);
+                if (cors.admit(req, resp)) {
+                    streamHeaders(resp);
+                }
                 break;
             case "OPTIONS":
-                options(req, resp);
+                resp.setHeader("Allow", ALLOW);
+                cors.preflight(req, resp);
                 break;
             default:
                 resp.setHeader("Allow", ALLOW);
-                resp.setStatus(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+                ErrorResponse.send(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "method",
+                        req.getMethod() + " is not allowed; use " + ALLOW);
                 break;
         }
     }
 
-    /**
-     * Decides, before any stream starts, whether this request may open one, with which topics and attributes.
-     * The default asks the {@link RequestHook} given to the builder, if any, and otherwise allows.
-     *
-     * @param request the request
-     * @param response the response; to refuse, set a status ({@code 401}, {@code 403}, {@code 204}) and return false
-     * @param topics the topics chosen so far, modifiable
-     * @param attributes the channel attributes so far (the principal, if any), modifiable
-     * @return {@code true} to open the stream
-     * @throws IOException as the response throws
-     */
-    protected boolean beforeStream(HttpServletRequest request, HttpServletResponse response, Set<String> topics,
-                                   Map<String, Object> attributes) throws IOException {
-        return hook == null || hook.beforeStream(request, response, topics, attributes);
-    }
-
     private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (!cors(req, resp)) {
+        if (!cors.admit(req, resp)) {
             return;
         }
         Settings s = settings;
-        Set<String> topics = new LinkedHashSet<>(s.topics);
-        if (!requestedTopics(req, topics)) {
-            resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+        StreamRequest request;
+        try {
+            request = StreamRequest.read(req, s);
+        } catch (StreamRequest.Refusal r) {
+            LOG.debug("stream refused ({}): {}", r.field, r.getMessage());
+            if (r.status == HttpServletResponse.SC_NO_CONTENT) {
+                resp.setStatus(r.status);
+            } else {
+                ErrorResponse.send(resp, r.status, r.field, r.getMessage());
+            }
             return;
         }
-        Map<String, Object> attributes = new LinkedHashMap<>();
-        Principal principal = req.getUserPrincipal();
-        if (principal != null) {
-            attributes.put(PRINCIPAL_ATTRIBUTE, principal);
-        }
-        if (!beforeStream(req, resp, topics, attributes)) {
+        if (hook != null && !hook.beforeStream(req, resp, request.topics, request.attributes)) {
             if (!resp.isCommitted() && resp.getStatus() == HttpServletResponse.SC_OK) {
                 resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
             }
+            return;
+        }
+        if (!req.isAsyncSupported()) {
+            if (!asyncErrorLogged) {
+                asyncErrorLogged = true;
+                LOG.error("SseServlet {}: the request is not async-supported, so no stream can open. Add "
+                        + "<async-supported>true</async-supported> to this servlet AND to every filter mapped before "
+                        + "it in web.xml (or setAsyncSupported(true) on their registrations)", getServletName());
+            }
+            ErrorResponse.send(resp, HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "async-supported",
+                    "the servlet or a filter before it is not async-supported");
             return;
         }
         Hub h = hub;
@@ -343,166 +327,37 @@ public class SseServlet extends HttpServlet {
             shed(resp, "stopping");
             return;
         }
-        int n = connections.incrementAndGet();
-        if (s.maxConnections > 0 && n > s.maxConnections) {
-            connections.decrementAndGet();
+        if (!live.admit()) {
             shed(resp, "at maxConnections " + s.maxConnections);
             return;
         }
-        boolean opened = false;
+        boolean added = false;
         try {
             streamHeaders(resp);
             AsyncContext async = req.startAsync();
             async.setTimeout(0);
             ServletOutputStream out = resp.getOutputStream();
-            StreamConnection conn = new StreamConnection(this, async, out, writer);
+            StreamConnection conn = new StreamConnection(live, async, out, writePaths, live.writers());
             async.addListener(conn);
-            ChannelOptions.Builder options = ChannelOptions.builder().topics(topics).initialEvent(retryEvent(s.retry))
-                    .lastEventId(lastEventId(req));
-            attributes.forEach(options::attribute);
-            live.add(conn);
+            live.added(conn);
+            added = true;
             EventChannel channel;
             try {
-                channel = h.open(conn, options.build());
-            } catch (IllegalStateException closed) {
-                live.remove(conn);
+                channel = h.open(conn, request.options().initialEvent(retryEvent(s.retry)).build());
+            } catch (HubClosedException closed) {
                 LOG.debug("hub closed while opening a stream; asking the client to come back");
                 out.write(retryFrame(s.overloadRetry).toByteArray());
-                async.complete();
-                connections.decrementAndGet();
-                opened = true;
+                conn.close();
                 return;
             }
-            conn.attach(channel);
-            opened = true;
-            if (!s.maxConnectionAge.isZero()) {
-                long age = s.maxConnectionAge.toMillis();
-                long at = age - ThreadLocalRandom.current().nextLong(Math.max(1, age / 5));
-                conn.maxAge(timer.schedule(() -> channel.closeAfterDrain(CloseReason.MAX_AGE, null), at,
-                        TimeUnit.MILLISECONDS));
-            }
+            live.scheduleMaxAge(conn, channel);
             // From here the container calls onWritePossible, which flushes the headers and drains the channel.
             out.setWriteListener(conn);
         } finally {
-            if (!opened) {
-                connections.decrementAndGet();
+            if (!added) {
+                live.abandon();
             }
         }
-    }
-
-    private void head(HttpServletRequest req, HttpServletResponse resp) {
-        if (!cors(req, resp)) {
-            return;
-        }
-        streamHeaders(resp);
-    }
-
-    private void options(HttpServletRequest req, HttpServletResponse resp) {
-        String origin = req.getHeader("Origin");
-        String requestMethod = req.getHeader("Access-Control-Request-Method");
-        resp.setHeader("Allow", ALLOW);
-        if (origin == null || requestMethod == null) {
-            resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
-            return;
-        }
-        resp.addHeader("Vary", "Origin");
-        if (!originAllowed(req, origin) || !(requestMethod.equals("GET") || requestMethod.equals("HEAD"))) {
-            LOG.debug("CORS preflight refused for origin {} method {}", origin, requestMethod);
-            resp.setStatus(HttpServletResponse.SC_FORBIDDEN);
-            return;
-        }
-        allowOrigin(resp, origin);
-        resp.setHeader("Access-Control-Allow-Methods", "GET, HEAD");
-        String requestHeaders = req.getHeader("Access-Control-Request-Headers");
-        if (requestHeaders != null && !requestHeaders.isBlank()) {
-            resp.setHeader("Access-Control-Allow-Headers", requestHeaders);
-        }
-        resp.setHeader("Access-Control-Max-Age", "600");
-        resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
-    }
-
-    /** @return false if the request was refused with 403 */
-    private boolean cors(HttpServletRequest req, HttpServletResponse resp) {
-        String origin = req.getHeader("Origin");
-        resp.addHeader("Vary", "Origin");
-        if (origin == null) {
-            return true;
-        }
-        if (!originAllowed(req, origin)) {
-            LOG.debug("stream refused for origin {}", origin);
-            resp.setStatus(HttpServletResponse.SC_FORBIDDEN);
-            return false;
-        }
-        allowOrigin(resp, origin);
-        return true;
-    }
-
-    private void allowOrigin(HttpServletResponse resp, String origin) {
-        // Echo, never "*": a credentialed request would be refused by the browser otherwise.
-        resp.setHeader("Access-Control-Allow-Origin", origin);
-        if (settings.allowCredentials) {
-            resp.setHeader("Access-Control-Allow-Credentials", "true");
-        }
-    }
-
-    private boolean originAllowed(HttpServletRequest req, String origin) {
-        Set<String> allowed = settings.allowedOrigins;
-        if (allowed.contains(origin) || allowed.contains("*")) {
-            return true;
-        }
-        String self = req.getScheme() + "://" + req.getServerName();
-        int port = req.getServerPort();
-        boolean defaultPort = (port == 80 && "http".equals(req.getScheme()))
-                || (port == 443 && "https".equals(req.getScheme()));
-        return origin.equalsIgnoreCase(defaultPort ? self : self + ":" + port);
-    }
-
-    private boolean requestedTopics(HttpServletRequest req, Set<String> topics) {
-        Settings s = settings;
-        if (s.allowedTopics.isEmpty()) {
-            return true;
-        }
-        String[] values = req.getParameterValues(s.topicParameter);
-        if (values == null) {
-            return true;
-        }
-        boolean any = s.allowedTopics.contains("*");
-        for (String value : values) {
-            for (String t : value.split(",")) {
-                String topic = t.trim();
-                if (topic.isEmpty()) {
-                    continue;
-                }
-                if (!any && !s.allowedTopics.contains(topic)) {
-                    LOG.debug("stream refused: topic {} is not allowed", topic);
-                    return false;
-                }
-                topics.add(topic);
-            }
-        }
-        return true;
-    }
-
-    private String lastEventId(HttpServletRequest req) {
-        if (settings.ignoreClientLastEventId) {
-            return null;
-        }
-        String header = req.getHeader("Last-Event-ID");
-        if (header != null) {
-            return utf8(header);
-        }
-        String param = req.getParameter(settings.lastEventIdParameter);
-        return param == null || param.isEmpty() ? null : param;
-    }
-
-    /** Containers hand header bytes over as ISO-8859-1 characters; an id is UTF-8 on the wire. */
-    static String utf8(String header) {
-        for (int i = 0; i < header.length(); i++) {
-            if (header.charAt(i) > 0xFF) {
-                return header;
-            }
-        }
-        return new String(header.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
     }
 
     private void streamHeaders(HttpServletResponse resp) {
@@ -513,6 +368,7 @@ public class SseServlet extends HttpServlet {
         resp.setHeader("X-Accel-Buffering", "no");
     }
 
+    /** Load shedding the browser survives: 200, a {@code retry:} hint, end of stream (never 503). */
     private void shed(HttpServletResponse resp, String why) throws IOException {
         LOG.debug("stream shed ({}); client told to retry", why);
         streamHeaders(resp);
@@ -534,30 +390,10 @@ public class SseServlet extends HttpServlet {
         return SseEvent.builder().retry(retry.plusMillis(extra)).build();
     }
 
-    void released(StreamConnection conn) {
-        if (live.remove(conn)) {
-            connections.decrementAndGet();
-        }
-    }
-
-    private void sweepStalled() {
-        try {
-            long limit = settings.writeTimeout.toNanos();
-            long now = System.nanoTime();
-            for (StreamConnection conn : live) {
-                if (conn.stalledLongerThan(limit, now)) {
-                    conn.timedOut(settings.writeTimeout.toMillis());
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("write-timeout sweep failed", e);
-        }
-    }
-
     /**
      * Ends this servlet's streams: each gets the farewell event (if configured) and ends, spread at random over the
-     * drain window; a hub the servlet built is shut down, a shared one keeps running. Waits at most the window plus
-     * one second.
+     * drain window; a hub built for the servlet is shut down, a shared one keeps running. Returns as soon as every
+     * stream has ended, and waits at most the window plus one second.
      */
     @Override
     public void destroy() {
@@ -566,44 +402,25 @@ public class SseServlet extends HttpServlet {
         if (s == null) {
             return;
         }
-        long window = s.drainWindow.toMillis();
         try {
-            if (ownsHub) {
-                CompletableFuture<Void> done = hub.shutdown(s.drainWindow, s.farewell);
-                done.get(window + 1000, TimeUnit.MILLISECONDS);
-                getServletContext().removeAttribute(s.hubAttribute);
-            } else if (!live.isEmpty()) {
-                for (StreamConnection conn : live) {
-                    EventChannel ch = conn.channel();
-                    if (ch != null) {
-                        long delay = window <= 0 ? 0 : ThreadLocalRandom.current().nextLong(window);
-                        timer.schedule(() -> ch.closeAfterDrain(CloseReason.HUB_CLOSED, s.farewell), delay,
-                                TimeUnit.MILLISECONDS);
-                    }
-                }
-                timer.schedule(() -> {
-                    for (StreamConnection conn : live) {
-                        EventChannel ch = conn.channel();
-                        if (ch != null) {
-                            ch.close(CloseReason.HUB_CLOSED);
-                        }
-                    }
-                }, window, TimeUnit.MILLISECONDS).get(window + 1000, TimeUnit.MILLISECONDS);
-            }
+            CompletableFuture<Void> done = ownsHub ? hub.shutdown(s.drainWindow, s.farewell)
+                    : live.drain(hub, s.drainWindow, s.farewell);
+            done.get(s.drainWindow.toMillis() + DESTROY_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+        } catch (TimeoutException | ExecutionException e) {
             LOG.debug("SseServlet {} drain did not finish in time: {}", getServletName(), e.toString());
         } finally {
-            for (StreamConnection conn : live) {
-                conn.gone();
+            if (ownsHub) {
+                getServletContext().removeAttribute(s.hubAttribute);
             }
-            timer.shutdownNow();
+            live.stop();
         }
     }
 
     /**
-     * Decides per request whether a stream may open, as {@link SseServlet#beforeStream} does.
+     * Decides per request whether a stream may open, with which topics and channel attributes: the one admission
+     * point of a servlet.
      *
      * <pre>{@code
      * SseServlet.builder().hub(hub).hook((req, resp, topics, attrs) -> req.getUserPrincipal() != null
@@ -645,6 +462,7 @@ public class SseServlet extends HttpServlet {
         private Hub hub;
         private final Settings settings = new Settings();
         private RequestHook hook;
+        private boolean bypass = true;
 
         private Builder() {
         }
@@ -802,9 +620,55 @@ public class SseServlet extends HttpServlet {
             return this;
         }
 
+        /**
+         * Whether frames may bypass the container's aggregation buffer (on Jetty); only tests turn it off, to
+         * measure what it saves.
+         */
+        Builder aggregationBypass(boolean bypass) {
+            this.bypass = bypass;
+            return this;
+        }
+
+        /**
+         * Request headers a CORS preflight may ask for besides {@code Last-Event-ID}.
+         *
+         * @param headers the header names
+         * @return this builder
+         */
+        public Builder allowedHeaders(Set<String> headers) {
+            settings.allowedHeaders = Set.copyOf(headers);
+            return this;
+        }
+
+        /**
+         * This server's origin as browsers see it, e.g. {@code https://app.example}; without it the origin is
+         * derived from the request's {@code Host} header, which a DNS-rebinding page controls.
+         *
+         * @param origin the origin
+         * @return this builder
+         */
+        public Builder publicOrigin(String origin) {
+            settings.publicOrigin = Objects.requireNonNull(origin, "origin");
+            return this;
+        }
+
+        /**
+         * How many threads write to sockets; default the number of cores.
+         *
+         * @param threads at least 1
+         * @return this builder
+         */
+        public Builder writerThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("writerThreads must be at least 1 (was " + threads + ")");
+            }
+            settings.writerThreads = threads;
+            return this;
+        }
+
         /** @return the servlet */
         public SseServlet build() {
-            return new SseServlet(hub, settings.copy(), hook, true);
+            return new SseServlet(hub, settings.copy(), hook, bypass);
         }
     }
 }

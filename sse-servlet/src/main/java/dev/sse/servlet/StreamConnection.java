@@ -3,16 +3,19 @@ package dev.sse.servlet;
 import dev.sse.core.CloseReason;
 import dev.sse.core.EventChannel;
 import dev.sse.core.SseFrame;
-import dev.sse.core.Transport;
+import dev.sse.core.spi.FrameSource;
+import dev.sse.core.spi.Transport;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,40 +25,39 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads</h2>
  * {@link #framesAvailable()} runs on whichever thread queued a frame (a broadcasting application thread, the hub's
- * scheduler); {@link #onWritePossible()} and the async callbacks on container threads; {@link #close()} on any
- * thread. An explicit state in {@link #state}, changed only by CAS, makes sure exactly one of them runs the drain
- * loop at a time and that no wake-up is lost:
+ * scheduler) and only hands the drain loop to the servlet's writer threads, so a broadcast never writes to a socket;
+ * {@link #onWritePossible()} runs the loop on the container thread that calls it; the async callbacks run on
+ * container threads; {@link #close()} on any thread. The {@link Drain} state, changed only by CAS, makes sure exactly
+ * one of them runs the drain loop at a time and that no wake-up is lost:
  * <ul>
  *   <li>{@code WAIT_SOCKET}: the socket is not ready (or the write listener is not yet installed); only
  *       {@code onWritePossible} resumes the loop. This is the initial state, so frames the hub queues while the
  *       channel opens wait for the container's first {@code onWritePossible}, which also flushes the headers.</li>
  *   <li>{@code IDLE}: the channel's queue was drained; the next {@code framesAvailable} starts the loop.</li>
- *   <li>{@code WRITING}: one thread is in the loop. {@code AGAIN}: it is, and someone asked it to look again
- *       (a frame, a socket callback or a close arrived meanwhile); the loop only leaves through a CAS from
- *       {@code WRITING}, so such a request is never missed.</li>
+ *   <li>{@code WRITING}: one thread is in the loop, or the loop is handed to a writer thread and about to run.
+ *       {@code AGAIN}: so, and someone asked it to look again (a frame, a socket callback or a close arrived
+ *       meanwhile); the loop only leaves through a CAS from {@code WRITING}, so such a request is never missed.</li>
  *   <li>{@code CLOSED}: the response was completed or abandoned; terminal.</li>
  * </ul>
  * The loop never blocks: it writes only while {@code isReady()} is true and returns otherwise. Fields other than
- * the atomics are written by the drain loop only.
+ * the atomics and volatiles are touched by the drain loop only.
  */
 final class StreamConnection implements Transport, WriteListener, AsyncListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamConnection.class);
 
-    static final int WAIT_SOCKET = 0;
-    static final int IDLE = 1;
-    static final int WRITING = 2;
-    static final int AGAIN = 3;
-    static final int CLOSED = 4;
-
     /** Several queued frames are copied into one write up to this size, so a backlog costs one syscall, not many. */
     private static final int BATCH_BYTES = 16 * 1024;
 
-    private final SseServlet servlet;
+    enum Drain { WAIT_SOCKET, IDLE, WRITING, AGAIN, CLOSED }
+
+    private final LiveStreams registry;
     private final AsyncContext async;
     private final ServletOutputStream out;
     private final FrameWriter writer;
-    private final AtomicInteger state = new AtomicInteger(WAIT_SOCKET);
+    private final Executor writers;
+    private final Runnable drainTask = this::drain;
+    private final AtomicReference<Drain> state = new AtomicReference<>(Drain.WAIT_SOCKET);
     private final AtomicBoolean released = new AtomicBoolean();
     /**
      * Guards {@link #completed}. Held while this class completes the response and while the container reports its
@@ -72,43 +74,34 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private volatile boolean dead;
     /** Nano time since the socket has not been ready, or 0 while it is; read by the write-timeout sweep. */
     private volatile long unreadySince;
-    private volatile EventChannel channel;
+    private volatile FrameSource frames;
     private volatile ScheduledFuture<?> maxAge;
 
     // Drain loop only.
-    private boolean needsFlush = true;
     private SseFrame carried;
 
-    StreamConnection(SseServlet servlet, AsyncContext async, ServletOutputStream out, FrameWriter writer) {
-        this.servlet = servlet;
+    StreamConnection(LiveStreams registry, AsyncContext async, ServletOutputStream out, FrameWriter.Paths paths,
+                     Executor writers) {
+        this.registry = registry;
         this.async = async;
         this.out = out;
-        this.writer = writer;
+        this.writer = new FrameWriter(out, paths);
+        this.writers = writers;
         this.unreadySince = System.nanoTime();
     }
 
-    void attach(EventChannel channel) {
-        this.channel = channel;
+    @Override
+    public void attach(FrameSource source) {
+        this.frames = source;
     }
 
     EventChannel channel() {
-        return channel;
+        FrameSource f = frames;
+        return f == null ? null : f.channel();
     }
 
     void maxAge(ScheduledFuture<?> task) {
         this.maxAge = task;
-    }
-
-    @Override
-    public String toString() {
-        EventChannel ch = channel;
-        return "state=" + state.get() + " dead=" + dead + " closeRequested=" + closeRequested + " released="
-                + released.get() + " channel=" + ch + " open=" + (ch != null && ch.isOpen()) + " carried=" + carried
-                + " needsFlush=" + needsFlush + " unready=" + unreadySince;
-    }
-
-    int state() {
-        return state.get();
     }
 
     @Override
@@ -122,17 +115,21 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         resume(true);
     }
 
-    /** Starts the drain loop on this thread if nobody runs it, or asks the thread that runs it to look again. */
+    /** Starts the drain loop if nobody runs it, or asks the thread that runs it to look again. */
     private void resume(boolean socketReady) {
         for (;;) {
-            int s = state.get();
-            if (s == IDLE || (socketReady && s == WAIT_SOCKET)) {
-                if (state.compareAndSet(s, WRITING)) {
-                    drain();
+            Drain s = state.get();
+            if (s == Drain.IDLE || (socketReady && s == Drain.WAIT_SOCKET)) {
+                if (state.compareAndSet(s, Drain.WRITING)) {
+                    if (socketReady) {
+                        drain();
+                    } else {
+                        handOff();
+                    }
                     return;
                 }
-            } else if (s == WRITING) {
-                if (state.compareAndSet(WRITING, AGAIN)) {
+            } else if (s == Drain.WRITING) {
+                if (state.compareAndSet(Drain.WRITING, Drain.AGAIN)) {
                     return;
                 }
             } else {
@@ -142,19 +139,28 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         }
     }
 
+    private void handOff() {
+        try {
+            writers.execute(drainTask);
+        } catch (RejectedExecutionException e) {
+            // The servlet is stopping and its writers with it: finish here.
+            drain();
+        }
+    }
+
     @Override
     public void close() {
         closeRequested = true;
         for (;;) {
-            int s = state.get();
-            if (s == IDLE || s == WAIT_SOCKET) {
+            Drain s = state.get();
+            if (s == Drain.IDLE || s == Drain.WAIT_SOCKET) {
                 // Nobody is writing; a stalled socket is abandoned rather than waited for.
-                if (state.compareAndSet(s, CLOSED)) {
+                if (state.compareAndSet(s, Drain.CLOSED)) {
                     complete();
                     return;
                 }
-            } else if (s == WRITING) {
-                if (state.compareAndSet(WRITING, AGAIN)) {
+            } else if (s == Drain.WRITING) {
+                if (state.compareAndSet(Drain.WRITING, Drain.AGAIN)) {
                     return;
                 }
             } else {
@@ -167,14 +173,13 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         try {
             for (;;) {
                 if (dead) {
-                    state.set(CLOSED);
+                    state.set(Drain.CLOSED);
                     return;
                 }
                 if (closeRequested && carried == null) {
                     // Graceful end: what was written is flushed first, then the response completes.
-                    if (needsFlush && out.isReady()) {
-                        needsFlush = false;
-                        out.flush();
+                    if (out.isReady() && writer.flushIfNeeded()) {
+                        continue;
                     }
                     if (!out.isReady()) {
                         if (park()) {
@@ -182,7 +187,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
                         }
                         continue;
                     }
-                    state.set(CLOSED);
+                    state.set(Drain.CLOSED);
                     complete();
                     return;
                 }
@@ -193,26 +198,29 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
                     continue;
                 }
                 unreadySince = 0;
-                SseFrame frame = carried != null ? carried : channel.poll();
+                SseFrame frame = carried != null ? carried : poll();
                 carried = null;
                 if (frame == null) {
-                    if (needsFlush) {
-                        needsFlush = false;
-                        out.flush();
+                    if (writer.flushIfNeeded()) {
                         continue;
                     }
-                    if (state.compareAndSet(WRITING, IDLE)) {
+                    if (state.compareAndSet(Drain.WRITING, Drain.IDLE)) {
                         return;
                     }
-                    state.set(WRITING);
+                    state.set(Drain.WRITING);
                     continue;
                 }
-                // A second trip through the container per event only for writes it aggregated.
-                needsFlush = !writeBatch(frame);
+                writeBatch(frame);
             }
         } catch (IOException | RuntimeException e) {
-            failed(e);
+            LOG.debug("stream {} write failed, client gone: {}", channel(), describe(e));
+            gone();
         }
+    }
+
+    private SseFrame poll() {
+        FrameSource f = frames;
+        return f == null ? null : f.poll();
     }
 
     /** @return true if the loop may return: the socket callback will resume it */
@@ -220,30 +228,29 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         if (unreadySince == 0) {
             unreadySince = System.nanoTime();
         }
-        if (state.compareAndSet(WRITING, WAIT_SOCKET)) {
+        if (state.compareAndSet(Drain.WRITING, Drain.WAIT_SOCKET)) {
             return true;
         }
-        state.set(WRITING);
+        state.set(Drain.WRITING);
         return false;
     }
 
     /**
      * Writes the frame, and the frames queued behind it while they fit in one batch, in a single write: a backlog
      * (a replay, a burst) then costs one container write instead of one per frame.
-     *
-     * @return true if the write went out unaggregated (it also carried anything pending), so no flush is needed
      */
-    private boolean writeBatch(SseFrame first) throws IOException {
-        SseFrame second = first.length() < BATCH_BYTES ? channel.poll() : null;
+    private void writeBatch(SseFrame first) throws IOException {
+        SseFrame second = first.length() < BATCH_BYTES ? poll() : null;
         if (second == null) {
-            return writer.write(out, first);
+            writer.write(first);
+            return;
         }
         int total = first.length() + second.length();
         byte[] batch = new byte[Math.max(total, BATCH_BYTES)];
         int n = copy(first, batch, 0);
         n = copy(second, batch, n);
         while (n < BATCH_BYTES) {
-            SseFrame next = channel.poll();
+            SseFrame next = poll();
             if (next == null) {
                 break;
             }
@@ -253,7 +260,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
             }
             n = copy(next, batch, n);
         }
-        return writer.write(out, batch, n);
+        writer.write(batch, n);
     }
 
     private static int copy(SseFrame frame, byte[] into, int at) {
@@ -261,32 +268,27 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         return at + frame.length();
     }
 
-    /** The peer is gone or the container failed the write: the hub forgets the channel, the response ends. */
-    private void failed(Throwable t) {
-        LOG.debug("stream {} write failed, client gone: {}", channel, describe(t));
-        gone();
-    }
-
+    /** The peer is gone or the container failed the stream: the hub forgets the channel, the response ends. */
     void gone() {
         dead = true;
-        EventChannel ch = channel;
+        EventChannel ch = channel();
         if (ch != null) {
             ch.close(CloseReason.CLIENT_GONE);
         }
         // Unconditionally: a drain loop on another thread may already have seen dead and set CLOSED, and the
         // response must still be completed, exactly once (complete() guards that).
-        state.set(CLOSED);
+        state.set(Drain.CLOSED);
         complete();
     }
 
-    /** Called by the write-timeout sweep: drops a peer whose socket stayed unwritable for too long. */
+    /** Called by the write-timeout sweep. */
     boolean stalledLongerThan(long nanos, long now) {
         long since = unreadySince;
-        return since != 0 && state.get() == WAIT_SOCKET && channel != null && now - since > nanos;
+        return since != 0 && state.get() == Drain.WAIT_SOCKET && frames != null && now - since > nanos;
     }
 
     void timedOut(long millis) {
-        LOG.debug("stream {} not writable for more than {} ms, client gone", channel, millis);
+        LOG.debug("stream {} not writable for more than {} ms, client gone", channel(), millis);
         gone();
     }
 
@@ -300,7 +302,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
                 async.complete();
             } catch (RuntimeException e) {
                 // The container is ending it after an error itself (Tomcat refuses other threads then).
-                LOG.debug("stream {} already ending: {}", channel, describe(e));
+                LOG.debug("stream {} already ending: {}", channel(), describe(e));
             }
         }
         release();
@@ -312,13 +314,13 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
             if (task != null) {
                 task.cancel(false);
             }
-            servlet.released(this);
+            registry.released(this);
         }
     }
 
     @Override
     public void onError(Throwable t) {
-        LOG.debug("stream {} write error, client gone: {}", channel, describe(t));
+        LOG.debug("stream {} write error, client gone: {}", channel(), describe(t));
         gone();
     }
 
@@ -328,23 +330,23 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         synchronized (completion) {
             completed = true;
         }
-        EventChannel ch = channel;
+        EventChannel ch = channel();
         if (ch != null) {
             ch.close(CloseReason.CLIENT_GONE);
         }
-        state.set(CLOSED);
+        state.set(Drain.CLOSED);
         release();
     }
 
     @Override
     public void onTimeout(AsyncEvent event) {
-        LOG.debug("stream {} timed out", channel);
+        LOG.debug("stream {} timed out", channel());
         gone();
     }
 
     @Override
     public void onError(AsyncEvent event) {
-        LOG.debug("stream {} failed, client gone: {}", channel, describe(event.getThrowable()));
+        LOG.debug("stream {} failed, client gone: {}", channel(), describe(event.getThrowable()));
         gone();
     }
 

@@ -41,7 +41,7 @@ class JettyStreamMemoryTest {
     private static double perStream(boolean bypass) throws Exception {
         Hub hub = Hub.builder().keepAlive(Duration.ZERO).build();
         try (JettyFixture server = new JettyFixture()) {
-            int port = server.start(new SseServlet(hub, new Settings(), null, bypass), Map.of());
+            int port = server.start(SseServlet.builder().hub(hub).aggregationBypass(bypass).build(), Map.of());
             // Warm up the container's pools and classes so that they are not counted.
             closeAll(openAndReceive(port, hub, 50));
             // A closed client is noticed on the next write to it (the servlet API has no other signal).

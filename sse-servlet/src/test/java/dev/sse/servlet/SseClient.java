@@ -129,6 +129,20 @@ final class SseClient implements AutoCloseable {
         }
     }
 
+    /** @return the whole body of a response that ends (an error answer), read within the timeout */
+    String readBody(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!eof) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException("body did not end within " + timeout + "; have " + body);
+            }
+            socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+            fill();
+        }
+        return body.toString(StandardCharsets.UTF_8);
+    }
+
     /** Like {@link #nextFrame} but skips keep-alive comments. */
     String nextEvent(Duration timeout) throws IOException {
         for (;;) {

@@ -1,5 +1,6 @@
-package dev.sse.core;
+package dev.sse.core.spi;
 
+import dev.sse.core.SseFrame;
 import java.time.Instant;
 import java.util.Objects;
 

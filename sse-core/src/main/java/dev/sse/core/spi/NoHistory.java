@@ -1,4 +1,4 @@
-package dev.sse.core;
+package dev.sse.core.spi;
 
 import java.util.List;
 
@@ -18,5 +18,10 @@ final class NoHistory implements EventHistory {
     @Override
     public Replay replay(String lastEventId, long upToSequence) {
         return new Replay(List.of(), true);
+    }
+
+    @Override
+    public String toString() {
+        return "EventHistory.none()";
     }
 }

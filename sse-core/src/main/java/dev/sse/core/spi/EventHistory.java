@@ -1,4 +1,4 @@
-package dev.sse.core;
+package dev.sse.core.spi;
 
 import java.util.List;
 
@@ -20,6 +20,8 @@ public interface EventHistory {
      * Records a broadcast.
      *
      * @param event the broadcast, with a sequence greater than any appended before
+     * @throws RuntimeException when the event cannot be kept; the broadcast then fails and takes no id, so the id
+     *         sequence clients see has no silent hole
      */
     void append(RecordedEvent event);
 

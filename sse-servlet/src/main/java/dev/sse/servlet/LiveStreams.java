@@ -1,0 +1,148 @@
+package dev.sse.servlet;
+
+import dev.sse.core.CloseReason;
+import dev.sse.core.EventChannel;
+import dev.sse.core.Hub;
+import dev.sse.core.SseEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registry of one servlet's live streams and the threads that serve them: admission against
+ * {@code maxConnections}, the writer threads that run drain loops handed off by broadcasts, the timer for maximum
+ * connection ages and the write-timeout sweep, and the graceful drain when the servlet stops.
+ *
+ * <h2>Threads</h2>
+ * Container threads call {@link #admit}, {@link #added} and {@link #abandon}; any thread calls {@link #released}
+ * (exactly once per added stream, guarded by the stream). The count is exact: every admitted request is either
+ * added (and later released) or abandoned. The writer threads ({@code sse-writer-NAME-i}, daemon, as many as the
+ * cores by default) run only non-blocking drain loops; the timer ({@code sse-servlet-timer-NAME}) only closes
+ * channels. Both stop in {@link #stop()}.
+ */
+final class LiveStreams {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LiveStreams.class);
+    /** Sweeps run four times per write timeout, so a stalled peer is dropped within 1.25 timeouts. */
+    private static final int SWEEPS_PER_TIMEOUT = 4;
+    private static final long MIN_SWEEP_MILLIS = 50;
+
+    private final Settings settings;
+    private final Set<StreamConnection> live = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger count = new AtomicInteger();
+    private final ScheduledThreadPoolExecutor timer;
+    private final ThreadPoolExecutor writers;
+
+    LiveStreams(Settings settings, String servletName) {
+        this.settings = settings;
+        this.timer = new ScheduledThreadPoolExecutor(1, daemon("sse-servlet-timer-" + servletName));
+        timer.setRemoveOnCancelPolicy(true);
+        int n = settings.writerThreads > 0 ? settings.writerThreads : Runtime.getRuntime().availableProcessors();
+        AtomicInteger index = new AtomicInteger();
+        this.writers = new ThreadPoolExecutor(n, n, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                r -> daemon("sse-writer-" + servletName + "-" + index.incrementAndGet()).newThread(r));
+        if (!settings.writeTimeout.isZero()) {
+            long period = Math.max(MIN_SWEEP_MILLIS, settings.writeTimeout.toMillis() / SWEEPS_PER_TIMEOUT);
+            timer.scheduleWithFixedDelay(this::sweepStalled, period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    Executor writers() {
+        return writers;
+    }
+
+    /** @return false if {@code maxConnections} streams are live already; otherwise the request holds a place */
+    boolean admit() {
+        int n = count.incrementAndGet();
+        if (settings.maxConnections > 0 && n > settings.maxConnections) {
+            count.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** An admitted request that did not become a stream gives its place back. */
+    void abandon() {
+        count.decrementAndGet();
+    }
+
+    void added(StreamConnection conn) {
+        live.add(conn);
+    }
+
+    void released(StreamConnection conn) {
+        if (live.remove(conn)) {
+            count.decrementAndGet();
+        }
+    }
+
+    int count() {
+        return count.get();
+    }
+
+    /** Ends the stream gracefully after a random 80–100% of {@code maxConnectionAge}, if one is set. */
+    void scheduleMaxAge(StreamConnection conn, EventChannel channel) {
+        if (settings.maxConnectionAge.isZero()) {
+            return;
+        }
+        long age = settings.maxConnectionAge.toMillis();
+        long at = age - ThreadLocalRandom.current().nextLong(Math.max(1, age / 5));
+        conn.maxAge(timer.schedule(() -> channel.closeAfterDrain(CloseReason.MAX_AGE, (SseEvent) null), at,
+                TimeUnit.MILLISECONDS));
+    }
+
+    private void sweepStalled() {
+        try {
+            long limit = settings.writeTimeout.toNanos();
+            long now = System.nanoTime();
+            for (StreamConnection conn : live) {
+                if (conn.stalledLongerThan(limit, now)) {
+                    conn.timedOut(settings.writeTimeout.toMillis());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("write-timeout sweep failed", e);
+        }
+    }
+
+    /** Ends this servlet's streams on a shared hub, as the hub's own shutdown would; completes when all are closed. */
+    CompletableFuture<Void> drain(Hub hub, Duration window, SseEvent farewell) {
+        List<EventChannel> channels = new ArrayList<>();
+        for (StreamConnection conn : live) {
+            EventChannel ch = conn.channel();
+            if (ch != null) {
+                channels.add(ch);
+            }
+        }
+        return hub.drain(channels, window, farewell);
+    }
+
+    /** Drops whatever is still live (after the drain window) and stops the threads. */
+    void stop() {
+        for (StreamConnection conn : live) {
+            conn.gone();
+        }
+        timer.shutdownNow();
+        writers.shutdown();
+    }
+}
