@@ -202,6 +202,7 @@ public final class Hub implements AutoCloseable {
             channel.announced();
         } catch (RuntimeException | Error e) {
             channel.close(CloseReason.ERROR);
+            channel.announced();
             throw e;
         }
         return channel;

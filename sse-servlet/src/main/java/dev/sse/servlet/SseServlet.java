@@ -129,7 +129,7 @@ import org.slf4j.LoggerFactory;
  * thread reporting the socket writable), never blocking on the socket. A daemon timer thread handles maximum ages
  * and write timeouts. All of them stop in {@link #destroy()}. See CONCURRENCY.md.
  */
-public class SseServlet extends HttpServlet {
+public final class SseServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SseServlet.class);

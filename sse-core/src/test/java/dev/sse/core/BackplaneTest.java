@@ -1,0 +1,174 @@
+package dev.sse.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sse.core.spi.Backplane;
+import dev.sse.core.spi.EventHistory;
+import dev.sse.core.spi.RecordedEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hubs on one shared log act as one: a fake in-memory log stands for Redis, delivering synchronously, in log order,
+ * to every node that started on it.
+ */
+class BackplaneTest {
+
+    /** The shared log: ids are its own ("L1", "L2", ...), as a Redis stream's entry ids are. */
+    static final class SharedLog {
+        final List<Backplane.Inbound> nodes = new CopyOnWriteArrayList<>();
+        final List<String[]> entries = new ArrayList<>();
+        final AtomicBoolean down = new AtomicBoolean();
+
+        synchronized String append(String topic, SseEvent event) {
+            if (down.get()) {
+                throw new IllegalStateException("log unreachable");
+            }
+            String id = event.id() != null ? event.id() : event.data() == null ? null : "L" + (entries.size() + 1);
+            SseEvent withId = id == null ? event : event.withId(id);
+            entries.add(new String[] {topic, id});
+            for (Backplane.Inbound node : nodes) {
+                node.deliver(topic, withId);
+            }
+            return id;
+        }
+
+        Backplane node() {
+            SharedLog log = this;
+            InMemoryHistory mirror = InMemoryHistory.create(1000, Duration.ofMinutes(5));
+            return new Backplane() {
+                @Override
+                public void start(Inbound inbound) {
+                    log.nodes.add(inbound);
+                }
+
+                @Override
+                public String publish(String topic, SseEvent event) {
+                    return log.append(topic, event);
+                }
+
+                @Override
+                public EventHistory history() {
+                    return mirror;
+                }
+
+                @Override
+                public void close() {
+                    // Nothing to free: the log outlives its nodes.
+                }
+            };
+        }
+    }
+
+    private final SharedLog log = new SharedLog();
+    private final List<Hub> hubs = new ArrayList<>();
+
+    private Hub node() {
+        Hub h = Hub.builder().keepAlive(Duration.ZERO).backplane(log.node()).build();
+        hubs.add(h);
+        return h;
+    }
+
+    @AfterEach
+    void close() {
+        hubs.forEach(Hub::close);
+    }
+
+    @Test
+    void broadcastOnOneNodeReachesChannelsOnEveryNodeWithTheSameIds() {
+        Hub a = node();
+        Hub b = node();
+        RecordingTransport onA = new RecordingTransport();
+        RecordingTransport onB = new RecordingTransport();
+        onA.openOn(a);
+        onB.openOn(b);
+
+        assertThat(a.broadcast(SseEvent.data("x"))).isEqualTo("L1");
+        assertThat(b.broadcast(SseEvent.data("y"))).isEqualTo("L2");
+
+        assertThat(onA.ids()).containsExactly("L1", "L2");
+        assertThat(onB.ids()).containsExactly("L1", "L2");
+        assertThat(onA.frames().get(0).toByteArray()).isEqualTo(onB.frames().get(0).toByteArray());
+    }
+
+    @Test
+    void clientResumesOnAnotherNodeFromAnIdItGotElsewhere() {
+        Hub a = node();
+        Hub b = node();
+        RecordingTransport first = new RecordingTransport();
+        EventChannel onA = first.openOn(a);
+        a.broadcast(SseEvent.data("1"));
+        onA.close(CloseReason.CLIENT_GONE);
+        b.broadcast(SseEvent.data("2"));
+        a.broadcast(SseEvent.data("3"));
+
+        RecordingTransport resumed = new RecordingTransport();
+        EventChannel onB = resumed.openOn(b, ChannelOptions.builder().lastEventId("L1").build());
+
+        assertThat(onB.resumeGap()).isFalse();
+        assertThat(resumed.ids()).containsExactly("L2", "L3");
+    }
+
+    @Test
+    void topicsAreHonouredAcrossNodes() {
+        Hub a = node();
+        Hub b = node();
+        RecordingTransport news = new RecordingTransport();
+        RecordingTransport all = new RecordingTransport();
+        news.openOn(b, ChannelOptions.builder().topics(java.util.Set.of("news")).build());
+        all.openOn(b);
+
+        a.broadcast("news", SseEvent.data("n"));
+        a.broadcast("sport", SseEvent.data("s"));
+
+        assertThat(news.data()).containsExactly("n");
+        assertThat(all.data()).isEmpty();
+    }
+
+    @Test
+    void unreachableLogFailsTheBroadcastAndDeliversNothing() {
+        Hub a = node();
+        RecordingTransport t = new RecordingTransport();
+        t.openOn(a);
+        log.down.set(true);
+        assertThatThrownBy(() -> a.broadcast(SseEvent.data("x"))).hasMessageContaining("unreachable");
+        assertThat(t.frames()).isEmpty();
+        assertThat(a.channelCount()).isEqualTo(1);
+    }
+
+    @Test
+    void hubWithoutBackplaneIsUnchanged() {
+        Hub local = Hub.builder().keepAlive(Duration.ZERO).build();
+        hubs.add(local);
+        RecordingTransport t = new RecordingTransport();
+        t.openOn(local);
+        assertThat(local.broadcast(SseEvent.data("x"))).isEqualTo("1");
+        assertThat(log.entries).isEmpty();
+        assertThat(t.ids()).containsExactly("1");
+    }
+
+    @Test
+    void historyAndBackplaneTogetherAreRefused() {
+        assertThatThrownBy(() -> Hub.builder().history(EventHistory.none()).backplane(log.node()).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("backplane");
+    }
+
+    @Test
+    void deliveredEventsAreKeptInTheBackplanesHistory() {
+        Backplane plane = log.node();
+        Hub a = Hub.builder().keepAlive(Duration.ZERO).backplane(plane).build();
+        hubs.add(a);
+        a.broadcast(SseEvent.data("x"));
+        EventHistory.Replay r = plane.history().replay("L1", Long.MAX_VALUE);
+        assertThat(r.gap()).isFalse();
+        assertThat(r.events()).isEmpty();
+        assertThat(plane.history().replay("0", Long.MAX_VALUE).events()).extracting(RecordedEvent::id)
+                .containsExactly("L1");
+    }
+}
