@@ -11,11 +11,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Ends a set of channels gracefully, spread at random over a window so that clients do not all reconnect elsewhere
- * in the same instant: each gets the farewell (if any), drains, and closes; whatever is still open when the window
- * ends (clients not reading) is closed then. The one implementation behind {@link Hub#shutdown} and
+ * in the same instant: each gets the farewell (if any), drains, and closes; whatever is still open half a second after
+ * the window ends (clients not reading) is closed then. The half second lets a farewell queued at the very end of
+ * the window reach a reading client, whose writer thread may be busy. The one implementation behind {@link Hub#shutdown} and
  * {@link Hub#drain}. Runs on the given scheduler; a rejected task (the scheduler stopped) runs on the caller.
  */
 final class GracefulDrain {
+
+    static final long FORCE_AFTER_WINDOW_MILLIS = 500;
 
     private GracefulDrain() {
     }
@@ -40,7 +43,7 @@ final class GracefulDrain {
             for (EventChannel channel : targets) {
                 channel.close(reason);
             }
-        }, windowMillis);
+        }, windowMillis + FORCE_AFTER_WINDOW_MILLIS);
         return done;
     }
 

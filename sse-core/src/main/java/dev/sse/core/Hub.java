@@ -509,7 +509,8 @@ public final class Hub implements AutoCloseable {
     /**
      * Ends every stream gracefully, spread at random over {@code drainWindow} so that clients do not all reconnect
      * elsewhere in the same instant: each channel gets {@code farewell} (if given), drains, then closes with
-     * {@link CloseReason#HUB_CLOSED}. Channels still open when the window ends (clients not reading) are closed then.
+     * {@link CloseReason#HUB_CLOSED}. Channels still open half a second after the window ends (clients not reading)
+     * are closed then.
      * No channel can open and nothing can be broadcast once this is called.
      *
      * @param drainWindow the time to spread closes over; zero closes all at once
