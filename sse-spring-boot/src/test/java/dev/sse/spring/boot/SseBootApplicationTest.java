@@ -75,6 +75,22 @@ class SseBootApplicationTest {
     @Test
     void stoppingWithAHundredOpenStreamsTakesLessThanFiveSeconds() throws Exception {
         app = start();
+        stopWithAHundredStreams("starter");
+    }
+
+    @Test
+    void theReadmeRecipeWithoutTheStarterAlsoStopsAHundredStreamsInLessThanFiveSeconds() throws Exception {
+        app = new SpringApplicationBuilder(RecipeApp.class).properties(
+                "server.port=0",
+                "server.address=127.0.0.1",
+                "server.shutdown=graceful",
+                "spring.main.banner-mode=off",
+                "sse.enabled=false").run();
+        assertThat(app.getBeansOfType(SseProperties.class)).isEmpty();
+        stopWithAHundredStreams("recipe");
+    }
+
+    private void stopWithAHundredStreams(String what) throws Exception {
         int streams = 100;
         CountDownLatch opened = opens(streams);
         for (int i = 0; i < streams; i++) {
@@ -88,8 +104,8 @@ class SseBootApplicationTest {
         long start = System.nanoTime();
         app.close();
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        LOG.info("stopped with {} open streams in {} ms", streams, took.toMillis());
-        System.out.println("STOP-TIME " + streams + " streams: " + took.toMillis() + " ms");
+        LOG.info("{}: stopped with {} open streams in {} ms", what, streams, took.toMillis());
+        System.out.println("STOP-TIME " + what + " " + streams + " streams: " + took.toMillis() + " ms");
 
         assertThat(took).isLessThan(Duration.ofSeconds(5));
         for (RawSseClient c : clients) {
@@ -136,6 +152,12 @@ class SseBootApplicationTest {
     @EnableAutoConfiguration
     @Import(PublishController.class)
     static class App {
+    }
+
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    @Import(RecipeConfiguration.class)
+    static class RecipeApp {
     }
 
     @RestController
