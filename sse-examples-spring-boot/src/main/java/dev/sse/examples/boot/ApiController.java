@@ -1,0 +1,51 @@
+package dev.sse.examples.boot;
+
+import dev.sse.core.Hub;
+import dev.sse.core.HubStats;
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code GET /api/v1/} (greeting) and {@code GET /api/v1/stats}. */
+@RestController
+class ApiController {
+
+    private final Map<String, Hub> hubs;
+
+    ApiController(Map<String, Hub> hubs) {
+        this.hubs = hubs;
+    }
+
+    @GetMapping(value = "/api/v1/", produces = "text/plain;charset=utf-8")
+    String greeting() {
+        return "Hello from the dev.sse demo on Spring Boot!\n\nGET /api/v1/sse for the clock, /api/v1/notifications"
+                + " for notifications; POST to /api/v1/notifications to send one.\n";
+    }
+
+    @GetMapping("/api/v1/stats")
+    ResponseEntity<String> stats() {
+        long connections = 0;
+        long events = 0;
+        StringBuilder streams = new StringBuilder("{");
+        for (String name : new String[] {"clock", "notifications"}) {
+            Hub hub = hubs.get(name);
+            HubStats s = hub.stats();
+            connections += hub.channelCount();
+            events += s.eventsBroadcast();
+            if (streams.length() > 1) {
+                streams.append(',');
+            }
+            streams.append(Json.quote(name)).append(":{\"connections\":").append(hub.channelCount())
+                    .append(",\"eventsBroadcast\":").append(s.eventsBroadcast())
+                    .append(",\"framesSent\":").append(s.framesSent())
+                    .append(",\"bytesSent\":").append(s.bytesSent())
+                    .append(",\"dropped\":").append(s.dropped()).append('}');
+        }
+        String body = "{\"connections\":" + connections + ",\"eventsBroadcast\":" + events + ",\"streams\":" + streams
+                + "}}";
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).header("Cache-Control", "no-store")
+                .body(body);
+    }
+}

@@ -1,0 +1,320 @@
+package dev.sse.spring.boot;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The {@code sse.*} properties: the stream the starter serves, its hub, and how it ends on shutdown.
+ *
+ * <pre>
+ * sse.path=/events
+ * sse.keep-alive=15s
+ * sse.retry=3s
+ * sse.retry-jitter=2s
+ * </pre>
+ *
+ * <p>Hub settings ({@code keep-alive}, {@code max-queued-*}, {@code history-*}, {@code slow-client-policy}) apply
+ * to the hub the starter creates, not to a {@code Hub} bean of the application's. Bound once at start-up.
+ */
+@ConfigurationProperties(prefix = "sse")
+public class SseProperties {
+
+    /** What a client whose queue is full gets. */
+    public enum SlowClientPolicy {
+        /** Close it; it reconnects with its Last-Event-ID and catches up from the history. */
+        DISCONNECT,
+        /** Discard its oldest queued events, counted as drops. */
+        DROP_OLDEST,
+        /** Keep only its newest queued event per event type, then drop the oldest. */
+        COALESCE
+    }
+
+    /** Whether to create the hub, register the servlet, and end streams on shutdown. */
+    private boolean enabled = true;
+
+    /** The URL pattern the stream is served at. */
+    private String path = "/events";
+
+    /** The servlet's name, and the value of the hub tag on the stream's meters. */
+    private String name = "events";
+
+    /** Keep-alive comment interval on an idle stream; also how soon a vanished client is found. 0 disables. */
+    private Duration keepAlive = Duration.ofSeconds(15);
+
+    /** Reconnection delay sent as "retry:" when a stream opens; none if unset. */
+    private Duration retry;
+
+    /** Random extra, up to this, added to the retry per client so that clients do not reconnect all at once. */
+    private Duration retryJitter = Duration.ZERO;
+
+    /** The "retry:" hint sent to a client turned away beyond max-connections or during shutdown. */
+    private Duration overloadRetry = Duration.ofSeconds(10);
+
+    /** The most events queued for one client. */
+    private int maxQueuedFrames = 1000;
+
+    /** The most bytes queued for one client. */
+    private DataSize maxQueuedBytes = DataSize.ofMegabytes(1);
+
+    /** How many events are kept for Last-Event-ID resume; 0 keeps none. */
+    private int historySize = 1000;
+
+    /** How long events are kept for Last-Event-ID resume. */
+    private Duration historyMaxAge = Duration.ofMinutes(5);
+
+    /** What a client whose queue is full gets: disconnect, drop-oldest or coalesce (newest per event type). */
+    private SlowClientPolicy slowClientPolicy = SlowClientPolicy.DISCONNECT;
+
+    /** The most live streams; beyond it a client is told to retry later. 0 for no limit. */
+    private int maxConnections;
+
+    /** Topics every stream subscribes to. */
+    private Set<String> topics = new LinkedHashSet<>();
+
+    /** Topics a client may ask for with the "topic" query parameter; "*" allows any. Empty ignores the parameter. */
+    private Set<String> allowedTopics = new LinkedHashSet<>();
+
+    /** Cross-origin callers allowed, e.g. https://app.example.com; "*" allows any (not with credentials). */
+    private Set<String> allowedOrigins = new LinkedHashSet<>();
+
+    /** Whether cross-origin callers may send credentials (cookies). */
+    private boolean allowCredentials;
+
+    /** Whether to ignore the client's Last-Event-ID and never resume. */
+    private boolean ignoreClientLastEventId;
+
+    /** A client whose socket takes nothing for this long is dropped. 0 disables. */
+    private Duration writeTimeout = Duration.ofSeconds(30);
+
+    /** A stream ends gracefully after between 80% and 100% of this age, so clients move to new instances. 0 for none. */
+    private Duration maxConnectionAge = Duration.ZERO;
+
+    /** On shutdown, streams end spread at random over this window, before the web server stops. */
+    private Duration drainWindow = Duration.ofSeconds(2);
+
+    /** Event type of an empty event sent to each stream before it ends on shutdown; none if unset. */
+    private String farewellEvent;
+
+    /** @return whether the starter is on */
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    /** @param enabled whether the starter is on */
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    /** @return the URL pattern */
+    public String getPath() {
+        return path;
+    }
+
+    /** @param path the URL pattern */
+    public void setPath(String path) {
+        this.path = path;
+    }
+
+    /** @return the servlet and metrics name */
+    public String getName() {
+        return name;
+    }
+
+    /** @param name the servlet and metrics name */
+    public void setName(String name) {
+        this.name = name;
+    }
+
+    /** @return the keep-alive interval */
+    public Duration getKeepAlive() {
+        return keepAlive;
+    }
+
+    /** @param keepAlive the keep-alive interval */
+    public void setKeepAlive(Duration keepAlive) {
+        this.keepAlive = keepAlive;
+    }
+
+    /** @return the retry sent on open, or {@code null} */
+    public Duration getRetry() {
+        return retry;
+    }
+
+    /** @param retry the retry sent on open */
+    public void setRetry(Duration retry) {
+        this.retry = retry;
+    }
+
+    /** @return the retry jitter */
+    public Duration getRetryJitter() {
+        return retryJitter;
+    }
+
+    /** @param retryJitter the retry jitter */
+    public void setRetryJitter(Duration retryJitter) {
+        this.retryJitter = retryJitter;
+    }
+
+    /** @return the retry sent to shed clients */
+    public Duration getOverloadRetry() {
+        return overloadRetry;
+    }
+
+    /** @param overloadRetry the retry sent to shed clients */
+    public void setOverloadRetry(Duration overloadRetry) {
+        this.overloadRetry = overloadRetry;
+    }
+
+    /** @return the per-client frame limit */
+    public int getMaxQueuedFrames() {
+        return maxQueuedFrames;
+    }
+
+    /** @param maxQueuedFrames the per-client frame limit */
+    public void setMaxQueuedFrames(int maxQueuedFrames) {
+        this.maxQueuedFrames = maxQueuedFrames;
+    }
+
+    /** @return the per-client byte limit */
+    public DataSize getMaxQueuedBytes() {
+        return maxQueuedBytes;
+    }
+
+    /** @param maxQueuedBytes the per-client byte limit */
+    public void setMaxQueuedBytes(DataSize maxQueuedBytes) {
+        this.maxQueuedBytes = maxQueuedBytes;
+    }
+
+    /** @return the history size */
+    public int getHistorySize() {
+        return historySize;
+    }
+
+    /** @param historySize the history size */
+    public void setHistorySize(int historySize) {
+        this.historySize = historySize;
+    }
+
+    /** @return the history age limit */
+    public Duration getHistoryMaxAge() {
+        return historyMaxAge;
+    }
+
+    /** @param historyMaxAge the history age limit */
+    public void setHistoryMaxAge(Duration historyMaxAge) {
+        this.historyMaxAge = historyMaxAge;
+    }
+
+    /** @return the slow-client policy */
+    public SlowClientPolicy getSlowClientPolicy() {
+        return slowClientPolicy;
+    }
+
+    /** @param slowClientPolicy the slow-client policy */
+    public void setSlowClientPolicy(SlowClientPolicy slowClientPolicy) {
+        this.slowClientPolicy = slowClientPolicy;
+    }
+
+    /** @return the connection limit */
+    public int getMaxConnections() {
+        return maxConnections;
+    }
+
+    /** @param maxConnections the connection limit */
+    public void setMaxConnections(int maxConnections) {
+        this.maxConnections = maxConnections;
+    }
+
+    /** @return the topics of every stream */
+    public Set<String> getTopics() {
+        return topics;
+    }
+
+    /** @param topics the topics of every stream */
+    public void setTopics(Set<String> topics) {
+        this.topics = topics;
+    }
+
+    /** @return the topics a client may ask for */
+    public Set<String> getAllowedTopics() {
+        return allowedTopics;
+    }
+
+    /** @param allowedTopics the topics a client may ask for */
+    public void setAllowedTopics(Set<String> allowedTopics) {
+        this.allowedTopics = allowedTopics;
+    }
+
+    /** @return the allowed origins */
+    public Set<String> getAllowedOrigins() {
+        return allowedOrigins;
+    }
+
+    /** @param allowedOrigins the allowed origins */
+    public void setAllowedOrigins(Set<String> allowedOrigins) {
+        this.allowedOrigins = allowedOrigins;
+    }
+
+    /** @return whether credentials are allowed */
+    public boolean isAllowCredentials() {
+        return allowCredentials;
+    }
+
+    /** @param allowCredentials whether credentials are allowed */
+    public void setAllowCredentials(boolean allowCredentials) {
+        this.allowCredentials = allowCredentials;
+    }
+
+    /** @return whether the client's Last-Event-ID is ignored */
+    public boolean isIgnoreClientLastEventId() {
+        return ignoreClientLastEventId;
+    }
+
+    /** @param ignoreClientLastEventId whether the client's Last-Event-ID is ignored */
+    public void setIgnoreClientLastEventId(boolean ignoreClientLastEventId) {
+        this.ignoreClientLastEventId = ignoreClientLastEventId;
+    }
+
+    /** @return the write timeout */
+    public Duration getWriteTimeout() {
+        return writeTimeout;
+    }
+
+    /** @param writeTimeout the write timeout */
+    public void setWriteTimeout(Duration writeTimeout) {
+        this.writeTimeout = writeTimeout;
+    }
+
+    /** @return the maximum connection age */
+    public Duration getMaxConnectionAge() {
+        return maxConnectionAge;
+    }
+
+    /** @param maxConnectionAge the maximum connection age */
+    public void setMaxConnectionAge(Duration maxConnectionAge) {
+        this.maxConnectionAge = maxConnectionAge;
+    }
+
+    /** @return the shutdown drain window */
+    public Duration getDrainWindow() {
+        return drainWindow;
+    }
+
+    /** @param drainWindow the shutdown drain window */
+    public void setDrainWindow(Duration drainWindow) {
+        this.drainWindow = drainWindow;
+    }
+
+    /** @return the farewell event type, or {@code null} */
+    public String getFarewellEvent() {
+        return farewellEvent;
+    }
+
+    /** @param farewellEvent the farewell event type */
+    public void setFarewellEvent(String farewellEvent) {
+        this.farewellEvent = farewellEvent;
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * Spring Boot auto-configuration for dev.sse: see {@link dev.sse.spring.boot.SseAutoConfiguration} and the
+ * {@code sse.*} properties in {@link dev.sse.spring.boot.SseProperties}.
+ */
+package dev.sse.spring.boot;
