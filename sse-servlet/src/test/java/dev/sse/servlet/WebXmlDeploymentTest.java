@@ -21,6 +21,8 @@ class WebXmlDeploymentTest {
         try (ServerFixture server = make.get()) {
             int port = server.startWebapp("src/test/resources/webapp");
             Hub hub = SseServlet.hub(server.servletContext(), "test.hub");
+            // The listener asked first, before the servlet's init, and got the hub the servlet's init-params describe.
+            assertThat(server.servletContext().getAttribute(StartupListener.SEEN)).isSameAs(hub);
             assertThat(hub.keepAliveInterval()).isEqualTo(Duration.ofMillis(200));
             try (SseClient c = SseClient.get(port, "/events").head(T)) {
                 assertThat(c.status()).isEqualTo(200);
@@ -33,6 +35,9 @@ class WebXmlDeploymentTest {
                 hub.broadcast("news", SseEvent.data("from the app"));
                 assertThat(c.nextEvent(T)).isEqualTo("id: 1\ndata: from the app\n\n");
             }
+            server.close();
+            // Built for the servlet, so the servlet shut it down.
+            assertThat(hub.isClosed()).isTrue();
         }
     }
 }

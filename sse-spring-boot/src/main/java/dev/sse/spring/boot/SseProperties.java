@@ -98,6 +98,18 @@ public class SseProperties {
     /** Event type of an empty event sent to each stream before it ends on shutdown; none if unset. */
     private String farewellEvent;
 
+    /** Most bytes of encoded events kept for Last-Event-ID replay (with history-size and history-max-age). */
+    private DataSize historyMaxBytes = DataSize.ofMegabytes(64);
+
+    /** This server's origin as browsers see it, e.g. https://app.example; derived from the Host header if unset. */
+    private String publicOrigin;
+
+    /** Request headers a CORS preflight may ask for besides Last-Event-ID. */
+    private Set<String> allowedHeaders = new LinkedHashSet<>();
+
+    /** Threads that write to sockets (a broadcast only queues and hands streams to them); 0 for one per core. */
+    private int writerThreads;
+
     /** @return whether the starter is on */
     public boolean isEnabled() {
         return enabled;
@@ -316,5 +328,45 @@ public class SseProperties {
     /** @param farewellEvent the farewell event type */
     public void setFarewellEvent(String farewellEvent) {
         this.farewellEvent = farewellEvent;
+    }
+
+    /** @return the history's byte bound */
+    public DataSize getHistoryMaxBytes() {
+        return historyMaxBytes;
+    }
+
+    /** @param historyMaxBytes the history's byte bound */
+    public void setHistoryMaxBytes(DataSize historyMaxBytes) {
+        this.historyMaxBytes = historyMaxBytes;
+    }
+
+    /** @return the public origin, or {@code null} */
+    public String getPublicOrigin() {
+        return publicOrigin;
+    }
+
+    /** @param publicOrigin the public origin */
+    public void setPublicOrigin(String publicOrigin) {
+        this.publicOrigin = publicOrigin;
+    }
+
+    /** @return the extra headers a preflight may ask for */
+    public Set<String> getAllowedHeaders() {
+        return allowedHeaders;
+    }
+
+    /** @param allowedHeaders the extra headers a preflight may ask for */
+    public void setAllowedHeaders(Set<String> allowedHeaders) {
+        this.allowedHeaders = allowedHeaders;
+    }
+
+    /** @return the writer threads, 0 for one per core */
+    public int getWriterThreads() {
+        return writerThreads;
+    }
+
+    /** @param writerThreads the writer threads, 0 for one per core */
+    public void setWriterThreads(int writerThreads) {
+        this.writerThreads = writerThreads;
     }
 }

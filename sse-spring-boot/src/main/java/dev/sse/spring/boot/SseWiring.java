@@ -1,10 +1,10 @@
 package dev.sse.spring.boot;
 
-import dev.sse.core.EventHistory;
 import dev.sse.core.Hub;
 import dev.sse.core.InMemoryHistory;
 import dev.sse.core.SlowClientPolicy;
 import dev.sse.core.SseEvent;
+import dev.sse.core.spi.EventHistory;
 import dev.sse.servlet.SseServlet;
 import java.util.concurrent.CompletableFuture;
 
@@ -21,7 +21,8 @@ final class SseWiring {
             case DISCONNECT -> SlowClientPolicy.disconnect();
         };
         EventHistory history = p.getHistorySize() == 0 ? EventHistory.none()
-                : InMemoryHistory.create(p.getHistorySize(), p.getHistoryMaxAge());
+                : InMemoryHistory.builder().maxEvents(p.getHistorySize()).maxAge(p.getHistoryMaxAge())
+                        .maxBytes(p.getHistoryMaxBytes().toBytes()).build();
         return Hub.builder()
                 .keepAlive(p.getKeepAlive())
                 .maxQueuedFrames(p.getMaxQueuedFrames())
@@ -32,7 +33,14 @@ final class SseWiring {
     }
 
     static SseServlet servlet(SseProperties p, Hub hub) {
-        return SseServlet.builder()
+        SseServlet.Builder b = SseServlet.builder();
+        if (p.getPublicOrigin() != null && !p.getPublicOrigin().isBlank()) {
+            b.publicOrigin(p.getPublicOrigin().trim());
+        }
+        if (p.getWriterThreads() > 0) {
+            b.writerThreads(p.getWriterThreads());
+        }
+        return b
                 .hub(hub)
                 .retry(p.getRetry(), p.getRetryJitter())
                 .overloadRetry(p.getOverloadRetry())
@@ -43,6 +51,7 @@ final class SseWiring {
                 .ignoreClientLastEventId(p.isIgnoreClientLastEventId())
                 .maxConnectionAge(p.getMaxConnectionAge())
                 .writeTimeout(p.getWriteTimeout())
+                .allowedHeaders(p.getAllowedHeaders())
                 .drain(p.getDrainWindow(), farewell(p))
                 .build();
     }

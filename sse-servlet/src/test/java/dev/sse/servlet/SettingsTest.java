@@ -1,0 +1,47 @@
+package dev.sse.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sse.core.SlowClientPolicy;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+
+    private static Settings apply(Map<String, String> params) {
+        Settings s = new Settings();
+        s.apply(params::get);
+        return s;
+    }
+
+    @Test
+    void maxConnectionsBeyondAnIntIsRefusedInsteadOfWrappingToUnlimited() {
+        assertThatThrownBy(() -> apply(Map.of("maxConnections", "4294967296")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxConnections").hasMessageContaining("2147483647");
+    }
+
+    @Test
+    void queueLimitsOutOfRangeNameTheParam() {
+        assertThatThrownBy(() -> apply(Map.of("maxQueuedFrames", "0"))).hasMessageContaining("maxQueuedFrames");
+        assertThatThrownBy(() -> apply(Map.of("historySize", "-1"))).hasMessageContaining("historySize");
+        assertThatThrownBy(() -> apply(Map.of("writerThreads", "x"))).hasMessageContaining("writerThreads");
+    }
+
+    @Test
+    void policyAndDurationsParseOnceIntoTypedValues() {
+        Settings s = apply(Map.of("slowClientPolicy", "dropOldest", "keepAlive", "250ms", "drainWindow", "PT2S"));
+        assertThat(s.slowClientPolicy).isSameAs(SlowClientPolicy.dropOldest());
+        assertThat(s.keepAlive).isEqualTo(Duration.ofMillis(250));
+        assertThat(s.drainWindow).isEqualTo(Duration.ofSeconds(2));
+        assertThatThrownBy(() -> apply(Map.of("slowClientPolicy", "drop"))).hasMessageContaining("slowClientPolicy");
+        assertThatThrownBy(() -> apply(Map.of("retry", "soon"))).hasMessageContaining("retry");
+    }
+
+    @Test
+    void everyKnownParamIsListedAndHubParamsAreAmongThem() {
+        assertThat(Settings.NAMES).containsAll(Settings.HUB_NAMES);
+    }
+}
