@@ -129,7 +129,9 @@ public final class PublishFilter extends HttpFilter {
 
     @Override
     public void destroy() {
-        timer.shutdownNow();
+        if (timer != null) {
+            timer.shutdownNow();
+        }
         super.destroy();
     }
 
