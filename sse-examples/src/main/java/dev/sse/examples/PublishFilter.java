@@ -23,6 +23,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -47,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * normalises them). Refused, with a JSON body and nothing broadcast:
  * <ul>
  *   <li>{@code 403}: an {@code Origin} that is neither the server's own nor allowed (a request without
- *       {@code Origin}, such as curl's, is not cross-origin and is allowed);</li>
+ *       {@code Origin}, such as curl's, is not cross-origin and is allowed). The server's own origin counts only
+ *       under {@code localhost} or an IP address: under any other name, Origin and Host could both be an
+ *       attacker's page rebound by DNS to this server, so such a name must be allowed explicitly;</li>
  *   <li>{@code 400}: an {@code event} name containing CR, LF or NUL, a raw (not percent-encoded) non-ASCII byte, a
  *       malformed percent-escape or invalid UTF-8; a body that is not valid UTF-8 (naming the byte offset);</li>
  *   <li>{@code 413}: a body over {@code max-body-bytes} (default 1 MiB = 1048576 bytes, which is accepted). A
@@ -195,7 +198,7 @@ public final class PublishFilter extends HttpFilter {
         }
         if (!originAllowed(req, origin)) {
             LOG.debug("publish preflight refused for origin {}", origin);
-            json(resp, 403, Json.error("origin " + origin + " may not publish here", null));
+            json(resp, 403, Json.error(refusal(origin), null));
             return;
         }
         resp.setHeader("Access-Control-Allow-Origin", origin);
@@ -214,10 +217,23 @@ public final class PublishFilter extends HttpFilter {
         }
         // "null" (a sandboxed frame, a file: page) never equals the server's origin and so stays refused.
         String scheme = req.getScheme();
+        String host = req.getServerName();
         int port = req.getServerPort();
         boolean defaultPort = (port == 80 && "http".equals(scheme)) || (port == 443 && "https".equals(scheme));
-        String self = scheme + "://" + req.getServerName() + (defaultPort ? "" : ":" + port);
-        return origin.equalsIgnoreCase(self);
+        String self = scheme + "://" + host + (defaultPort ? "" : ":" + port);
+        // Origin and Host are both the attacker's under DNS rebinding (evil.example resolved to 127.0.0.1), so a
+        // page is only "same origin" by itself under a name no one else can point here: localhost or an address.
+        return origin.equalsIgnoreCase(self) && unrebindable(host);
+    }
+
+    static boolean unrebindable(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.equals("localhost") || h.startsWith("[")
+                || h.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || h.indexOf(':') >= 0;
+    }
+
+    private static String refusal(String origin) {
+        return "origin " + origin + " may not publish here";
     }
 
     private void publish(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -226,7 +242,7 @@ public final class PublishFilter extends HttpFilter {
             if (!originAllowed(req, origin)) {
                 LOG.debug("publish refused for origin {}", origin);
                 resp.addHeader("Vary", "Origin");
-                json(resp, 403, Json.error("origin " + origin + " may not publish here", null));
+                json(resp, 403, Json.error(refusal(origin), null));
                 return;
             }
             resp.addHeader("Vary", "Origin");

@@ -268,6 +268,26 @@ class DemoHardeningTest {
     }
 
     @Test
+    void dnsRebindingPageCannotPublishAsItsOwnOrigin() throws Exception {
+        // A page at evil.example whose name now resolves to this machine: its Origin matches the Host it sends.
+        long before = notificationsBroadcast(demo);
+        String evil = "evil.example:" + demo.port();
+        Raw r = raw(demo, ascii("POST /api/v1/notifications HTTP/1.1\r\nHost: " + evil + "\r\nOrigin: http://" + evil
+                + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"), WAIT);
+        assertThat(r.status()).as(r.head()).isEqualTo(403);
+        assertThat(r.body()).isEqualTo("{\"error\":\"origin http://" + evil + " may not publish here\"}");
+        assertThat(notificationsBroadcast(demo)).isEqualTo(before);
+    }
+
+    @Test
+    void sameOriginUnderAnAddressIsAccepted() throws Exception {
+        String self = "127.0.0.1:" + demo.port();
+        Raw r = raw(demo, ascii("POST /api/v1/notifications HTTP/1.1\r\nHost: " + self + "\r\nOrigin: http://" + self
+                + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"), WAIT);
+        assertThat(r.status()).as(r.head()).isEqualTo(202);
+    }
+
+    @Test
     void nullOriginBroadcastIsRefused() throws Exception {
         assertThat(post(demo, "/api/v1/notifications", "null", ascii("x")).statusCode()).isEqualTo(403);
     }
