@@ -17,8 +17,10 @@ public final class SseException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     static final HttpHeaders NO_HEADERS = HttpHeaders.of(Map.of(), (name, value) -> true);
 
+    /** The HTTP status, 0 when there was no response. */
     private final int status;
     private final transient HttpHeaders headers;
+    /** The start of the response body, empty when none. */
     private final String bodyExcerpt;
     private final transient Duration retryDelay;
 
