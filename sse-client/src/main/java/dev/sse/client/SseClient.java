@@ -90,7 +90,9 @@ import org.slf4j.LoggerFactory;
  *       {@link RetryPolicy}, waiting what {@code Retry-After} says when the response has it. An event not
  *       finished by an empty line when the stream ends is discarded.</li>
  *   <li>{@code retry:} replaces the policy's base delay; {@code id:} sets the last event id, which persists across
- *       reconnects; an empty {@code id:} clears it (then no {@code Last-Event-ID} is sent).</li>
+ *       reconnects; an empty {@code id:} clears it (then no {@code Last-Event-ID} is sent). {@code java.net.http}
+ *       can only send printable ASCII in a header, so an id with other characters is kept but not sent (logged at
+ *       WARN): better a fresh stream than a resume from a mangled id.</li>
  *   <li>A line or an event larger than its limit ({@link Builder#maxLineBytes}, {@link Builder#maxEventBytes},
  *       8 MiB each by default) is fatal.</li>
  * </ul>
@@ -437,6 +439,9 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
             } catch (IOException e) {
                 return retry(SseException.fatal("connection to " + target + " failed: " + e, 0, null, null, e),
                         null);
+            } catch (IllegalArgumentException e) {
+                // A supplied header the JDK refuses (a restricted name, a CR in a value) will not get better.
+                return fatal(0, null, "", "invalid request: " + e.getMessage());
             } catch (RuntimeException e) {
                 // A header or body supplier that failed, e.g. a token service that is down: try again later.
                 return retry(SseException.fatal("preparing the request failed: " + e, 0, null, null, e), null);
@@ -516,7 +521,14 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         }
         String id = lastEventId;
         if (!id.isEmpty()) {
-            rb.setHeader("Last-Event-ID", id);
+            if (isVisibleAscii(id)) {
+                rb.setHeader("Last-Event-ID", id);
+            } else {
+                // java.net.http writes header values as US-ASCII ('?' for anything else) and rejects chars above
+                // U+00FF: a mangled id would resume at the wrong place, so none is sent.
+                LOG.warn("{}: last event id {} is not printable ASCII, which java.net.http cannot send; "
+                        + "reconnecting without Last-Event-ID", name, id);
+            }
         }
         return rb.build();
     }
@@ -664,6 +676,16 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         } catch (IOException | RuntimeException e) {
             LOG.debug("{}: closing the response body failed", name, e);
         }
+    }
+
+    static boolean isVisibleAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c < 0x20 && c != '\t') || c >= 0x7F) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static boolean isEventStream(String contentType) {

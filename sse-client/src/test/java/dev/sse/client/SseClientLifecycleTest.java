@@ -104,6 +104,28 @@ class SseClientLifecycleTest {
     }
 
     @Test
+    void aNonAsciiIdIsNotSentMangled() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("id: é1\ndata: a\n\n");
+        }, holdOpen());
+        start(SseClient.builder(server.uri()).retryPolicy(fast()));
+        assertThat(recorder.takeEvent().lastEventId()).isEqualTo("é1");
+        server.takeRequest();
+        assertThat(server.takeRequest().headers).doesNotContainKey("last-event-id");
+    }
+
+    @Test
+    void aHeaderTheJdkRefusesIsFatalNotRetriedForEver() throws Exception {
+        server = new ScriptedServer(holdOpen());
+        start(SseClient.builder(server.uri()).headers(() -> Map.of("Connection", "keep-alive")).retryPolicy(fast()));
+        SseException error = recorder.takeError();
+        assertThat(error.willRetry()).isFalse();
+        assertThat(error.getMessage()).contains("invalid request");
+        assertThat(recorder.takeClosed()).isZero();
+    }
+
+    @Test
     void noContentStopsForGood() throws Exception {
         server = new ScriptedServer(ex -> ex.head(204));
         start(SseClient.builder(server.uri()).retryPolicy(fast()));
