@@ -138,6 +138,8 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
     private final HttpClient http;
     private final SseListener listener;
     private final Executor executor;
+    /** The listener runs on the reader thread itself (no executor given): no hand-off queue in between. */
+    private final boolean direct;
     private final HandOff handOff;
     private final Thread reader;
     private final String name;
@@ -174,7 +176,8 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         this.maxEventBytes = b.maxEventBytes;
         this.http = b.http != null ? b.http : DefaultHttp.CLIENT;
         this.listener = listener;
-        this.executor = b.executor != null ? b.executor : Runnable::run;
+        this.executor = b.executor;
+        this.direct = listener != null && b.executor == null;
         this.handOff = new HandOff(b.maxInFlight, 2L * maxEventBytes);
         this.lastEventId = b.lastEventId;
         this.baseDelay = retryPolicy.baseDelay();
@@ -407,7 +410,12 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
                 lastHeaders = ((SseException) terminal).headers();
             }
             handOff.finish(terminal);
-            if (listener != null) {
+            if (direct) {
+                closedDelivered = true;
+                int status = closed ? 0 : lastStatus;
+                HttpHeaders headers = closed ? SseException.NO_HEADERS : lastHeaders;
+                call(() -> listener.onClosed(status, headers));
+            } else if (listener != null) {
                 scheduleDrain();
             }
             LOG.debug("{}: stopped", name);
@@ -811,7 +819,12 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
     }
 
     private void deliver(Object item, int size) {
-        if (handOff.put(item, size) && listener != null) {
+        if (direct) {
+            // The listener runs right here on the reader thread: one event in flight, no queue to pass through.
+            if (!closed) {
+                dispatch(item);
+            }
+        } else if (handOff.put(item, size) && listener != null) {
             scheduleDrain();
         }
     }
