@@ -315,7 +315,11 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         return this;
     }
 
-    /** Unblocks the reader if it waits on the socket; from close() and the idle timer. */
+    /**
+     * Unblocks the reader if it waits on the socket; from close() and the idle timer. Closing the JDK's response
+     * stream from another thread cancels its subscription and wakes a blocked read with an IOException; the reader
+     * thread is never interrupted, so no stray interrupt can reach a later wait or the listener.
+     */
     private void abortRead() {
         InputStream in = currentBody;
         if (in != null) {
@@ -323,9 +327,6 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
                 in.close();
             } catch (IOException | RuntimeException e) {
                 LOG.debug("{}: closing the response body failed", name, e);
-            }
-            if (inRead && Thread.currentThread() != reader) {
-                reader.interrupt();
             }
         }
     }
@@ -602,7 +603,6 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
                 lastEventId = parser.lastEventId();
             }
         } catch (IOException e) {
-            Thread.interrupted();
             if (closed) {
                 return new Outcome(Kind.CLOSED, null, null, 0);
             }
@@ -619,7 +619,6 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
             }
             currentBody = null;
             closeQuietly(in);
-            Thread.interrupted();
         }
     }
 
@@ -673,7 +672,6 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
             watch.stop();
             currentBody = null;
             closeQuietly(in);
-            Thread.interrupted();
         }
         return new String(bytes, 0, n, StandardCharsets.UTF_8).strip();
     }
