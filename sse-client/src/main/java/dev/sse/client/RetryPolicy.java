@@ -21,8 +21,10 @@ import java.util.function.DoubleSupplier;
  * (as the spec's reconnection time). A {@code Retry-After} header on a 408, 429 or 5xx response replaces the
  * computed wait for that attempt.
  *
- * <p>The count n starts again at 1 once a connection stayed open for {@link Builder#resetAfter} or longer. After
- * {@code maxAttempts} consecutive reconnects that failed (0: no limit) the client gives up with an error.
+ * <p>Every reconnect counts, also one after a stream that the server ended normally, so a server that keeps closing
+ * streams at once is not hammered; the count n starts again at 1 once a connection stayed open for
+ * {@link Builder#resetAfter} or longer. After {@code maxAttempts} consecutive reconnects counted this way (0: no
+ * limit) the client gives up with an error.
  */
 public final class RetryPolicy {
 

@@ -82,8 +82,9 @@ import org.slf4j.LoggerFactory;
  *   <li>200 with content type {@code text/event-stream} (parameters and case ignored) opens the stream.</li>
  *   <li>204 stops the client for good, without an error.</li>
  *   <li>301, 302, 303, 307 and 308 are followed (303, and 301/302 after a POST, turn into a GET without body);
- *       a redirect loop, more than 20 hops or a missing {@code Location} is a fatal error. Reconnects go to the
- *       original URI. (With an {@link HttpClient} of your own that follows redirects itself, it does instead.)</li>
+ *       a redirect loop, more than 20 hops or a missing {@code Location} is a fatal error. As in fetch,
+ *       {@code Authorization}, {@code Proxy-Authorization} and {@code Cookie} headers are not sent to another
+ *       origin than the original URI's. Reconnects go to the original URI. (With an {@link HttpClient} of your own that follows redirects itself, it does instead.)</li>
  *   <li>Any other 2xx, 200 with another or no content type, 1xx/3xx otherwise, and 4xx other than 408 and 429 are
  *       fatal: reported once with status and the start of the body, then the client stops.</li>
  *   <li>5xx, 408, 429, network errors, a stream that ends and a stream that stays idle are retried under the
@@ -439,7 +440,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         for (int hops = 0; ; hops++) {
             HttpResponse<InputStream> response;
             try {
-                response = send(request(target, currentMethod, withBody));
+                response = send(request(target, currentMethod, withBody, sameOrigin(uri, target)));
             } catch (CancellationException | InterruptedException e) {
                 return new Outcome(Kind.CLOSED, null, null, 0);
             } catch (TimeoutException e) {
@@ -512,7 +513,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         }
     }
 
-    private HttpRequest request(URI target, String requestMethod, boolean withBody) {
+    private HttpRequest request(URI target, String requestMethod, boolean withBody, boolean sameOrigin) {
         HttpRequest.BodyPublisher publisher = withBody && body != null ? body.get()
                 : HttpRequest.BodyPublishers.noBody();
         HttpRequest.Builder rb = HttpRequest.newBuilder(target)
@@ -520,12 +521,18 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
                 .header("Accept", "text/event-stream")
                 .header("Cache-Control", "no-cache");
         for (String[] h : fixedHeaders) {
-            rb.header(h[0], h[1]);
+            if (sameOrigin || !isCredential(h[0])) {
+                rb.header(h[0], h[1]);
+            }
         }
         if (attemptHeaders != null) {
             Map<String, String> supplied = attemptHeaders.get();
             if (supplied != null) {
-                supplied.forEach(rb::setHeader);
+                supplied.forEach((name, value) -> {
+                    if (sameOrigin || !isCredential(name)) {
+                        rb.setHeader(name, value);
+                    }
+                });
             }
         }
         String id = lastEventId;
@@ -682,6 +689,21 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         } catch (IOException | RuntimeException e) {
             LOG.debug("{}: closing the response body failed", name, e);
         }
+    }
+
+    /** As fetch does on a redirect to another origin, credentials the application set are not sent there. */
+    private static boolean isCredential(String header) {
+        return header.equalsIgnoreCase("Authorization") || header.equalsIgnoreCase("Cookie")
+                || header.equalsIgnoreCase("Proxy-Authorization");
+    }
+
+    static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+                && port(a) == port(b);
+    }
+
+    private static int port(URI u) {
+        return u.getPort() >= 0 ? u.getPort() : (u.getScheme().equalsIgnoreCase("https") ? 443 : 80);
     }
 
     static boolean isVisibleAscii(String s) {

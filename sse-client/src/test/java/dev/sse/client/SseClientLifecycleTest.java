@@ -245,6 +245,48 @@ class SseClientLifecycleTest {
     }
 
     @Test
+    void aRedirectToAnotherOriginDoesNotCarryCredentials() throws Exception {
+        try (ScriptedServer other = new ScriptedServer(holdOpen())) {
+            server = new ScriptedServer(ex -> ex.head(307, "Location: " + other.uri("/elsewhere"),
+                    "Content-Length: 0"));
+            start(SseClient.builder(server.uri()).header("Authorization", "Bearer secret").header("X-Keep", "1")
+                    .headers(() -> Map.of("Cookie", "s=1")));
+            ScriptedServer.Request first = server.takeRequest();
+            assertThat(first.header("Authorization")).isEqualTo("Bearer secret");
+            assertThat(first.header("Cookie")).isEqualTo("s=1");
+            ScriptedServer.Request moved = other.takeRequest();
+            assertThat(moved.target).isEqualTo("/elsewhere");
+            assertThat(moved.header("X-Keep")).isEqualTo("1");
+            assertThat(moved.headers).doesNotContainKeys("authorization", "cookie");
+            assertThat(recorder.takeOpen()).isEqualTo(200);
+            client.close();
+        }
+    }
+
+    @Test
+    void noResponseWithinTheConnectTimeoutIsRetried() throws Exception {
+        server = new ScriptedServer(ex -> ex.awaitClientClose(Duration.ofSeconds(20)), holdOpen());
+        start(SseClient.builder(server.uri()).connectTimeout(Duration.ofMillis(300)).retryPolicy(fast()));
+        SseException error = recorder.takeError();
+        assertThat(error.getMessage()).contains("connect timeout");
+        assertThat(error.willRetry()).isTrue();
+        assertThat(Recorder.take(server.clientClosed, "abandoned connection closed")).isZero();
+        assertThat(recorder.takeOpen()).isEqualTo(200);
+    }
+
+    @Test
+    void retryAfterAsAnHttpDateIsHonoured() {
+        String inTenSeconds = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(10));
+        java.net.http.HttpHeaders headers = java.net.http.HttpHeaders.of(Map.of("Retry-After",
+                List.of(inTenSeconds)), (a, b) -> true);
+        assertThat(SseClient.retryAfter(headers)).isBetween(Duration.ofSeconds(8), Duration.ofSeconds(10));
+        java.net.http.HttpHeaders junk = java.net.http.HttpHeaders.of(Map.of("Retry-After", List.of("soon")),
+                (a, b) -> true);
+        assertThat(SseClient.retryAfter(junk)).isNull();
+    }
+
+    @Test
     void aRedirectLoopIsFatal() throws Exception {
         server = new ScriptedServer(ex -> ex.head(302,
                 "Location: " + (ex.request.target.equals("/events") ? "/a" : "/events"), "Content-Length: 0"));
