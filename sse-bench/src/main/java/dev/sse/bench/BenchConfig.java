@@ -87,7 +87,7 @@ final class BenchConfig {
     }
 
     /**
-     * {@code [--quick] [--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder]
+     * {@code [--quick] [--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder,client]
      * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh]}; {@code --jmh} runs the encoder JMH alone (the same as
      * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out.
      */
@@ -95,7 +95,7 @@ final class BenchConfig {
         boolean quick = false;
         boolean jmh = true;
         List<ServerKind> servers = new ArrayList<>(List.of(ServerKind.values()));
-        Set<String> scenarios = Set.of("memory", "fanout", "throughput", "slow", "encoder");
+        Set<String> scenarios = Set.of("memory", "fanout", "throughput", "slow", "encoder", "client");
         String heap = "1g";
         Path logs = Paths.get("target", "bench-logs");
         for (String a : args) {
@@ -119,7 +119,7 @@ final class BenchConfig {
                 logs = Paths.get(a.substring(7));
             } else {
                 throw new IllegalArgumentException("unknown argument " + a + "; usage: [--quick] "
-                        + "[--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder] "
+                        + "[--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder,client] "
                         + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh]");
             }
         }

@@ -113,6 +113,10 @@ public final class BenchMain {
                 report.text("### Encoder (JMH)\n\nskipped (--no-jmh)\n");
             }
         }
+        if (cfg.scenarios.contains("client")) {
+            LOG.info("client: throughput of one local stream, ours against a bare HttpClient line reader");
+            ClientThroughput.run(report, cfg.quick);
+        }
         StringBuilder sb = new StringBuilder();
         sb.append("## sse-bench results").append(cfg.quick ? " (--quick smoke: tiny counts, figures not meaningful)" : "")
                 .append("\n\n");
