@@ -337,7 +337,7 @@ public final class SseServlet extends HttpServlet {
             AsyncContext async = req.startAsync();
             async.setTimeout(0);
             ServletOutputStream out = resp.getOutputStream();
-            StreamConnection conn = new StreamConnection(live, async, out, writePaths, live.writers());
+            StreamConnection conn = new StreamConnection(live, async, out, writePaths, live.writerFor());
             async.addListener(conn);
             live.added(conn);
             added = true;

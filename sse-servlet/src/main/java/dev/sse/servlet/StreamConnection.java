@@ -11,8 +11,6 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,9 +53,8 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private final LiveStreams registry;
     private final AsyncContext async;
     private final ServletOutputStream out;
-    private final FrameWriter writer;
-    private final Executor writers;
-    private final Runnable drainTask = this::drain;
+    private final FrameWriter frameWriter;
+    private final WriterThreads.Worker writer;
     private final AtomicReference<Drain> state = new AtomicReference<>(Drain.WAIT_SOCKET);
     private final AtomicBoolean released = new AtomicBoolean();
     /** Held by the drain loop while it touches the output; see {@link #quiesce()}. */
@@ -84,12 +81,12 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private SseFrame carried;
 
     StreamConnection(LiveStreams registry, AsyncContext async, ServletOutputStream out, FrameWriter.Paths paths,
-                     Executor writers) {
+                     WriterThreads.Worker writer) {
         this.registry = registry;
         this.async = async;
         this.out = out;
-        this.writer = new FrameWriter(out, paths);
-        this.writers = writers;
+        this.frameWriter = new FrameWriter(out, paths);
+        this.writer = writer;
         this.unreadySince = System.nanoTime();
     }
 
@@ -143,12 +140,12 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     }
 
     private void handOff() {
-        try {
-            writers.execute(drainTask);
-        } catch (RejectedExecutionException e) {
-            // The servlet is stopping and its writers with it: finish here.
-            drain();
-        }
+        writer.submit(this);
+    }
+
+    /** The writer thread's entry: the loop was handed to it in state {@code WRITING}. */
+    void drainOnWriter() {
+        drain();
     }
 
     @Override
@@ -202,7 +199,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
             }
             if (closeRequested && carried == null) {
                 // Graceful end: what was written is flushed first, then the response completes.
-                if (out.isReady() && writer.flushIfNeeded()) {
+                if (out.isReady() && frameWriter.flushIfNeeded()) {
                     continue;
                 }
                 if (!out.isReady()) {
@@ -224,7 +221,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
             SseFrame frame = carried != null ? carried : poll();
             carried = null;
             if (frame == null) {
-                if (writer.flushIfNeeded()) {
+                if (frameWriter.flushIfNeeded()) {
                     continue;
                 }
                 if (state.compareAndSet(Drain.WRITING, Drain.IDLE)) {
@@ -273,7 +270,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private void writeBatch(SseFrame first) throws IOException {
         SseFrame second = first.length() < BATCH_BYTES ? poll() : null;
         if (second == null) {
-            writer.write(first);
+            frameWriter.write(first);
             return;
         }
         int total = first.length() + second.length();
@@ -291,7 +288,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
             }
             n = copy(next, batch, n);
         }
-        writer.write(batch, n);
+        frameWriter.write(batch, n);
     }
 
     private static int copy(SseFrame frame, byte[] into, int at) {
