@@ -1,6 +1,7 @@
 package dev.sse.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class ClientThroughputTest {
     void aReadThatMissedTheLastEventFailsTheCheck() {
         ClientThroughput.Read read = new ClientThroughput.Read(0, 500, 500L * 64, "498");
 
-        org.assertj.core.api.Assertions.assertThatIllegalStateException()
+        assertThatIllegalStateException()
                 .isThrownBy(() -> read.check("reader", 500, 64)).withMessageContaining("last id 498");
     }
 }
