@@ -114,7 +114,7 @@ public final class BenchMain {
             }
         }
         if (cfg.scenarios.contains("client")) {
-            LOG.info("client: throughput of one local stream, ours against a bare HttpClient line reader");
+            LOG.info("client: throughput of one local stream, ours against okhttp-eventsource and a bare HttpClient line reader");
             ClientThroughput.run(report, cfg.quick);
         }
         StringBuilder sb = new StringBuilder();

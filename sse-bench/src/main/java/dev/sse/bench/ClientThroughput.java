@@ -1,5 +1,10 @@
 package dev.sse.bench;
 
+import com.launchdarkly.eventsource.ErrorStrategy;
+import com.launchdarkly.eventsource.EventSource;
+import com.launchdarkly.eventsource.background.BackgroundEventHandler;
+import com.launchdarkly.eventsource.background.BackgroundEventSource;
+import com.launchdarkly.eventsource.background.ConnectionErrorHandler;
 import dev.sse.client.MessageEvent;
 import dev.sse.client.RetryPolicy;
 import dev.sse.client.SseClient;
@@ -31,10 +36,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Client throughput: how fast a client reads one fast local stream, and how much it allocates per event, for 64 B
- * and 4 KiB events. Ours (pull and listener) against a bare {@code java.net.http} line reader, which does the least
- * any client must (split lines, join data lines, make a String per event) and so is the floor. All in this JVM,
- * alternating, after a warm-up; allocation is the growth of every live thread's allocated-bytes counter (JDK
- * HttpClient threads included) over the run, divided by the events read.
+ * and 4 KiB events. Ours (pull and listener) against launchdarkly's okhttp-eventsource 4.x (its pull API
+ * {@code EventSource.readMessage()} and its {@code BackgroundEventSource} handler, both with its defaults and no
+ * reconnect) and against a bare {@code java.net.http} line reader, which does the least any client must (split lines,
+ * join data lines, make a String per event) and so is the floor. All in this JVM, alternating, after a warm-up;
+ * allocation is the growth of every live thread's allocated-bytes counter (JDK HttpClient and OkHttp threads
+ * included) over the run, divided by the events read. Every round checks that its reader got every event once:
+ * count, data length and, where the reader sees ids, the last id (a reconnect would restart the stream at id 0).
  *
  * <p>{@code java -cp sse-bench.jar dev.sse.bench.ClientThroughput [--quick]}, or the {@code client} scenario of
  * {@link BenchMain}.
@@ -62,21 +70,48 @@ public final class ClientThroughput {
 
     interface Reader {
         /**
-         * Reads {@code events} events from the URI and returns the bytes allocated since {@code start}, measured
-         * before the client is closed (while its threads still live); the data lengths go into {@link #SINK} so that
-         * nothing is optimised away.
+         * Reads {@code events} events from the URI and returns what it read and the bytes allocated since
+         * {@code start}, measured before the client is closed (while its threads still live); the data lengths go
+         * into {@link #SINK} so that nothing is optimised away.
          */
-        long read(URI uri, int events, Map<Long, Long> start) throws Exception;
+        Read read(URI uri, int events, Map<Long, Long> start) throws Exception;
+    }
+
+    /**
+     * What one reader got in one round.
+     *
+     * @param allocated bytes allocated by all live threads since the round began
+     * @param events events delivered to the reader's code
+     * @param dataChars total length of their data
+     * @param lastId the last event's id, or null for a reader that does not parse ids
+     */
+    record Read(long allocated, long events, long dataChars, String lastId) {
+
+        /** Fails unless this is exactly the {@code expected} events of {@code size} chars that the server sent. */
+        void check(String reader, int expected, int size) {
+            if (events != expected || dataChars != (long) expected * size
+                    || (lastId != null && !lastId.equals(Integer.toString(expected - 1)))) {
+                throw new IllegalStateException(String.format(Locale.ROOT,
+                        "%s read %d events, %d data chars, last id %s; the server sent %d events of %d chars, ids 0-%d",
+                        reader, events, dataChars, lastId, expected, size, expected - 1));
+            }
+        }
     }
 
     static final AtomicLong SINK = new AtomicLong();
 
+    private static final String OKHTTP_PULL = "okhttp-eventsource 4.3: EventSource.readMessage()";
+    private static final String OKHTTP_BACKGROUND = "okhttp-eventsource 4.3: BackgroundEventSource";
+
     static void run(Report report, boolean quick) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        String[] names = {"ours: SseClient.next()", "ours: SseListener", "bare HttpClient line reader"};
+        String[] names = {"ours: SseClient.next()", "ours: SseListener", OKHTTP_PULL, OKHTTP_BACKGROUND,
+            "bare HttpClient line reader"};
         Reader[] readers = {
             (uri, n, start) -> ours(http, uri, n, start),
             (uri, n, start) -> oursListener(http, uri, n, start),
+            ClientThroughput::okhttpPull,
+            ClientThroughput::okhttpBackground,
             (uri, n, start) -> bare(http, uri, n, start),
         };
         for (int size : new int[] {64, 4096}) {
@@ -94,11 +129,12 @@ public final class ClientThroughput {
                     for (int i = 0; i < readers.length; i++) {
                         Map<Long, Long> a0 = allocatedBytes();
                         long t0 = System.nanoTime();
-                        long a = readers[i].read(server.uri(), events, a0);
+                        Read read = readers[i].read(server.uri(), events, a0);
                         long t = System.nanoTime() - t0;
+                        read.check(names[i], events, size);
                         if (r >= 0) {
                             best[i] = Math.max(best[i], events * 1e9 / t);
-                            alloc[i] = Math.min(alloc[i], (double) a / events);
+                            alloc[i] = Math.min(alloc[i], (double) read.allocated() / events);
                         }
                     }
                 }
@@ -108,41 +144,143 @@ public final class ClientThroughput {
                     LOG.info("client {} B: {}: {} events/s, {} B/event", size, names[i], Math.round(best[i]),
                             Math.round(alloc[i]));
                 }
+                table.note("Ratios are ours (SseClient.next()) ÷ row. Like for like against okhttp-eventsource "
+                        + "(events/s, higher is better; B/event, lower is better): "
+                        + pair("SseListener ÷ readMessage() (each reads and delivers on one thread)", best[1], best[2],
+                                alloc[1], alloc[2])
+                        + "; " + pair("next() ÷ BackgroundEventSource (each hands events to another thread)", best[0],
+                                best[3], alloc[0], alloc[3])
+                        + "; " + pair("best of ours ÷ best of okhttp-eventsource", Math.max(best[0], best[1]),
+                                Math.max(best[2], best[3]), Math.min(alloc[0], alloc[1]), Math.min(alloc[2], alloc[3]))
+                        + ".");
             }
-            table.note("Ratios are ours (SseClient.next()) ÷ row. launchdarkly okhttp-eventsource is not in this workplace's package list, "
-                    + "so it is not measured.");
         }
     }
 
-    private static long ours(HttpClient http, URI uri, int events, Map<Long, Long> start) throws Exception {
+    private static String pair(String what, double oursRate, double theirRate, double oursAlloc, double theirAlloc) {
+        return String.format(Locale.ROOT, "%s %.2f× events/s, %.2f× B/event", what, oursRate / theirRate,
+                oursAlloc / theirAlloc);
+    }
+
+    private static Read ours(HttpClient http, URI uri, int events, Map<Long, Long> start) throws Exception {
         long sum = 0;
+        MessageEvent last = null;
         try (SseClient client = SseClient.builder(uri).httpClient(http).retryPolicy(RetryPolicy.none()).open()) {
             for (int i = 0; i < events; i++) {
-                MessageEvent e = client.next();
-                sum += e.data().length();
+                last = client.next();
+                sum += last.data().length();
             }
             SINK.addAndGet(sum);
-            return allocatedSince(start);
+            return new Read(allocatedSince(start), events, sum, last == null ? "" : last.lastEventId());
         }
     }
 
-    private static long oursListener(HttpClient http, URI uri, int events, Map<Long, Long> start)
+    private static Read oursListener(HttpClient http, URI uri, int events, Map<Long, Long> start)
             throws Exception {
-        AtomicLong sum = new AtomicLong();
-        CountDownLatch done = new CountDownLatch(events);
+        Counter counter = new Counter(events);
         try (SseClient client = SseClient.builder(uri).httpClient(http).retryPolicy(RetryPolicy.none())
-                .start(e -> {
-                    sum.addAndGet(e.data().length());
-                    done.countDown();
-                })) {
+                .start(e -> counter.event(e.data(), e.lastEventId()))) {
+            return counter.await(start);
+        }
+    }
+
+    /**
+     * okhttp-eventsource's pull API: {@code readMessage()} reads and parses on the calling thread. Its defaults
+     * (its own OkHttpClient, 1,000-char read buffer, whole data as a String), with {@code alwaysThrow} so that an
+     * error ends the round instead of reconnecting (the server never ends the stream first, so it does not arise).
+     */
+    static Read okhttpPull(URI uri, int events, Map<Long, Long> start) throws Exception {
+        long sum = 0;
+        com.launchdarkly.eventsource.MessageEvent last = null;
+        try (EventSource source = new EventSource.Builder(uri).errorStrategy(ErrorStrategy.alwaysThrow()).build()) {
+            for (int i = 0; i < events; i++) {
+                last = source.readMessage();
+                sum += last.getData().length();
+            }
+            SINK.addAndGet(sum);
+            return new Read(allocatedSince(start), events, sum, last == null ? "" : last.getLastEventId());
+        }
+    }
+
+    /**
+     * okhttp-eventsource's push API: a {@code BackgroundEventSource} reads on its stream thread and calls the
+     * handler on its events thread. Its defaults otherwise; a connection error shuts it down instead of
+     * reconnecting.
+     */
+    static Read okhttpBackground(URI uri, int events, Map<Long, Long> start) throws Exception {
+        Counter counter = new Counter(events);
+        BackgroundEventHandler handler = new BackgroundEventHandler() {
+            @Override
+            public void onOpen() {
+            }
+
+            @Override
+            public void onClosed() {
+            }
+
+            @Override
+            public void onMessage(String event, com.launchdarkly.eventsource.MessageEvent e) {
+                counter.event(e.getData(), e.getLastEventId());
+            }
+
+            @Override
+            public void onComment(String comment) {
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                counter.fail(t);
+            }
+        };
+        try (BackgroundEventSource source = new BackgroundEventSource.Builder(handler,
+                new EventSource.Builder(uri).errorStrategy(ErrorStrategy.alwaysThrow()))
+                .connectionErrorHandler(t -> ConnectionErrorHandler.Action.SHUTDOWN).build()) {
+            source.start();
+            return counter.await(start);
+        }
+    }
+
+    /**
+     * Counts the events a push reader delivers. {@link #event} runs on the reader's delivery thread, {@link #await}
+     * on the bench thread; the latch orders the fields' last writes before their read.
+     */
+    private static final class Counter {
+        private final CountDownLatch done;
+        private long events;
+        private long dataChars;
+        private String lastId;
+        private volatile Throwable failure;
+
+        Counter(int expected) {
+            done = new CountDownLatch(expected);
+        }
+
+        void event(String data, String id) {
+            events++;
+            dataChars += data.length();
+            lastId = id;
+            done.countDown();
+        }
+
+        void fail(Throwable t) {
+            failure = t;
+            while (done.getCount() > 0) {
+                done.countDown();
+            }
+        }
+
+        Read await(Map<Long, Long> start) throws InterruptedException {
             done.await();
-            SINK.addAndGet(sum.get());
-            return allocatedSince(start);
+            if (failure != null) {
+                throw new IllegalStateException("reader failed after " + events + " events", failure);
+            }
+            SINK.addAndGet(dataChars);
+            return new Read(allocatedSince(start), events, dataChars, lastId);
         }
     }
 
     /** The floor: readLine, join data lines, one String per event. */
-    private static long bare(HttpClient http, URI uri, int events, Map<Long, Long> start) throws Exception {
+    private static Read bare(HttpClient http, URI uri, int events, Map<Long, Long> start) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").build();
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         long sum = 0;
@@ -164,7 +302,7 @@ public final class ClientThroughput {
                 }
             }
             SINK.addAndGet(sum);
-            return allocatedSince(start);
+            return new Read(allocatedSince(start), seen, sum, null);
         }
     }
 
@@ -192,7 +330,7 @@ public final class ClientThroughput {
     }
 
     /** Writes the same stream of numbered events to every connection as fast as the socket takes it. */
-    private static final class StreamServer implements AutoCloseable {
+    static final class StreamServer implements AutoCloseable {
         private final ServerSocket server;
         private final byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
