@@ -45,7 +45,6 @@ public final class EventChannel {
     private final String lastEventId;
     /** Written only by the hub's {@link TopicIndex}, under its lock. */
     final Set<String> topics = ConcurrentHashMap.newKeySet();
-    private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
     private final FrameSource source = new Source();
 
     private final Object lock = new Object();
@@ -55,6 +54,8 @@ public final class EventChannel {
     private boolean replaying = true;
     private State state = State.OPEN;
     private CloseReason closeReason;
+    /** Made only when a graceful drain waits for this channel: most channels never need one. */
+    private CompletableFuture<CloseReason> closed;
     private boolean announced;
     private boolean resumeGap;
 
@@ -214,7 +215,13 @@ public final class EventChannel {
                 LOG.warn("transport of channel {} failed to close", id, e);
             }
         } finally {
-            closed.complete(reason);
+            CompletableFuture<CloseReason> waiting;
+            synchronized (lock) {
+                waiting = closed;
+            }
+            if (waiting != null) {
+                waiting.complete(reason);
+            }
         }
         if (tell) {
             hub.fireClosed(this, reason);
@@ -265,7 +272,15 @@ public final class EventChannel {
 
     /** @return completes with the reason once the channel is closed */
     CompletableFuture<CloseReason> closedFuture() {
-        return closed;
+        synchronized (lock) {
+            if (closed == null) {
+                closed = new CompletableFuture<>();
+                if (state == State.CLOSED) {
+                    closed.complete(closeReason);
+                }
+            }
+            return closed;
+        }
     }
 
     FrameSource source() {

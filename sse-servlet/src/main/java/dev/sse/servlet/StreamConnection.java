@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,8 +56,11 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private final WriterThreads.Worker writer;
     private final AtomicReference<Drain> state = new AtomicReference<>(Drain.WAIT_SOCKET);
     private final AtomicBoolean released = new AtomicBoolean();
-    /** Held by the drain loop while it touches the output; see {@link #quiesce()}. */
-    private final ReentrantLock output = new ReentrantLock();
+    /**
+     * Held by the drain loop while it touches the output; see {@link #quiesce()}. A monitor rather than a
+     * {@code ReentrantLock}: it is almost never contended, and costs no object per stream.
+     */
+    private final Object output = this;
     /**
      * Guards {@link #completed}. Held while this class completes the response and while the container reports its
      * completion, so that a late {@code complete()} can never reach a request the container has already finished
@@ -175,16 +177,15 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
      */
     private void drain() {
         boolean finished;
-        output.lock();
         try {
-            finished = drainLocked();
+            synchronized (output) {
+                finished = drainLocked();
+            }
         } catch (IOException | RuntimeException e) {
-            output.unlock();
             LOG.debug("stream {} write failed, client gone: {}", channel(), describe(e));
             gone();
             return;
         }
-        output.unlock();
         if (finished) {
             complete();
         }
@@ -242,8 +243,9 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
      */
     private void quiesce() {
         dead = true;
-        output.lock();
-        output.unlock();
+        synchronized (output) {
+            // Entering is the point: a drain loop that was running has now left the output.
+        }
     }
 
     private SseFrame poll() {
