@@ -129,10 +129,14 @@ final class StreamReader implements Runnable {
         c.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-                reconnected.set(true);
+                // Only the live connection matters: one this loop dropped itself is checked on reconnecting.
+                if (connection == c) {
+                    reconnected.set(true);
+                }
             }
         });
         connection = c;
+        reconnected.set(false);
         if (!running.get()) {
             closeConnection();
             throw new IllegalStateException("backplane closed");
