@@ -88,7 +88,9 @@ final class Recorder implements Transport {
         while (!condition.test(frames)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new AssertionError("timed out; received " + frames.size() + " frames: " + ids());
+                List<String> ids = ids();
+                throw new AssertionError("timed out; received " + frames.size() + " frames, the last ids: "
+                        + ids.subList(Math.max(0, ids.size() - 5), ids.size()));
             }
             wait(Math.max(1, left / 1_000_000));
         }
