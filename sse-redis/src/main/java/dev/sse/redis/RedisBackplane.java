@@ -74,6 +74,8 @@ public final class RedisBackplane implements Backplane {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBackplane.class);
     /** Most commands that may wait for Redis on the publishing connection. */
     static final int REQUEST_QUEUE = 10_000;
+    /** How long after a failed first connect publishers fail without trying again. */
+    private static final long RECONNECT_PAUSE_NANOS = 1_000_000_000L;
 
     private final RedisClient client;
     private final boolean ownsClient;
@@ -92,6 +94,7 @@ public final class RedisBackplane implements Backplane {
     private Thread readerThread;
     private boolean started;
     private boolean closed;
+    private long failedConnectAt;
 
     private RedisBackplane(Builder b) {
         this.key = b.streamKey;
@@ -278,9 +281,17 @@ public final class RedisBackplane implements Backplane {
                 throw new IllegalStateException("the RedisBackplane on " + key + " is closed");
             }
             if (connection == null) {
+                long now = System.nanoTime();
+                if (failedConnectAt != 0 && now - failedConnectAt < RECONNECT_PAUSE_NANOS) {
+                    // Publishers queued behind a failed connect fail at once instead of each waiting its own timeout.
+                    throw new RedisUnavailableException(where + " cannot be reached (tried "
+                            + (now - failedConnectAt) / 1_000_000 + " ms ago)", null);
+                }
                 try {
                     connection = client.connect(StringCodec.UTF8);
+                    failedConnectAt = 0;
                 } catch (RedisException e) {
+                    failedConnectAt = System.nanoTime();
                     throw new RedisUnavailableException(where + " cannot be reached: " + e.getMessage(), e);
                 }
             }

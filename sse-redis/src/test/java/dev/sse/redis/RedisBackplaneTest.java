@@ -387,4 +387,50 @@ class RedisBackplaneTest {
         }
         return Collections.unmodifiableSet(out);
     }
+
+    @Test
+    void entriesOlderThanMaxAgeAreTrimmedByTheReader() throws Exception {
+        MovableClock clock = new MovableClock();
+        Hub a = node(b -> b.maxAge(Duration.ofMinutes(1)).clock(clock));
+        Recorder watcher = Recorder.on(a);
+        for (int i = 0; i < 300; i++) {
+            a.broadcast(SseEvent.data("aging" + i));
+        }
+        watcher.awaitIds(300, WAIT);
+        assertThat(redis.integer("XLEN", stream)).isEqualTo(300);
+
+        clock.advance(Duration.ofHours(1));
+        a.broadcast(SseEvent.data("wakes the reader"));
+
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        // Approximate trimming (MINID ~) removes whole nodes of the stream: most of the 300, not necessarily all.
+        while (redis.integer("XLEN", stream) > 200) {
+            assertThat(System.nanoTime()).as("trimmed in time").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    /** A clock the test moves forward; read by the reader thread. */
+    static final class MovableClock extends java.time.Clock {
+        private volatile long offsetMillis;
+
+        void advance(Duration d) {
+            offsetMillis += d.toMillis();
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(System.currentTimeMillis() + offsetMillis);
+        }
+    }
 }

@@ -132,4 +132,22 @@ class RedisOutageTest {
         Recorder resumed = Recorder.on(a, ChannelOptions.builder().lastEventId(before.get(2)).build());
         assertThat(resumed.channel.resumeGap()).isTrue();
     }
+
+    @Test
+    void nodeStartedWhileRedisIsDownFailsBroadcastsFastThenJoinsOnceRedisAnswers() throws Exception {
+        redis.kill();
+        Hub a = node(null);
+        Recorder onA = Recorder.on(a);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> a.broadcast(SseEvent.data("nobody"))).isInstanceOf(RedisUnavailableException.class)
+                    .hasMessageContaining("cannot be reached");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3500);
+        }
+
+        redis.startAgain();
+        String id = broadcastWhenBack(a, SseEvent.data("hello"));
+
+        assertThat(onA.awaitIds(1, WAIT)).containsExactly(id);
+    }
 }

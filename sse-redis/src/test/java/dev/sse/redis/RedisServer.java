@@ -147,6 +147,11 @@ final class RedisServer implements AutoCloseable {
         launch();
     }
 
+    /** Starts it again, empty, after {@link #kill()}. */
+    void startAgain() throws IOException, InterruptedException {
+        launch();
+    }
+
     void kill() throws InterruptedException {
         if (process != null && process.isAlive()) {
             signalQuietly("-CONT");
