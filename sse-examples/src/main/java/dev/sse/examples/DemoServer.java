@@ -60,6 +60,20 @@ public final class DemoServer {
      * @throws Exception if Jetty or the webapp fails to start, e.g. a {@link BindException} if the port is taken
      */
     public static DemoServer start(String host, int port) throws Exception {
+        return start(host, port, null);
+    }
+
+    /**
+     * Starts the demo as one node of several: the notification stream runs on a Redis stream shared by every node
+     * started with the same Redis (the clock stays per node).
+     *
+     * @param host the interface to listen on, or {@code null} for all
+     * @param port the TCP port, or 0 for any free one
+     * @param redis e.g. {@code redis://127.0.0.1:6379}, or {@code null} for notifications in this process only
+     * @return the running server
+     * @throws Exception if Jetty or the webapp fails to start
+     */
+    public static DemoServer start(String host, int port, String redis) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost(host);
@@ -76,6 +90,9 @@ public final class DemoServer {
         webApp.setInitParameter("org.eclipse.jetty.servlet.Default.dirAllowed", "false");
         // A broken web.xml should fail start() loudly instead of serving 503s.
         webApp.setThrowUnavailableOnStartupException(true);
+        if (redis != null) {
+            webApp.setInitParameter(DemoContextListener.REDIS_PARAMETER, redis);
+        }
         server.setHandler(webApp);
 
         DemoServer demo = new DemoServer(server, connector, webApp);
@@ -138,25 +155,29 @@ public final class DemoServer {
     /**
      * Runs the demo until Ctrl-C.
      *
-     * @param args {@code --port N} (default: env {@code PORT}, else 8080) and {@code --host NAME} (default: env
-     *             {@code HOST}, else all interfaces)
+     * @param args {@code --port N} (default: env {@code PORT}, else 8080), {@code --host NAME} (default: env
+     *             {@code HOST}, else all interfaces) and {@code --redis URI} (default: env {@code REDIS_URL}, else
+     *             notifications stay in this process)
      * @throws Exception if the demo fails to start for a reason other than a taken port
      */
     public static void main(String[] args) throws Exception {
         int port;
         String host;
+        String redis;
         try {
             port = parsePort(option(args, "--port", System.getenv("PORT")));
             host = option(args, "--host", System.getenv("HOST"));
+            redis = option(args, "--redis", System.getenv("REDIS_URL"));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            System.err.println("usage: java -jar sse-examples.jar [--port N] [--host NAME]");
+            System.err.println(
+                    "usage: java -jar sse-examples.jar [--port N] [--host NAME] [--redis redis://HOST:PORT]");
             System.exit(2);
             return;
         }
         DemoServer demo;
         try {
-            demo = start(host, port);
+            demo = start(host, port, redis);
         } catch (IOException e) {
             if (e instanceof BindException || e.getCause() instanceof BindException) {
                 LOG.error("Port {} is in use. Try --port {} (or set PORT).", port, port + 1);

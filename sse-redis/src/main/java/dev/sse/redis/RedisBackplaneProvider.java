@@ -14,7 +14,8 @@ import java.util.StringJoiner;
  * {@code sse:<hub name>}; these query parameters set the rest and are not passed on to Redis:
  *
  * <pre>
- * redis://10.0.0.5:6379?stream=sse:prices&amp;maxLength=50000&amp;maxAge=PT10M&amp;mirrorSize=2000&amp;commandTimeout=PT2S
+ * redis://10.0.0.5:6379?stream=sse:prices&amp;maxLength=50000&amp;maxAge=PT10M&amp;mirrorSize=2000
+ *     &amp;commandTimeout=PT2S   (one line)
  * </pre>
  *
  * Other query parameters (Lettuce's {@code timeout}, {@code database}, {@code clientName}) reach the Redis URI.

@@ -43,7 +43,7 @@ final class RedisHistory implements EventHistory {
     private static final Logger LOG = LoggerFactory.getLogger(RedisHistory.class);
     static final int PAGE = 500;
     /** Stream ids by hub sequence: enough to find the id of the sequence a channel registered at. */
-    private static final int ID_RING = 1 << 16;
+    private static final int ID_RING = 1 << 12;
 
     private final String key;
     private final int mirrorEvents;

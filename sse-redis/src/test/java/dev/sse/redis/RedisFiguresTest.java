@@ -17,7 +17,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The figures the README quotes, measured on a local redis-server; run on demand:
- * {@code mvn -pl sse-redis -am verify -Dtest=RedisFiguresTest -Dsse.redis.figures=true -Dsurefire.failIfNoSpecifiedTests=false}.
+ * {@code mvn -pl sse-redis -am verify -Dtest=RedisFiguresTest -Dsse.redis.figures=true
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @EnabledIfSystemProperty(named = "sse.redis.figures", matches = "true")
 class RedisFiguresTest {
@@ -32,7 +33,8 @@ class RedisFiguresTest {
                             .backplane(RedisBackplane.builder(redis.uri()).streamKey("sse:figures").build()).build());
                 }
                 Hub a = hubs.get(0);
-                Recorder onB = Recorder.on(hubs.get(1), ChannelOptions.builder().topics(java.util.Set.of("news")).build());
+                Recorder onB = Recorder.on(hubs.get(1),
+                        ChannelOptions.builder().topics(java.util.Set.of("news")).build());
                 String payload = "{\"user\":42,\"text\":\"" + "x".repeat(70) + "\"}";
 
                 int warm = 5_000;
