@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * How an event is kept in a stream entry: one field per event field that is present, so that absent data (a frame
- * without a {@code data} line) and empty data ({@code data:} alone) stay distinct.
+ * without a {@code data} line) and empty data ({@code data:} alone) stay distinct. Text goes as UTF-8, an unpaired
+ * surrogate as U+FFFD, exactly as the encoder sends it to clients.
  *
  * <pre>
  * XADD sse:events MAXLEN ~ 10000 * topic news event update data {"n":1}
@@ -73,7 +74,34 @@ final class EntryCodec {
 
     private static void put(Map<String, String> fields, String name, String value) {
         if (value != null) {
-            fields.put(name, value);
+            fields.put(name, wellFormed(value));
         }
+    }
+
+    /**
+     * The text with each unpaired surrogate replaced by U+FFFD, as the encoder writes it to a client: the UTF-8 codec
+     * on the way to Redis would write '?' instead, and other nodes would send different bytes than this one.
+     */
+    static String wellFormed(String s) {
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1));
+            if (paired) {
+                if (out != null) {
+                    out.append(c).append(s.charAt(i + 1));
+                }
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                if (out == null) {
+                    out = new StringBuilder(s.length()).append(s, 0, i);
+                }
+                out.append('\uFFFD');
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? s : out.toString();
     }
 }

@@ -260,6 +260,7 @@ public final class RedisBackplane implements Backplane {
         }
         if (r != null) {
             r.stop();
+            t.interrupt();
             try {
                 t.join(commandTimeout.plus(StreamReader.BLOCK).toMillis());
             } catch (InterruptedException e) {

@@ -315,8 +315,8 @@ class RedisBackplaneTest {
         Hub a = node();
         Hub b = node();
         Recorder onB = Recorder.on(b);
-        SseEvent full = SseEvent.builder().event("update").data("line1\nline2\n").retry(Duration.ofMillis(1500))
-                .comment("c").build();
+        SseEvent full = SseEvent.builder().event("update").data("line1\nline2\n\u00e9\ud83d\ude00 lone \ud800!")
+                .retry(Duration.ofMillis(1500)).comment("c").build();
         String fullId = a.broadcast(full);
         String emptyId = a.broadcast(SseEvent.data(""));
         assertThat(a.broadcast(SseEvent.comment("just a comment"))).isNull();
