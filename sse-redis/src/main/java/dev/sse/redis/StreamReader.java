@@ -160,7 +160,12 @@ final class StreamReader implements Runnable {
             LOG.warn("stream {} entry {} is not an event; skipped: {}", key, m.getId(), e.getMessage());
             return;
         }
-        inbound.deliver(EntryCodec.topic(m.getBody()), event);
+        try {
+            inbound.deliver(EntryCodec.topic(m.getBody()), event);
+        } catch (RuntimeException e) {
+            // The hub's failure, not Redis's: reconnecting would not help, and the next entry must still go out.
+            LOG.warn("stream {}: the hub failed to take entry {}", key, m.getId(), e);
+        }
     }
 
     /** After a reconnect: is the entry delivered last still there? If not, events may have been lost. */
