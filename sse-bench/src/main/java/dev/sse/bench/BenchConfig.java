@@ -94,7 +94,8 @@ final class BenchConfig {
     }
 
     /**
-     * {@code [--quick] [--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder,cluster]
+     * {@code [--quick] [--servers=ours,spring,jersey,raw]
+     * [--scenarios=memory,fanout,throughput,slow,encoder,client,cluster]
      * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh]}; {@code --jmh} runs the encoder JMH alone (the same as
      * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out. {@code cluster} (ours only, two server JVMs on
      * a {@code redis-server} the bench starts) runs only when named.
@@ -103,7 +104,7 @@ final class BenchConfig {
         boolean quick = false;
         boolean jmh = true;
         List<ServerKind> servers = new ArrayList<>(List.of(ServerKind.values()));
-        Set<String> scenarios = Set.of("memory", "fanout", "throughput", "slow", "encoder");
+        Set<String> scenarios = Set.of("memory", "fanout", "throughput", "slow", "encoder", "client");
         String heap = "1g";
         Path logs = Paths.get("target", "bench-logs");
         for (String a : args) {
@@ -127,7 +128,8 @@ final class BenchConfig {
                 logs = Paths.get(a.substring(7));
             } else {
                 throw new IllegalArgumentException("unknown argument " + a + "; usage: [--quick] "
-                        + "[--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder,cluster] "
+                        + "[--servers=ours,spring,jersey,raw] "
+                        + "[--scenarios=memory,fanout,throughput,slow,encoder,client,cluster] "
                         + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh]");
             }
         }

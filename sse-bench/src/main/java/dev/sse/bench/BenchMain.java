@@ -80,7 +80,8 @@ public final class BenchMain {
             for (int i = 0; i < fanOut.length; i++) {
                 fanOut[i] = report.table(String.format(Locale.ROOT, "Fan-out: %s connections, %d B events, %d broadcasts "
                         + "at %d/s", Report.num(cfg.fanOutLevels[i]), cfg.fanOutSize, cfg.fanOutBroadcasts, cfg.fanOutRate),
-                        "p99", true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss", "slowest broadcast call ms");
+                        "p99", true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss", "broadcast call p50 ms",
+                        "broadcast call p99 ms", "slowest broadcast call ms");
             }
         }
         Report.Table throughput = cfg.scenarios.contains("throughput") ? report.table(String.format(Locale.ROOT,
@@ -120,6 +121,10 @@ public final class BenchMain {
             } else {
                 report.text("### Encoder (JMH)\n\nskipped (--no-jmh)\n");
             }
+        }
+        if (cfg.scenarios.contains("client")) {
+            LOG.info("client: throughput of one local stream, ours against okhttp-eventsource and a bare HttpClient line reader");
+            ClientThroughput.run(report, cfg.quick);
         }
         StringBuilder sb = new StringBuilder();
         sb.append("## sse-bench results").append(cfg.quick ? " (--quick smoke: tiny counts, figures not meaningful)" : "")
@@ -262,6 +267,7 @@ public final class BenchMain {
         long received = s.load.windowReceived();
         table.row(kind, h.quantileNanos(0.99) / 1e6, Report.ms(h.quantileNanos(0.5)), Report.ms(h.quantileNanos(0.99)),
                 Report.ms(h.maxNanos()), Report.num(expected), Report.num(received), Report.num(expected - received),
+                Report.ms(s.server.broadcastCallNanos(0.5)), Report.ms(s.server.broadcastCallNanos(0.99)),
                 Report.ms(s.server.maxBroadcastNanos()));
     }
 

@@ -1,5 +1,7 @@
 package dev.sse.bench;
 
+import dev.sse.bench.load.LatencyHistogram;
+
 import dev.sse.bench.server.ServerKind;
 import dev.sse.bench.server.ServerMain;
 import java.io.BufferedReader;
@@ -36,6 +38,8 @@ final class ServerProcess implements AutoCloseable {
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     private final AtomicLong broadcastsDone = new AtomicLong();
     private final AtomicLong maxBroadcastNanos = new AtomicLong();
+    /** Every broadcast call's duration since the last reset; guarded by itself (the reply reader writes it). */
+    private final LatencyHistogram broadcastCalls = new LatencyHistogram();
     private final int port;
     private final ServerKind kind;
 
@@ -109,6 +113,9 @@ final class ServerProcess implements AutoCloseable {
                     broadcastsDone.incrementAndGet();
                     long nanos = Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
                     maxBroadcastNanos.accumulateAndGet(nanos, Math::max);
+                    synchronized (broadcastCalls) {
+                        broadcastCalls.record(nanos);
+                    }
                 } else {
                     replies.add(line);
                 }
@@ -144,8 +151,18 @@ final class ServerProcess implements AutoCloseable {
         return maxBroadcastNanos.get();
     }
 
+    /** @return the broadcast call time at the quantile since the last reset, in nanoseconds */
+    long broadcastCallNanos(double quantile) {
+        synchronized (broadcastCalls) {
+            return broadcastCalls.quantileNanos(quantile);
+        }
+    }
+
     void resetBroadcastStats() {
         maxBroadcastNanos.set(0);
+        synchronized (broadcastCalls) {
+            broadcastCalls.reset();
+        }
     }
 
     private String ask(String command, String replyPrefix, long timeoutMillis) throws IOException, InterruptedException {

@@ -4,7 +4,9 @@ package dev.sse.core;
  * Why an {@link EventChannel} closed; counted per reason in {@link HubStats}.
  *
  * <pre>{@code
- * hub.addListener(HubListener.onClose((channel, reason) -> log.debug("{} closed: {}", channel, reason)));
+ * hub.addListener(new HubListener() {
+ *     public void onClose(EventChannel channel, CloseReason reason) { closes.increment(reason); }
+ * });
  * }</pre>
  */
 public enum CloseReason {

@@ -5,7 +5,8 @@ package dev.sse.core;
  * caller can tell that case from other failures.
  *
  * <pre>{@code
- * try { hub.broadcast(event); } catch (HubClosedException e) { // the application is stopping }
+ * try { hub.broadcast(event); }
+ * catch (HubClosedException stopping) { log.debug("not sent: the application is stopping"); }
  * }</pre>
  */
 public final class HubClosedException extends IllegalStateException {

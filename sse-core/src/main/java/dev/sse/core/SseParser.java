@@ -188,6 +188,32 @@ public final class SseParser {
     }
 
     /**
+     * Creates a parser with the given limits whose last event id starts as {@code lastEventId} instead of the empty
+     * string: what a client needs when it reconnects, so that events of the new stream without an {@code id} field
+     * keep the id it resumed from (as browsers do) while an empty {@code id} field still clears it.
+     *
+     * @param listener receives events, comments and retry values
+     * @param maxLineBytes the longest line accepted, in bytes, line end excluded
+     * @param maxEventBytes the largest data buffer accepted, in bytes
+     * @param lastEventId the initial last event id (and id buffer), possibly empty
+     * @throws IllegalArgumentException if a limit is less than 1, or if {@code lastEventId} contains CR, LF or
+     *                                  U+0000, which no {@code id} field can carry
+     */
+    public SseParser(Listener listener, int maxLineBytes, int maxEventBytes, String lastEventId) {
+        this(listener, maxLineBytes, maxEventBytes);
+        Objects.requireNonNull(lastEventId, "lastEventId");
+        for (int i = 0; i < lastEventId.length(); i++) {
+            char c = lastEventId.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                throw new IllegalArgumentException("lastEventId must not contain CR, LF or U+0000 (found U+"
+                        + String.format("%04X", (int) c) + " at index " + i + ")");
+            }
+        }
+        this.idBuffer = lastEventId;
+        this.lastEventId = lastEventId;
+    }
+
+    /**
      * Parses the next bytes of the stream, calling the listener for everything they complete.
      *
      * @param bytes the array holding the bytes; not kept after the call returns

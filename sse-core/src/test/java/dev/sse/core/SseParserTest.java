@@ -649,6 +649,33 @@ class SseParserTest {
     }
 
     @Test
+    void seededLastEventIdIsKeptByEventsWithoutId() {
+        SseParser parser = new SseParser(listener, 100, 100, "41");
+        assertThat(parser.lastEventId()).isEqualTo("41");
+        feedChunks(parser, utf8("data: a\n\n"));
+        assertThat(listener.takeEvent()).isEqualTo(new Event("message", "a", "41"));
+        listener.assertExhausted();
+    }
+
+    @Test
+    void seededLastEventIdIsClearedByAnEmptyIdField() {
+        SseParser parser = new SseParser(listener, 100, 100, "41");
+        feedChunks(parser, utf8("id\ndata: a\n\n"));
+        assertThat(listener.takeEvent()).isEqualTo(new Event("message", "a", ""));
+        assertThat(parser.lastEventId()).isEmpty();
+    }
+
+    @Test
+    void seededLastEventIdRejectsWhatNoIdFieldCanCarry() {
+        assertThatThrownBy(() -> new SseParser(listener, 1, 1, "a\nb"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("lastEventId must not contain CR, LF or U+0000 (found U+000A at index 1)");
+        assertThatThrownBy(() -> new SseParser(listener, 1, 1, "\0"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lastEventId");
+    }
+
+    @Test
     void defaultLimitsAcceptLargeEvents() {
         String big = "x".repeat(SseParser.DEFAULT_MAX_LINE_BYTES - "data: ".length());
         SseParser parser = new SseParser(listener);

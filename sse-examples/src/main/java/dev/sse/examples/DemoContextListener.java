@@ -3,10 +3,15 @@ package dev.sse.examples;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.ServletRegistration;
 
 /**
  * Creates the demo's hubs before any servlet starts and ends their streams when the webapp stops. Registered in
  * {@code WEB-INF/web.xml}; the container calls it on its deployment thread.
+ *
+ * <p>It also hands the origins allowed to publish (the context init-param {@value PublishFilter#ALLOWED_ORIGINS})
+ * to the stream servlets as their {@code allowedOrigins} init-param, unless web.xml sets one, so that a page that
+ * may publish may also listen.
  */
 public final class DemoContextListener implements ServletContextListener {
 
@@ -25,6 +30,14 @@ public final class DemoContextListener implements ServletContextListener {
         // The SseServlets find their hubs under these names (their "hub" init-param) when they initialise.
         context.setAttribute(DemoStreams.CLOCK, streams.clock());
         context.setAttribute(DemoStreams.NOTIFICATIONS, streams.notifications());
+        String origins = context.getInitParameter(PublishFilter.ALLOWED_ORIGINS);
+        if (origins != null && !origins.isBlank()) {
+            for (ServletRegistration servlet : context.getServletRegistrations().values()) {
+                if ("dev.sse.servlet.SseServlet".equals(servlet.getClassName())) {
+                    servlet.setInitParameter("allowedOrigins", origins);
+                }
+            }
+        }
     }
 
     @Override

@@ -1,14 +1,25 @@
 package dev.sse.examples;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.BindException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import org.eclipse.jetty.ee10.servlet.ErrorHandler;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,12 +34,18 @@ import org.slf4j.LoggerFactory;
  * demo.stop();
  * }</pre>
  *
+ * <p>It listens on {@value #DEFAULT_HOST} unless told otherwise: the page lets anyone who can reach it broadcast
+ * to every open tab. Only the server's own origin may publish, plus the origins given to
+ * {@link #start(String, int, Set)}. Errors the container generates (404, 405, ...) are JSON, as the API's own are.
+ *
  * <p>Run {@link #main} for the interactive demo. {@link #stop()} may be called from any thread, once or more.
  */
 public final class DemoServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoServer.class);
     private static final int DEFAULT_PORT = 8080;
+    /** The interface the demo listens on unless told otherwise: loopback only. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
 
     private final Server server;
     private final ServerConnector connector;
@@ -41,39 +58,55 @@ public final class DemoServer {
     }
 
     /**
-     * Starts the demo on all interfaces.
+     * Starts the demo on {@value #DEFAULT_HOST}, publishing allowed from its own origin only.
      *
      * @param port the TCP port, or 0 for any free one
      * @return the running server
      * @throws Exception if Jetty or the webapp fails to start, e.g. a {@link BindException} if the port is taken
      */
     public static DemoServer start(int port) throws Exception {
-        return start(null, port);
+        return start(DEFAULT_HOST, port, Set.of());
     }
 
     /**
-     * Starts the demo.
+     * Starts the demo, publishing allowed from its own origin only.
      *
-     * @param host the interface to listen on, or {@code null} for all
+     * @param host the interface to listen on, e.g. {@code 0.0.0.0} for all IPv4 ones; {@code null} for all
      * @param port the TCP port, or 0 for any free one
      * @return the running server
      * @throws Exception if Jetty or the webapp fails to start, e.g. a {@link BindException} if the port is taken
      */
     public static DemoServer start(String host, int port) throws Exception {
-        return start(host, port, null);
+        return start(host, port, Set.of());
+    }
+
+    /**
+     * Starts the demo.
+     *
+     * @param host the interface to listen on, e.g. {@code 0.0.0.0} for all IPv4 ones; {@code null} for all
+     * @param port the TCP port, or 0 for any free one
+     * @param allowedOrigins origins other than the server's own that may publish and listen from a browser, such as
+     *                       {@code https://app.example.com}; {@code *} allows any
+     * @return the running server
+     * @throws Exception if Jetty or the webapp fails to start, e.g. a {@link BindException} if the port is taken
+     */
+    public static DemoServer start(String host, int port, Set<String> allowedOrigins) throws Exception {
+        return start(host, port, allowedOrigins, null);
     }
 
     /**
      * Starts the demo as one node of several: the notification stream runs on a Redis stream shared by every node
      * started with the same Redis (the clock stays per node).
      *
-     * @param host the interface to listen on, or {@code null} for all
+     * @param host the interface to listen on, e.g. {@code 0.0.0.0} for all IPv4 ones; {@code null} for all
      * @param port the TCP port, or 0 for any free one
+     * @param allowedOrigins origins other than the server's own that may publish and listen from a browser
      * @param redis e.g. {@code redis://127.0.0.1:6379}, or {@code null} for notifications in this process only
      * @return the running server
      * @throws Exception if Jetty or the webapp fails to start
      */
-    public static DemoServer start(String host, int port, String redis) throws Exception {
+    public static DemoServer start(String host, int port, Set<String> allowedOrigins, String redis)
+            throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost(host);
@@ -90,6 +123,8 @@ public final class DemoServer {
         webApp.setInitParameter("org.eclipse.jetty.servlet.Default.dirAllowed", "false");
         // A broken web.xml should fail start() loudly instead of serving 503s.
         webApp.setThrowUnavailableOnStartupException(true);
+        webApp.setInitParameter(PublishFilter.ALLOWED_ORIGINS, String.join(",", allowedOrigins));
+        webApp.setErrorHandler(new JsonErrorHandler());
         if (redis != null) {
             webApp.setInitParameter(DemoContextListener.REDIS_PARAMETER, redis);
         }
@@ -156,28 +191,35 @@ public final class DemoServer {
      * Runs the demo until Ctrl-C.
      *
      * @param args {@code --port N} (default: env {@code PORT}, else 8080), {@code --host NAME} (default: env
-     *             {@code HOST}, else all interfaces) and {@code --redis URI} (default: env {@code REDIS_URL}, else
-     *             notifications stay in this process)
+     *             {@code HOST}, else {@value #DEFAULT_HOST}; {@code 0.0.0.0} for every IPv4 interface) and
+     *             {@code --allow-origin URL}, repeatable (default: env {@code ALLOW_ORIGINS}, comma-separated, else
+     *             none: only the demo's own page may publish), and {@code --redis URI} (default: env
+     *             {@code REDIS_URL}, else notifications stay in this process)
      * @throws Exception if the demo fails to start for a reason other than a taken port
      */
     public static void main(String[] args) throws Exception {
         int port;
         String host;
+        Set<String> origins;
         String redis;
         try {
             port = parsePort(option(args, "--port", System.getenv("PORT")));
             host = option(args, "--host", System.getenv("HOST"));
+            origins = allowedOrigins(args, System.getenv("ALLOW_ORIGINS"));
             redis = option(args, "--redis", System.getenv("REDIS_URL"));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            System.err.println(
-                    "usage: java -jar sse-examples.jar [--port N] [--host NAME] [--redis redis://HOST:PORT]");
+            System.err.println("usage: java -jar sse-examples.jar [--port N] [--host NAME] [--allow-origin URL]... "
+                    + "[--redis redis://HOST:PORT]");
             System.exit(2);
             return;
         }
+        if (host == null) {
+            host = DEFAULT_HOST;
+        }
         DemoServer demo;
         try {
-            demo = start(host, port, redis);
+            demo = start(host, port, origins, redis);
         } catch (IOException e) {
             if (e instanceof BindException || e.getCause() instanceof BindException) {
                 LOG.error("Port {} is in use. Try --port {} (or set PORT).", port, port + 1);
@@ -191,7 +233,8 @@ public final class DemoServer {
             demo.stop();
             LOG.info("Stopped");
         }, "demo-shutdown"));
-        LOG.info("SSE demo running at http://localhost:{}/  (Ctrl-C to stop)", demo.port());
+        LOG.info("SSE demo running at http://localhost:{}/ on interface {}{}  (Ctrl-C to stop)", demo.port(), host,
+                origins.isEmpty() ? "" : ", publishing also allowed from " + String.join(", ", origins));
         demo.join();
     }
 
@@ -210,6 +253,29 @@ public final class DemoServer {
         return fallback == null || fallback.isBlank() ? null : fallback;
     }
 
+    /** Every {@code --allow-origin} value; the environment's list only when there is none. */
+    static Set<String> allowedOrigins(String[] args, String env) {
+        List<String> given = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--allow-origin")) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("--allow-origin needs a value");
+                }
+                given.add(args[++i]);
+            } else if (args[i].startsWith("--allow-origin=")) {
+                given.add(args[i].substring("--allow-origin=".length()));
+            }
+        }
+        Set<String> origins = PublishFilter.origins(given.isEmpty() ? env : String.join(",", given));
+        for (String origin : origins) {
+            if (!origin.equals("*") && !origin.matches("[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#\\s]+")) {
+                throw new IllegalArgumentException("an allowed origin is scheme://host[:port], such as "
+                        + "https://app.example.com, or * (was \"" + origin + "\")");
+            }
+        }
+        return origins;
+    }
+
     private static int parsePort(String value) {
         if (value == null) {
             return DEFAULT_PORT;
@@ -223,5 +289,39 @@ public final class DemoServer {
             // Reported below with the same message as an out-of-range number.
         }
         throw new IllegalArgumentException("port must be a number from 0 to 65535 (was \"" + value + "\")");
+    }
+
+    /**
+     * Answers the errors the container generates itself (an unknown path, a method the default servlet does not
+     * serve) with {@code {"error":"Not Found"}} instead of an HTML page, whatever the client accepts, and never
+     * names an exception.
+     */
+    private static final class JsonErrorHandler extends ErrorHandler {
+
+        JsonErrorHandler() {
+            setShowStacks(false);
+            setShowCauses(false);
+        }
+
+        @Override
+        public boolean errorPageForMethod(String method) {
+            return true;
+        }
+
+        @Override
+        protected boolean generateAcceptableResponse(Request request, Response response, Callback callback,
+                                                     String contentType, List<Charset> charsets, int code,
+                                                     String message, Throwable cause) throws IOException {
+            return super.generateAcceptableResponse(request, response, callback, "application/json",
+                    List.of(StandardCharsets.UTF_8), code, message, cause);
+        }
+
+        @Override
+        protected void writeErrorJson(Request request, PrintWriter writer, int code, String message,
+                                      Throwable cause) {
+            // Jetty's own message may carry an exception's text for a 500; the reason phrase is all a client needs.
+            String reason = code >= 500 || message == null ? HttpStatus.getMessage(code) : message;
+            writer.write(Json.error(reason, null));
+        }
     }
 }

@@ -214,7 +214,7 @@ class HttpContractTest {
     void bodyOneByteOverOneMebibyteIsRejected() throws Exception {
         long before = notificationsBroadcast();
         HttpResponse<String> r = post("/api/v1/notifications", new byte[(1 << 20) + 1]);
-        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.statusCode()).isEqualTo(413);
         assertThat(r.body()).isEqualTo("{\"error\":\"body must be at most 1048576 bytes\",\"field\":\"body\"}");
         assertThat(notificationsBroadcast()).isEqualTo(before);
     }
@@ -224,7 +224,8 @@ class HttpContractTest {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/notifications")).timeout(WAIT)
                 .PUT(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(405);
-        assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
+        assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD, POST, OPTIONS");
+        assertThat(r.body()).startsWith("{\"error\":\"PUT is not supported here");
     }
 
     @Test

@@ -10,11 +10,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -43,16 +40,14 @@ final class LiveStreams {
     private final Set<StreamConnection> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger count = new AtomicInteger();
     private final ScheduledThreadPoolExecutor timer;
-    private final ThreadPoolExecutor writers;
+    private final WriterThreads writers;
 
     LiveStreams(Settings settings, String servletName) {
         this.settings = settings;
         this.timer = new ScheduledThreadPoolExecutor(1, daemon("sse-servlet-timer-" + servletName));
         timer.setRemoveOnCancelPolicy(true);
         int n = settings.writerThreads > 0 ? settings.writerThreads : Runtime.getRuntime().availableProcessors();
-        AtomicInteger index = new AtomicInteger();
-        this.writers = new ThreadPoolExecutor(n, n, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                r -> daemon("sse-writer-" + servletName + "-" + index.incrementAndGet()).newThread(r));
+        this.writers = new WriterThreads(n, servletName);
         if (!settings.writeTimeout.isZero()) {
             long period = Math.max(MIN_SWEEP_MILLIS, settings.writeTimeout.toMillis() / SWEEPS_PER_TIMEOUT);
             timer.scheduleWithFixedDelay(this::sweepStalled, period, period, TimeUnit.MILLISECONDS);
@@ -67,8 +62,9 @@ final class LiveStreams {
         };
     }
 
-    Executor writers() {
-        return writers;
+    /** @return the writer thread a new stream is pinned to */
+    WriterThreads.Worker writerFor() {
+        return writers.assign();
     }
 
     /** @return false if {@code maxConnections} streams are live already; otherwise the request holds a place */
@@ -143,6 +139,6 @@ final class LiveStreams {
             conn.gone();
         }
         timer.shutdownNow();
-        writers.shutdown();
+        writers.stop();
     }
 }

@@ -340,7 +340,7 @@ public final class SseServlet extends HttpServlet {
             AsyncContext async = req.startAsync();
             async.setTimeout(0);
             ServletOutputStream out = resp.getOutputStream();
-            StreamConnection conn = new StreamConnection(live, async, out, writePaths, live.writers());
+            StreamConnection conn = new StreamConnection(live, async, out, writePaths, live.writerFor());
             async.addListener(conn);
             live.added(conn);
             added = true;
@@ -426,8 +426,10 @@ public final class SseServlet extends HttpServlet {
      * point of a servlet.
      *
      * <pre>{@code
-     * SseServlet.builder().hub(hub).hook((req, resp, topics, attrs) -> req.getUserPrincipal() != null
-     *         || refuse(resp, 401)).build();
+     * SseServlet.builder().hub(hub).hook((req, resp, topics, attrs) -> {
+     *     if (req.getUserPrincipal() == null) { resp.setStatus(401); return false; }
+     *     return true;
+     * }).build();
      * }</pre>
      *
      * <p>Runs on the container thread that serves the request, before any header is sent.

@@ -11,11 +11,10 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,11 +53,12 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private final LiveStreams registry;
     private final AsyncContext async;
     private final ServletOutputStream out;
-    private final FrameWriter writer;
-    private final Executor writers;
-    private final Runnable drainTask = this::drain;
+    private final FrameWriter frameWriter;
+    private final WriterThreads.Worker writer;
     private final AtomicReference<Drain> state = new AtomicReference<>(Drain.WAIT_SOCKET);
     private final AtomicBoolean released = new AtomicBoolean();
+    /** Held by the drain loop while it touches the output; see {@link #quiesce()}. */
+    private final ReentrantLock output = new ReentrantLock();
     /**
      * Guards {@link #completed}. Held while this class completes the response and while the container reports its
      * completion, so that a late {@code complete()} can never reach a request the container has already finished
@@ -81,12 +81,12 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private SseFrame carried;
 
     StreamConnection(LiveStreams registry, AsyncContext async, ServletOutputStream out, FrameWriter.Paths paths,
-                     Executor writers) {
+                     WriterThreads.Worker writer) {
         this.registry = registry;
         this.async = async;
         this.out = out;
-        this.writer = new FrameWriter(out, paths);
-        this.writers = writers;
+        this.frameWriter = new FrameWriter(out, paths);
+        this.writer = writer;
         this.unreadySince = System.nanoTime();
     }
 
@@ -140,12 +140,12 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     }
 
     private void handOff() {
-        try {
-            writers.execute(drainTask);
-        } catch (RejectedExecutionException e) {
-            // The servlet is stopping and its writers with it: finish here.
-            drain();
-        }
+        writer.submit(this);
+    }
+
+    /** The writer thread's entry: the loop was handed to it in state {@code WRITING}. */
+    void drainOnWriter() {
+        drain();
     }
 
     @Override
@@ -169,53 +169,81 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         }
     }
 
+    /**
+     * Runs the drain loop holding {@link #output}; the response is completed, on success or failure, only after the
+     * lock is released, so completion never waits on a container callback that waits for this loop.
+     */
     private void drain() {
+        boolean finished;
+        output.lock();
         try {
-            for (;;) {
-                if (dead) {
-                    state.set(Drain.CLOSED);
-                    return;
-                }
-                if (closeRequested && carried == null) {
-                    // Graceful end: what was written is flushed first, then the response completes.
-                    if (out.isReady() && writer.flushIfNeeded()) {
-                        continue;
-                    }
-                    if (!out.isReady()) {
-                        if (park()) {
-                            return;
-                        }
-                        continue;
-                    }
-                    state.set(Drain.CLOSED);
-                    complete();
-                    return;
+            finished = drainLocked();
+        } catch (IOException | RuntimeException e) {
+            output.unlock();
+            LOG.debug("stream {} write failed, client gone: {}", channel(), describe(e));
+            gone();
+            return;
+        }
+        output.unlock();
+        if (finished) {
+            complete();
+        }
+    }
+
+    /** @return true if the stream ended gracefully and the response must now be completed */
+    private boolean drainLocked() throws IOException {
+        for (;;) {
+            if (dead) {
+                state.set(Drain.CLOSED);
+                return false;
+            }
+            if (closeRequested && carried == null) {
+                // Graceful end: what was written is flushed first, then the response completes.
+                if (out.isReady() && frameWriter.flushIfNeeded()) {
+                    continue;
                 }
                 if (!out.isReady()) {
                     if (park()) {
-                        return;
+                        return false;
                     }
                     continue;
                 }
-                unreadySince = 0;
-                SseFrame frame = carried != null ? carried : poll();
-                carried = null;
-                if (frame == null) {
-                    if (writer.flushIfNeeded()) {
-                        continue;
-                    }
-                    if (state.compareAndSet(Drain.WRITING, Drain.IDLE)) {
-                        return;
-                    }
-                    state.set(Drain.WRITING);
-                    continue;
-                }
-                writeBatch(frame);
+                state.set(Drain.CLOSED);
+                return true;
             }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("stream {} write failed, client gone: {}", channel(), describe(e));
-            gone();
+            if (!out.isReady()) {
+                if (park()) {
+                    return false;
+                }
+                continue;
+            }
+            unreadySince = 0;
+            SseFrame frame = carried != null ? carried : poll();
+            carried = null;
+            if (frame == null) {
+                if (frameWriter.flushIfNeeded()) {
+                    continue;
+                }
+                if (state.compareAndSet(Drain.WRITING, Drain.IDLE)) {
+                    return false;
+                }
+                state.set(Drain.WRITING);
+                continue;
+            }
+            writeBatch(frame);
         }
+    }
+
+    /**
+     * Called first whenever the stream ends abnormally (every container callback, the write-timeout sweep, a failed
+     * write): after it returns, no drain loop touches the output, which the container may recycle for another
+     * request as soon as its callback returns. The loop sees
+     * {@link #dead} before its next write, and its writes never block, so the wait is short.
+     */
+    private void quiesce() {
+        dead = true;
+        output.lock();
+        output.unlock();
     }
 
     private SseFrame poll() {
@@ -242,7 +270,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private void writeBatch(SseFrame first) throws IOException {
         SseFrame second = first.length() < BATCH_BYTES ? poll() : null;
         if (second == null) {
-            writer.write(first);
+            frameWriter.write(first);
             return;
         }
         int total = first.length() + second.length();
@@ -260,7 +288,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
             }
             n = copy(next, batch, n);
         }
-        writer.write(batch, n);
+        frameWriter.write(batch, n);
     }
 
     private static int copy(SseFrame frame, byte[] into, int at) {
@@ -270,7 +298,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     /** The peer is gone or the container failed the stream: the hub forgets the channel, the response ends. */
     void gone() {
-        dead = true;
+        quiesce();
         EventChannel ch = channel();
         if (ch != null) {
             ch.close(CloseReason.CLIENT_GONE);
@@ -326,7 +354,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     @Override
     public void onComplete(AsyncEvent event) {
-        dead = true;
+        quiesce();
         synchronized (completion) {
             completed = true;
         }

@@ -213,6 +213,119 @@ abstract class AbstractSseServletTest {
         }
     }
 
+    /**
+     * A bounded soak: healthy clients resume again and again while chaos clients stall, reset and vanish, and two
+     * publishers run. Every healthy client must see every id exactly once and in order, and at the end the hub, the
+     * servlet and the container hold nothing.
+     */
+    @Test
+    @org.junit.jupiter.api.Tag("soak")
+    void soakWithResumesStallsAndResetsEndsCleanAndLosesNothing() throws Exception {
+        params.put("writeTimeout", "1s");
+        start(hubBuilder().history(InMemoryHistory.create(1_000_000, Duration.ofMinutes(5)))
+                .maxQueuedFrames(20_000).maxQueuedBytes(16 << 20).build());
+        long soakNanos = TimeUnit.SECONDS.toNanos(12);
+        int healthy = 6;
+        int chaos = 6;
+        AtomicBoolean publishing = new AtomicBoolean(true);
+        AtomicInteger published = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(2 + healthy + chaos);
+        try {
+            List<Future<?>> publishers = new ArrayList<>();
+            for (int p = 0; p < 2; p++) {
+                publishers.add(pool.submit(() -> {
+                    while (publishing.get()) {
+                        hub.broadcast(SseEvent.data("soak"));
+                        published.incrementAndGet();
+                        Thread.sleep(1); // pacing the load, not synchronising anything
+                    }
+                    return null;
+                }));
+            }
+            long end = System.nanoTime() + soakNanos;
+            List<Future<Long>> readers = new ArrayList<>();
+            for (int k = 0; k < healthy; k++) {
+                int seed = k;
+                readers.add(pool.submit(() -> {
+                    java.util.Random random = new java.util.Random(seed);
+                    long last = 0;
+                    while (System.nanoTime() < end) {
+                        try (SseClient c = openWith("Last-Event-ID: " + last)) {
+                            int take = 1 + random.nextInt(400);
+                            for (int i = 0; i < take; i++) {
+                                String f = c.nextEvent(T);
+                                assertThat(f).as("stream of a healthy client ended early after id %d", last).isNotNull();
+                                long id = Long.parseLong(f.substring(4, f.indexOf('\n')));
+                                assertThat(id).as("id after %d", last).isEqualTo(last + 1);
+                                last = id;
+                            }
+                        }
+                    }
+                    return last;
+                }));
+            }
+            List<Future<?>> vandals = new ArrayList<>();
+            for (int k = 0; k < chaos; k++) {
+                int seed = 100 + k;
+                vandals.add(pool.submit(() -> {
+                    java.util.Random random = new java.util.Random(seed);
+                    while (System.nanoTime() < end) {
+                        int what = random.nextInt(3);
+                        SseClient c = SseClient.request(port, "GET", "/events", sock -> {
+                            try {
+                                sock.setReceiveBufferSize(4096);
+                            } catch (java.net.SocketException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }, "Last-Event-ID: " + Math.max(0, published.get() - random.nextInt(500)));
+                        c.head(T);
+                        if (what == 0) {
+                            c.reset();
+                        } else if (what == 1) {
+                            c.nextEvent(T);
+                            c.close();
+                        } else {
+                            // Stall: read nothing for a while (the behaviour under test, not a synchronisation),
+                            // so the server's slow-client policy or write timeout has to act, then vanish.
+                            Thread.sleep(200 + random.nextInt(1500));
+                            c.reset();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> v : vandals) {
+                v.get(60, TimeUnit.SECONDS);
+            }
+            List<Long> lasts = new ArrayList<>();
+            for (Future<Long> r : readers) {
+                lasts.add(r.get(60, TimeUnit.SECONDS));
+            }
+            publishing.set(false);
+            for (Future<?> p : publishers) {
+                p.get(10, TimeUnit.SECONDS);
+            }
+            int total = published.get();
+            // Each healthy client resumes once more and gets the rest, exactly once, in order.
+            for (long last : lasts) {
+                try (SseClient c = openWith("Last-Event-ID: " + last)) {
+                    for (long id = last + 1; id <= total; id++) {
+                        String f = c.nextEvent(T);
+                        assertThat(f).isEqualTo("id: " + id + "\ndata: soak\n\n");
+                    }
+                }
+            }
+            assertThat(lasts).allSatisfy(last -> assertThat(last).isPositive());
+            awaitChannels(0);
+            SseServlet sse = (SseServlet) servlet;
+            await("every response completed", () -> sse.connectionCount() == 0);
+            assertThat(hub.topicCount()).isZero();
+        } finally {
+            publishing.set(false);
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void resumeWhileBroadcastingLosesNothingAndDuplicatesNothing() throws Exception {
         start(hubBuilder().history(InMemoryHistory.create(10_000, Duration.ofMinutes(5))).maxQueuedFrames(10_000).build());

@@ -26,6 +26,13 @@ public final class LatencyHistogram {
         }
     }
 
+    /** Forgets everything recorded. */
+    public void reset() {
+        java.util.Arrays.fill(counts, 0);
+        count = 0;
+        max = 0;
+    }
+
     private static int index(long micros) {
         if (micros < SUB) {
             return (int) micros;
