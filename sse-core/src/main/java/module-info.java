@@ -6,4 +6,6 @@ module dev.sse.core {
 
     exports dev.sse.core;
     exports dev.sse.core.spi;
+
+    uses dev.sse.core.spi.BackplaneProvider;
 }

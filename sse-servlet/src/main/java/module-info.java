@@ -7,4 +7,6 @@ module dev.sse.servlet {
     requires org.slf4j;
 
     exports dev.sse.servlet;
+
+    uses dev.sse.core.spi.BackplaneProvider;
 }

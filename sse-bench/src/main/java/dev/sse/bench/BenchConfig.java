@@ -34,6 +34,9 @@ final class BenchConfig {
     final int slowRate;
     final int slowMillis;
 
+    final int clusterConnections;
+    final int clusterPublishes;
+
     final int drainMillis;
     final boolean jmh;
     final EncoderJmh.Settings jmhSettings;
@@ -59,6 +62,8 @@ final class BenchConfig {
             slowStalled = 5;
             slowMillis = 1000;
             drainMillis = 3000;
+            clusterConnections = 200;
+            clusterPublishes = 500;
         } else {
             memoryLevels = new int[] {1000, 5000, 10_000};
             fanOutLevels = new int[] {1000, 10_000};
@@ -71,6 +76,8 @@ final class BenchConfig {
             slowStalled = 10;
             slowMillis = 20_000;
             drainMillis = 10_000;
+            clusterConnections = 10_000;
+            clusterPublishes = 20_000;
         }
         fanOutSize = 64;
         throughputSize = 1024;
@@ -87,9 +94,11 @@ final class BenchConfig {
     }
 
     /**
-     * {@code [--quick] [--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder,client]
+     * {@code [--quick] [--servers=ours,spring,jersey,raw]
+     * [--scenarios=memory,fanout,throughput,slow,encoder,client,cluster]
      * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh]}; {@code --jmh} runs the encoder JMH alone (the same as
-     * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out.
+     * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out. {@code cluster} (ours only, two server JVMs on
+     * a {@code redis-server} the bench starts) runs only when named.
      */
     static BenchConfig parse(String[] args) {
         boolean quick = false;
@@ -119,7 +128,8 @@ final class BenchConfig {
                 logs = Paths.get(a.substring(7));
             } else {
                 throw new IllegalArgumentException("unknown argument " + a + "; usage: [--quick] "
-                        + "[--servers=ours,spring,jersey,raw] [--scenarios=memory,fanout,throughput,slow,encoder,client] "
+                        + "[--servers=ours,spring,jersey,raw] "
+                        + "[--scenarios=memory,fanout,throughput,slow,encoder,client,cluster] "
                         + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh]");
             }
         }

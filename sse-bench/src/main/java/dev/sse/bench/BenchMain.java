@@ -4,11 +4,13 @@ import dev.sse.bench.load.LatencyHistogram;
 import dev.sse.bench.load.LoadGenerator;
 import dev.sse.bench.server.BenchServer;
 import dev.sse.bench.server.ServerKind;
+import dev.sse.bench.server.ServerMain;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 import java.util.concurrent.locks.LockSupport;
@@ -104,6 +106,13 @@ public final class BenchMain {
             if (slow != null) {
                 runSlow(cfg, kind, slow);
             }
+        }
+        if (cfg.scenarios.contains("cluster")) {
+            runCluster(cfg, report.table(String.format(Locale.ROOT, "Cluster: %s streams, %d B events, %d broadcasts "
+                    + "at %d/s from one node; publish calls/s measured before any stream opens",
+                    Report.num(cfg.clusterConnections), cfg.fanOutSize, cfg.fanOutBroadcasts, cfg.fanOutRate), "setup",
+                    CLUSTER, new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
+                    "publish calls/s (one thread)"));
         }
         if (cfg.scenarios.contains("encoder")) {
             if (cfg.jmh) {
@@ -356,6 +365,105 @@ public final class BenchMain {
                     done + " of " + count, Report.ms(slowest), stalledClosed + " of " + stalled,
                     String.format(Locale.ROOT, "%.0f of %d", avgGot, count));
         }
+    }
+
+    private static final String CLUSTER = "two nodes on one redis-server, streams split";
+
+    /**
+     * Ours on one node, then on two server JVMs whose hubs share a stream on a local {@code redis-server}: half the
+     * streams on each, every broadcast sent to the first node only, latency measured on both halves.
+     */
+    private static void runCluster(BenchConfig cfg, Report.Table table) throws Exception {
+        if (!RedisProcess.available()) {
+            table.note("Skipped: no redis-server here (Debian: apt-get install redis-server).");
+            return;
+        }
+        int n = cfg.clusterConnections;
+        LOG.info("cluster: one node, no Redis");
+        try (Session s = new Session(cfg, ServerKind.OURS)) {
+            double rate = publishRate(s.server, cfg.clusterPublishes, cfg.fanOutSize);
+            s.seq = cfg.clusterPublishes;
+            if (s.connect(n, false, n) && s.warmUp(cfg.fanOutSize, n)) {
+                s.load.beginWindow(s.seq + 1);
+                s.publish(cfg.fanOutBroadcasts, cfg.fanOutRate, cfg.fanOutSize);
+                long expected = (long) n * cfg.fanOutBroadcasts;
+                LoadGenerator.await(() -> s.load.windowReceived() >= expected, cfg.drainMillis);
+                clusterRow(table, "one node, in-memory hub", s.load.windowHistogram(), expected,
+                        s.load.windowReceived(), rate);
+            } else {
+                table.row("one node, in-memory hub", new double[] {Double.NaN}, "setup failed");
+            }
+        }
+        LOG.info("cluster: two nodes on Redis");
+        try (RedisProcess redis = RedisProcess.start(cfg.logDir.resolve("redis"))) {
+            List<String> opts = List.of("-D" + ServerMain.REDIS_PROPERTY + "=" + redis.uri());
+            try (ServerProcess a = ServerProcess.start(ServerKind.OURS, cfg.heap, cfg.logDir, opts, "cluster-a");
+                 ServerProcess b = ServerProcess.start(ServerKind.OURS, cfg.heap, cfg.logDir, opts, "cluster-b");
+                 LoadGenerator la = new LoadGenerator(new InetSocketAddress("127.0.0.1", a.port()), BenchServer.PATH);
+                 LoadGenerator lb = new LoadGenerator(new InetSocketAddress("127.0.0.1", b.port()), BenchServer.PATH)) {
+                double rate = publishRate(a, cfg.clusterPublishes, cfg.fanOutSize);
+                long seq = cfg.clusterPublishes;
+                int onA = n / 2;
+                int onB = n - onA;
+                la.open(onA, false);
+                lb.open(onB, false);
+                boolean up = LoadGenerator.await(() -> {
+                    try {
+                        return la.established() >= onA && lb.established() >= onB && a.subscribers() >= onA
+                                && b.subscribers() >= onB;
+                    } catch (IOException | InterruptedException e) {
+                        return false;
+                    }
+                }, 120_000);
+                long warm = ++seq;
+                la.trigger(warm);
+                lb.trigger(warm);
+                a.broadcast(warm, cfg.fanOutSize);
+                up = up && LoadGenerator.await(() -> la.receivedAtLeast(warm, true) >= onA
+                        && lb.receivedAtLeast(warm, true) >= onB, 60_000);
+                if (!up) {
+                    table.row(CLUSTER, new double[] {Double.NaN}, "setup failed");
+                    return;
+                }
+                la.beginWindow(seq + 1);
+                lb.beginWindow(seq + 1);
+                long start = System.nanoTime();
+                long period = SECOND / cfg.fanOutRate;
+                for (int i = 0; i < cfg.fanOutBroadcasts; i++) {
+                    long wait;
+                    while ((wait = start + i * period - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    long next = ++seq;
+                    la.trigger(next);
+                    lb.trigger(next);
+                    a.broadcast(next, cfg.fanOutSize);
+                }
+                long expected = (long) n * cfg.fanOutBroadcasts;
+                LoadGenerator.await(() -> la.windowReceived() + lb.windowReceived() >= expected, cfg.drainMillis);
+                LatencyHistogram h = la.windowHistogram();
+                h.add(lb.windowHistogram());
+                clusterRow(table, CLUSTER, h, expected, la.windowReceived() + lb.windowReceived(), rate);
+            }
+        }
+    }
+
+    /** Broadcasts {@code count} events as fast as the server's publisher thread takes them; returns calls/s. */
+    private static double publishRate(ServerProcess server, int count, int size) throws Exception {
+        long before = server.broadcastsDone();
+        long start = System.nanoTime();
+        for (int i = 1; i <= count; i++) {
+            server.broadcast(i, size);
+        }
+        LoadGenerator.await(() -> server.broadcastsDone() - before >= count, 120_000);
+        return (server.broadcastsDone() - before) * 1e9 / (System.nanoTime() - start);
+    }
+
+    private static void clusterRow(Report.Table table, String label, LatencyHistogram h, long expected,
+            long received, double publishRate) {
+        table.row(label, new double[] {h.quantileNanos(0.99) / 1e6}, Report.ms(h.quantileNanos(0.5)),
+                Report.ms(h.quantileNanos(0.99)), Report.ms(h.maxNanos()), Report.num(expected),
+                Report.num(received), Report.num(expected - received), Report.num(Math.round(publishRate)));
     }
 
     private static int indexOf(int[] a, int v) {

@@ -70,6 +70,16 @@ final class ServerProcess implements AutoCloseable {
      * @throws InterruptedException if interrupted while waiting for it
      */
     static ServerProcess start(ServerKind kind, String heap, Path logDir) throws IOException, InterruptedException {
+        return start(kind, heap, logDir, List.of(), kind.cliName());
+    }
+
+    /**
+     * Forks a server JVM with extra JVM options (e.g. {@code -Dsse.bench.redis=...}).
+     *
+     * @param logName its log file's name, without {@code .log}
+     */
+    static ServerProcess start(ServerKind kind, String heap, Path logDir, List<String> jvmOptions, String logName)
+            throws IOException, InterruptedException {
         Files.createDirectories(logDir);
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
@@ -85,12 +95,13 @@ final class ServerProcess implements AutoCloseable {
                 }
             }
         }
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(ServerMain.class.getName());
         cmd.add(kind.cliName());
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve(kind.cliName() + ".log").toFile()));
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve(logName + ".log").toFile()));
         return new ServerProcess(kind, pb.start());
     }
 

@@ -15,6 +15,9 @@ import jakarta.servlet.ServletRegistration;
  */
 public final class DemoContextListener implements ServletContextListener {
 
+    /** Context init-param: a Redis URI on which the notification stream is shared with other nodes. */
+    public static final String REDIS_PARAMETER = "dev.sse.examples.redis";
+
     /** Called by the container. */
     public DemoContextListener() {
     }
@@ -22,7 +25,7 @@ public final class DemoContextListener implements ServletContextListener {
     @Override
     public void contextInitialized(ServletContextEvent sce) {
         ServletContext context = sce.getServletContext();
-        DemoStreams streams = DemoStreams.start();
+        DemoStreams streams = DemoStreams.start(context.getInitParameter(REDIS_PARAMETER));
         context.setAttribute(DemoStreams.ATTRIBUTE, streams);
         // The SseServlets find their hubs under these names (their "hub" init-param) when they initialise.
         context.setAttribute(DemoStreams.CLOCK, streams.clock());

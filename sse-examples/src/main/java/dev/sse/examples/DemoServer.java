@@ -91,6 +91,22 @@ public final class DemoServer {
      * @throws Exception if Jetty or the webapp fails to start, e.g. a {@link BindException} if the port is taken
      */
     public static DemoServer start(String host, int port, Set<String> allowedOrigins) throws Exception {
+        return start(host, port, allowedOrigins, null);
+    }
+
+    /**
+     * Starts the demo as one node of several: the notification stream runs on a Redis stream shared by every node
+     * started with the same Redis (the clock stays per node).
+     *
+     * @param host the interface to listen on, e.g. {@code 0.0.0.0} for all IPv4 ones; {@code null} for all
+     * @param port the TCP port, or 0 for any free one
+     * @param allowedOrigins origins other than the server's own that may publish and listen from a browser
+     * @param redis e.g. {@code redis://127.0.0.1:6379}, or {@code null} for notifications in this process only
+     * @return the running server
+     * @throws Exception if Jetty or the webapp fails to start
+     */
+    public static DemoServer start(String host, int port, Set<String> allowedOrigins, String redis)
+            throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost(host);
@@ -109,6 +125,9 @@ public final class DemoServer {
         webApp.setThrowUnavailableOnStartupException(true);
         webApp.setInitParameter(PublishFilter.ALLOWED_ORIGINS, String.join(",", allowedOrigins));
         webApp.setErrorHandler(new JsonErrorHandler());
+        if (redis != null) {
+            webApp.setInitParameter(DemoContextListener.REDIS_PARAMETER, redis);
+        }
         server.setHandler(webApp);
 
         DemoServer demo = new DemoServer(server, connector, webApp);
@@ -174,20 +193,24 @@ public final class DemoServer {
      * @param args {@code --port N} (default: env {@code PORT}, else 8080), {@code --host NAME} (default: env
      *             {@code HOST}, else {@value #DEFAULT_HOST}; {@code 0.0.0.0} for every IPv4 interface) and
      *             {@code --allow-origin URL}, repeatable (default: env {@code ALLOW_ORIGINS}, comma-separated, else
-     *             none: only the demo's own page may publish)
+     *             none: only the demo's own page may publish), and {@code --redis URI} (default: env
+     *             {@code REDIS_URL}, else notifications stay in this process)
      * @throws Exception if the demo fails to start for a reason other than a taken port
      */
     public static void main(String[] args) throws Exception {
         int port;
         String host;
         Set<String> origins;
+        String redis;
         try {
             port = parsePort(option(args, "--port", System.getenv("PORT")));
             host = option(args, "--host", System.getenv("HOST"));
             origins = allowedOrigins(args, System.getenv("ALLOW_ORIGINS"));
+            redis = option(args, "--redis", System.getenv("REDIS_URL"));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            System.err.println("usage: java -jar sse-examples.jar [--port N] [--host NAME] [--allow-origin URL]...");
+            System.err.println("usage: java -jar sse-examples.jar [--port N] [--host NAME] [--allow-origin URL]... "
+                    + "[--redis redis://HOST:PORT]");
             System.exit(2);
             return;
         }
@@ -196,7 +219,7 @@ public final class DemoServer {
         }
         DemoServer demo;
         try {
-            demo = start(host, port, origins);
+            demo = start(host, port, origins, redis);
         } catch (IOException e) {
             if (e instanceof BindException || e.getCause() instanceof BindException) {
                 LOG.error("Port {} is in use. Try --port {} (or set PORT).", port, port + 1);

@@ -1,6 +1,7 @@
 package dev.sse.examples;
 
 import dev.sse.core.Hub;
+import dev.sse.redis.RedisBackplane;
 import dev.sse.core.InMemoryHistory;
 import jakarta.servlet.ServletContext;
 import java.time.Clock;
@@ -39,15 +40,22 @@ public final class DemoStreams implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ClockTicker ticker;
 
-    private DemoStreams(Clock wallClock) {
+    private DemoStreams(Clock wallClock, String redis) {
         // A minute of clock history lets a browser that lost its connection briefly fill the gap on reconnect.
         this.clock = Hub.builder().history(InMemoryHistory.create(60, Duration.ofMinutes(1))).build();
         // Notifications may be up to 1 MiB each: bound the history by count so that it stays well under 100 MiB,
         // and let a client hold a few large ones queued before it counts as slow.
-        this.notifications = Hub.builder()
-                .history(InMemoryHistory.create(50, Duration.ofMinutes(30)))
-                .maxQueuedBytes(8L << 20)
-                .build();
+        Hub.Builder notes = Hub.builder().maxQueuedBytes(8L << 20);
+        if (redis == null) {
+            notes.history(InMemoryHistory.create(50, Duration.ofMinutes(30)));
+        } else {
+            // Every node on this Redis shares the stream: a notification posted to one reaches the clients of all,
+            // and a client resumes on any node. The stream keeps the last hundred or so: notifications may be 1 MiB.
+            notes.backplane(RedisBackplane.builder(redis).streamKey("sse:demo:notifications").maxLength(100)
+                    .mirrorSize(50).build());
+            LOG.info("notifications shared through {}", redis);
+        }
+        this.notifications = notes.build();
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "demo-clock");
             t.setDaemon(true);
@@ -64,7 +72,17 @@ public final class DemoStreams implements AutoCloseable {
      * @return the running streams
      */
     public static DemoStreams start() {
-        return new DemoStreams(Clock.systemDefaultZone());
+        return start(null);
+    }
+
+    /**
+     * Starts the clock, showing local time, with the notifications shared through Redis.
+     *
+     * @param redis e.g. {@code redis://127.0.0.1:6379}, or {@code null} for notifications in this process only
+     * @return the running streams
+     */
+    public static DemoStreams start(String redis) {
+        return new DemoStreams(Clock.systemDefaultZone(), redis);
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.sse.servlet;
 
 import dev.sse.core.SlowClientPolicy;
 import dev.sse.core.SseEvent;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -19,11 +21,11 @@ final class Settings {
             "historyMaxAge", "historyMaxBytes", "slowClientPolicy", "retry", "retryJitter", "overloadRetry",
             "maxConnections", "topics", "topicParameter", "allowedTopics", "allowedOrigins", "allowCredentials",
             "allowedHeaders", "publicOrigin", "ignoreClientLastEventId", "lastEventIdParameter", "maxConnectionAge",
-            "drainWindow", "farewellEvent", "writeTimeout", "cacheControl", "requestHook", "writerThreads");
+            "drainWindow", "farewellEvent", "writeTimeout", "cacheControl", "requestHook", "writerThreads", "backplane");
 
     /** Init-params that only configure a hub the servlet builds itself. */
     static final Set<String> HUB_NAMES = Set.of("keepAlive", "maxQueuedFrames", "maxQueuedBytes", "historySize",
-            "historyMaxAge", "historyMaxBytes", "slowClientPolicy");
+            "historyMaxAge", "historyMaxBytes", "slowClientPolicy", "backplane");
 
     String hubAttribute = SseServlet.DEFAULT_HUB_ATTRIBUTE;
     Duration keepAlive = Duration.ofSeconds(15);
@@ -53,6 +55,7 @@ final class Settings {
     String cacheControl = "no-cache, no-transform";
     String requestHook;
     int writerThreads;
+    URI backplane;
 
     Settings copy() {
         Settings s = new Settings();
@@ -84,6 +87,7 @@ final class Settings {
         s.cacheControl = cacheControl;
         s.requestHook = requestHook;
         s.writerThreads = writerThreads;
+        s.backplane = backplane;
         return s;
     }
 
@@ -127,6 +131,15 @@ final class Settings {
         writeTimeout = duration(param, "writeTimeout", writeTimeout);
         requestHook = text(param, "requestHook", requestHook);
         writerThreads = (int) number(param, "writerThreads", writerThreads, 0, 1024);
+        String plane = param.apply("backplane");
+        if (plane != null && !plane.isBlank()) {
+            try {
+                backplane = new URI(plane.trim());
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("init-param backplane must be a URI such as redis://host:6379 (was \""
+                        + plane + "\")", e);
+            }
+        }
         validate();
     }
 

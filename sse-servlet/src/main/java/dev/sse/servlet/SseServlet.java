@@ -84,6 +84,9 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code historyMaxAge}</td><td>5m</td><td>How long events are kept for resume (hub the servlet builds)</td></tr>
  * <tr><td>{@code historyMaxBytes}</td><td>67108864 (64 MiB)</td><td>Most bytes of encoded events kept for resume
  *     (hub the servlet builds)</td></tr>
+ * <tr><td>{@code backplane}</td><td>none</td><td>URI of a shared log that makes the hub one of many across nodes,
+ *     e.g. {@code redis://host:6379} with {@code sse-redis} on the class path, which then keeps the history (hub the
+ *     servlet builds; the {@code history*} init-params do not apply)</td></tr>
  * <tr><td>{@code slowClientPolicy}</td><td>{@code disconnect}</td><td>{@code disconnect}, {@code dropOldest} or
  *     {@code coalesce} (newest per event type) for a client whose queue is full (hub the servlet builds)</td></tr>
  * <tr><td>{@code retry}</td><td>none</td><td>Reconnection delay sent as {@code retry:} when a stream opens</td></tr>

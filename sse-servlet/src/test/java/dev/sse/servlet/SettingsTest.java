@@ -44,4 +44,12 @@ class SettingsTest {
     void everyKnownParamIsListedAndHubParamsAreAmongThem() {
         assertThat(Settings.NAMES).containsAll(Settings.HUB_NAMES);
     }
+
+    @Test
+    void backplaneThatIsNoUriOrThatNoProviderSupportsIsRefusedNamingTheParam() {
+        assertThatThrownBy(() -> apply(Map.of("backplane", "redis://a b"))).hasMessageContaining("backplane");
+        Settings s = apply(Map.of("backplane", "nosuch://host:1"));
+        assertThatThrownBy(() -> ContextHubs.build(s)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("backplane").hasMessageContaining("nosuch");
+    }
 }

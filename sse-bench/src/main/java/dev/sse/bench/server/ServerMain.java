@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServerMain {
 
+    /** System property: a Redis URI that ours puts its hub on (the cluster scenario). */
+    public static final String REDIS_PROPERTY = "sse.bench.redis";
+
     private static final Logger LOG = LoggerFactory.getLogger(ServerMain.class);
 
     private ServerMain() {

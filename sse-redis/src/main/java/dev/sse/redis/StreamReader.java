@@ -1,0 +1,229 @@
+package dev.sse.redis;
+
+import dev.sse.core.SseEvent;
+import dev.sse.core.spi.Backplane;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.XTrimArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's read loop: a blocking {@code XREAD BLOCK} on a connection of its own (never the multiplexed one that
+ * publishes, which a blocked read would stall), handing every entry to the hub in stream order.
+ *
+ * <p>After any failure it drops its connection, waits (50 ms doubling to 2 s), connects again, and checks that the
+ * entry it delivered last is still in the stream before reading on after it: if it is not (trimmed meanwhile, or
+ * Redis came back empty) it tells the hub {@link Backplane.Inbound#gap()} and reads on from the same position, which
+ * new entries follow because Redis numbers them by its clock.
+ *
+ * <p>Threads: {@link #run} on its own daemon thread; {@link #stop} from the thread closing the backplane. The
+ * position and connection are confined to the loop's thread; {@code running} and {@code reconnected} are atomic.
+ */
+final class StreamReader implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
+    static final Duration BLOCK = Duration.ofSeconds(1);
+    private static final int COUNT = 500;
+    private static final long MAX_BACKOFF_MS = 2000;
+
+    private final RedisClient client;
+    private final String key;
+    private final Duration readTimeout;
+    private final Backplane.Inbound inbound;
+    private final RedisHistory history;
+    private final Duration maxAge;
+    private final Clock clock;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Set by Lettuce's event loop when this loop's connection dropped, in case Lettuce reconnects it by itself. */
+    private final AtomicBoolean reconnected = new AtomicBoolean();
+
+    // Confined to the loop's thread, except that stop() closes the connection to wake a blocked read.
+    private StreamId position;
+    private volatile StatefulRedisConnection<String, String> connection;
+    private long lastAgeTrim;
+
+    StreamReader(RedisClient client, String key, Duration commandTimeout, Backplane.Inbound inbound,
+                 RedisHistory history, StreamId start, Duration maxAge, Clock clock) {
+        this.client = client;
+        this.key = key;
+        this.readTimeout = BLOCK.plus(commandTimeout).plus(Duration.ofSeconds(1));
+        this.inbound = inbound;
+        this.history = history;
+        this.position = start;
+        this.maxAge = maxAge;
+        this.clock = clock;
+    }
+
+    @Override
+    public void run() {
+        long backoff = 50;
+        boolean failing = false;
+        while (running.get()) {
+            try {
+                StatefulRedisConnection<String, String> c = connection;
+                if (c == null) {
+                    c = connect();
+                    if (position == null) {
+                        position = end(c.sync(), key);
+                        history.startAt(position);
+                        LOG.info("stream {}: reading after {}", key, position);
+                    } else {
+                        verifyPosition(c.sync());
+                    }
+                }
+                List<StreamMessage<String, String>> batch = read(c.sync());
+                if (reconnected.getAndSet(false)) {
+                    verifyPosition(c.sync());
+                }
+                for (StreamMessage<String, String> m : batch) {
+                    deliver(m);
+                }
+                trimByAge(c.sync());
+                if (failing) {
+                    LOG.info("stream {}: reading again after {}", key, position);
+                    failing = false;
+                }
+                backoff = 50;
+            } catch (RuntimeException e) {
+                if (!running.get()) {
+                    break;
+                }
+                if (!failing) {
+                    LOG.warn("stream {}: read failed, retrying until Redis answers: {}", key, e.toString());
+                    failing = true;
+                } else {
+                    LOG.debug("stream {}: read failed again: {}", key, e.toString());
+                }
+                closeConnection();
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+            } catch (Error e) {
+                LOG.error("stream {}: read loop ends", key, e);
+                throw e;
+            }
+        }
+        closeConnection();
+    }
+
+    private StatefulRedisConnection<String, String> connect() {
+        StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8);
+        c.setTimeout(readTimeout);
+        c.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+                // Only the live connection matters: one this loop dropped itself is checked on reconnecting.
+                if (connection == c) {
+                    reconnected.set(true);
+                }
+            }
+        });
+        connection = c;
+        reconnected.set(false);
+        if (!running.get()) {
+            closeConnection();
+            throw new IllegalStateException("backplane closed");
+        }
+        return c;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<StreamMessage<String, String>> read(RedisCommands<String, String> commands) {
+        return commands.xread(XReadArgs.Builder.block(BLOCK.toMillis()).count(COUNT),
+                XReadArgs.StreamOffset.from(key, position.toString()));
+    }
+
+    private void deliver(StreamMessage<String, String> m) {
+        StreamId id = StreamId.parse(m.getId());
+        position = id;
+        SseEvent event;
+        try {
+            event = EntryCodec.decode(m.getId(), m.getBody());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("stream {} entry {} is not an event; skipped: {}", key, m.getId(), e.getMessage());
+            return;
+        }
+        try {
+            inbound.deliver(EntryCodec.topic(m.getBody()), event);
+        } catch (RuntimeException e) {
+            // The hub's failure, not Redis's: reconnecting would not help, and the next entry must still go out.
+            LOG.warn("stream {}: the hub failed to take entry {}", key, m.getId(), e);
+        }
+    }
+
+    /** After a reconnect: is the entry delivered last still there? If not, events may have been lost. */
+    private void verifyPosition(RedisCommands<String, String> commands) {
+        if (position.equals(StreamId.ZERO)) {
+            return;
+        }
+        String p = position.toString();
+        if (!commands.xrange(key, Range.create(p, p)).isEmpty()) {
+            return;
+        }
+        StreamId newest = end(commands, key);
+        if (newest.compareTo(position) < 0) {
+            LOG.warn("stream {}: its newest entry {} is older than {} delivered here: Redis lost the stream "
+                    + "(restarted empty?); events may be missing, telling the clients", key, newest, position);
+        } else {
+            LOG.warn("stream {}: entry {} delivered here was trimmed while this node could not read; events may be "
+                    + "missing, telling the clients", key, position);
+        }
+        history.clearMirror();
+        inbound.gap();
+    }
+
+    private void trimByAge(RedisCommands<String, String> commands) {
+        if (maxAge == null) {
+            return;
+        }
+        long now = clock.millis();
+        if (now - lastAgeTrim < Math.max(1000, maxAge.toMillis() / 10)) {
+            return;
+        }
+        lastAgeTrim = now;
+        long minMillis = Math.max(0, now - maxAge.toMillis());
+        commands.xtrim(key, XTrimArgs.Builder.minId(minMillis + "-0").approximateTrimming());
+    }
+
+    /** @return the id of the stream's newest entry, or {@code 0-0} if it is empty or missing */
+    static StreamId end(RedisCommands<String, String> commands, String key) {
+        List<StreamMessage<String, String>> newest = commands.xrevrange(key, Range.unbounded(),
+                Limit.create(0, 1));
+        return newest.isEmpty() ? StreamId.ZERO : StreamId.parse(newest.get(0).getId());
+    }
+
+    /** Ends the loop: closing its connection fails a blocked read at once. */
+    void stop() {
+        running.set(false);
+        closeConnection();
+    }
+
+    private void closeConnection() {
+        StatefulRedisConnection<String, String> c = connection;
+        connection = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                LOG.debug("stream {}: closing the read connection failed", key, e);
+            }
+        }
+    }
+}

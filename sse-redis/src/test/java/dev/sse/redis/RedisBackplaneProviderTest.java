@@ -1,0 +1,55 @@
+package dev.sse.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sse.core.spi.Backplane;
+import dev.sse.core.spi.BackplaneProvider;
+import java.net.URI;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+class RedisBackplaneProviderTest {
+
+    @Test
+    void serviceLoaderFindsTheProviderForRedisAndRedissOnly() {
+        BackplaneProvider found = null;
+        for (BackplaneProvider p : ServiceLoader.load(BackplaneProvider.class)) {
+            if (p.supports(URI.create("redis://127.0.0.1:6379"))) {
+                found = p;
+            }
+        }
+        assertThat(found).isInstanceOf(RedisBackplaneProvider.class);
+        assertThat(found.supports(URI.create("REDISS://h:1"))).isTrue();
+        assertThat(found.supports(URI.create("http://h:1"))).isFalse();
+        assertThat(found.supports(URI.create("/relative"))).isFalse();
+    }
+
+    @Test
+    void streamKeyComesFromTheHubNameUnlessTheUriNamesOne() {
+        RedisBackplaneProvider p = new RedisBackplaneProvider();
+        Backplane named = p.create(URI.create("redis://127.0.0.1:1"), "prices");
+        Backplane given = p.create(URI.create("redis://127.0.0.1:1?stream=sse:x&maxLength=5&maxAge=PT1M"
+                + "&mirrorSize=0&commandTimeout=PT1S&timeout=3s"), "prices");
+        try {
+            assertThat(((RedisBackplane) named).streamKey()).isEqualTo("sse:prices");
+            assertThat(((RedisBackplane) given).streamKey()).isEqualTo("sse:x");
+        } finally {
+            named.close();
+            given.close();
+        }
+    }
+
+    @Test
+    void badParametersAreRefusedNamingThem() {
+        RedisBackplaneProvider p = new RedisBackplaneProvider();
+        assertThatThrownBy(() -> p.create(URI.create("redis://h:1?maxLength=lots"), "e"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxLength");
+        assertThatThrownBy(() -> p.create(URI.create("redis://h:1?maxLength=0"), "e"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxLength");
+        assertThatThrownBy(() -> p.create(URI.create("redis://h:1?maxAge=10"), "e"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxAge");
+        assertThatThrownBy(() -> p.create(URI.create("http://h:1"), "e"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("redis://");
+    }
+}
