@@ -56,15 +56,17 @@ public class SseAutoConfiguration {
     }
 
     /**
-     * The hub, built from the {@code sse.*} properties; closed when the context closes.
+     * The hub, built from the {@code sse.*} properties; closed when the context closes. With {@code sse.redis.url}
+     * (or Boot's {@code spring.data.redis.*} and sse-redis on the class path) it runs on the Redis backplane.
      *
      * @param properties the properties
+     * @param environment where Boot's own Redis settings are read
      * @return the hub
      */
     @Bean(HUB_BEAN)
     @ConditionalOnMissingBean(Hub.class)
-    public Hub sseHub(SseProperties properties) {
-        return SseWiring.hub(properties);
+    public Hub sseHub(SseProperties properties, org.springframework.core.env.Environment environment) {
+        return SseWiring.hub(properties, SseWiring.backplaneUri(properties, environment::getProperty));
     }
 
     /**

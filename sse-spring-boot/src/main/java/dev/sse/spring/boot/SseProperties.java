@@ -110,6 +110,9 @@ public class SseProperties {
     /** Threads that write to sockets (a broadcast only queues and hands streams to them); 0 for one per core. */
     private int writerThreads;
 
+    /** Many nodes as one hub: the Redis backplane (needs {@code dev.sse:sse-redis} on the class path). */
+    private final Redis redis = new Redis();
+
     /** @return whether the starter is on */
     public boolean isEnabled() {
         return enabled;
@@ -368,5 +371,48 @@ public class SseProperties {
     /** @param writerThreads the writer threads, 0 for one per core */
     public void setWriterThreads(int writerThreads) {
         this.writerThreads = writerThreads;
+    }
+
+    /** @return the Redis backplane settings */
+    public Redis getRedis() {
+        return redis;
+    }
+
+    /** The {@code sse.redis.*} properties. */
+    public static class Redis {
+
+        /**
+         * The Redis the starter's hub shares its events through, e.g. redis://localhost:6379; with it every node of
+         * the application delivers the same events with the same ids and a client resumes on any node. Unset: Boot's
+         * spring.data.redis.url (or host and port) when sse-redis is on the class path, else a hub of this node only.
+         */
+        private String url;
+
+        /** Whether to use Boot's spring.data.redis.* settings when sse.redis.url is unset. */
+        private boolean useSpringDataRedis = true;
+
+        /** Created by Spring Boot's binder. */
+        public Redis() {
+        }
+
+        /** @return the Redis URI, or {@code null} */
+        public String getUrl() {
+            return url;
+        }
+
+        /** @param url the Redis URI */
+        public void setUrl(String url) {
+            this.url = url;
+        }
+
+        /** @return whether Boot's spring.data.redis.* settings are used when no URL is set */
+        public boolean isUseSpringDataRedis() {
+            return useSpringDataRedis;
+        }
+
+        /** @param useSpringDataRedis whether to use Boot's spring.data.redis.* settings */
+        public void setUseSpringDataRedis(boolean useSpringDataRedis) {
+            this.useSpringDataRedis = useSpringDataRedis;
+        }
     }
 }

@@ -4,9 +4,13 @@ import dev.sse.core.Hub;
 import dev.sse.core.InMemoryHistory;
 import dev.sse.core.SlowClientPolicy;
 import dev.sse.core.SseEvent;
+import dev.sse.core.spi.BackplaneProvider;
 import dev.sse.core.spi.EventHistory;
 import dev.sse.servlet.SseServlet;
+import java.net.URI;
+import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /** The one place where {@link SseProperties} become sse-core and sse-servlet settings. */
 final class SseWiring {
@@ -14,7 +18,40 @@ final class SseWiring {
     private SseWiring() {
     }
 
-    static Hub hub(SseProperties p) {
+    /**
+     * The backplane URI: {@code sse.redis.url}, else Boot's {@code spring.data.redis.url} or host and port when a
+     * provider for {@code redis://} is on the class path, else none.
+     */
+    static URI backplaneUri(SseProperties p, Function<String, String> env) {
+        String url = p.getRedis().getUrl();
+        if (url != null && !url.isBlank()) {
+            return URI.create(url.trim());
+        }
+        if (!p.getRedis().isUseSpringDataRedis() || provider(URI.create("redis://localhost")) == null) {
+            return null;
+        }
+        String springUrl = env.apply("spring.data.redis.url");
+        if (springUrl != null && !springUrl.isBlank()) {
+            return URI.create(springUrl.trim());
+        }
+        String host = env.apply("spring.data.redis.host");
+        if (host == null || host.isBlank()) {
+            return null;
+        }
+        String port = env.apply("spring.data.redis.port");
+        return URI.create("redis://" + host.trim() + ":" + (port == null || port.isBlank() ? "6379" : port.trim()));
+    }
+
+    private static BackplaneProvider provider(URI uri) {
+        for (BackplaneProvider provider : ServiceLoader.load(BackplaneProvider.class, SseWiring.class.getClassLoader())) {
+            if (provider.supports(uri)) {
+                return provider;
+            }
+        }
+        return null;
+    }
+
+    static Hub hub(SseProperties p, URI backplane) {
         SlowClientPolicy policy = switch (p.getSlowClientPolicy()) {
             case DROP_OLDEST -> SlowClientPolicy.dropOldest();
             case COALESCE -> SlowClientPolicy.coalesce(SseEvent::event);
@@ -23,13 +60,20 @@ final class SseWiring {
         EventHistory history = p.getHistorySize() == 0 ? EventHistory.none()
                 : InMemoryHistory.builder().maxEvents(p.getHistorySize()).maxAge(p.getHistoryMaxAge())
                         .maxBytes(p.getHistoryMaxBytes().toBytes()).build();
-        return Hub.builder()
+        Hub.Builder b = Hub.builder()
                 .keepAlive(p.getKeepAlive())
                 .maxQueuedFrames(p.getMaxQueuedFrames())
                 .maxQueuedBytes(p.getMaxQueuedBytes().toBytes())
-                .history(history)
-                .slowClientPolicy(policy)
-                .build();
+                .slowClientPolicy(policy);
+        if (backplane == null) {
+            return b.history(history).build();
+        }
+        BackplaneProvider provider = provider(backplane);
+        if (provider == null) {
+            throw new IllegalStateException("sse.redis.url is " + backplane + " but no backplane for it is on the class "
+                    + "path: add the dependency dev.sse:sse-redis");
+        }
+        return b.backplane(provider.create(backplane, p.getName())).build();
     }
 
     static SseServlet servlet(SseProperties p, Hub hub) {
