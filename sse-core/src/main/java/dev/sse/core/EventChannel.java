@@ -58,6 +58,8 @@ public final class EventChannel {
     private CompletableFuture<CloseReason> closed;
     private boolean announced;
     private boolean resumeGap;
+    /** Live frames up to and including this id were already seen by the client elsewhere; see finishReplay. */
+    private String skipThrough;
 
     /** Set when a frame is queued, cleared by each keep-alive tick: tells the keep-alive which channels idle. */
     private volatile boolean activeSinceTick;
@@ -322,6 +324,12 @@ public final class EventChannel {
             if (state != State.OPEN) {
                 return Offer.REJECTED;
             }
+            if (skipThrough != null && frame.event().id() != null) {
+                if (skipThrough.equals(frame.event().id())) {
+                    skipThrough = null;
+                }
+                return Offer.QUEUED;
+            }
             if (queue.add(frame, key) == FrameQueue.Added.DISCONNECT) {
                 return Offer.CLOSE_SLOW;
             }
@@ -350,14 +358,18 @@ public final class EventChannel {
 
     /**
      * Ends the replay phase: puts {@code replayed} (oldest first, the initial event ahead of them) before the live
-     * frames that arrived meanwhile, and starts the transport.
+     * frames that arrived meanwhile, and starts the transport. With {@code aheadThrough}, the client already saw the
+     * live frames up to that id: those queued meanwhile are dropped, and later ones are until that id has passed.
      */
-    void finishReplay(List<SseFrame> replayed, boolean gap) {
+    void finishReplay(List<SseFrame> replayed, boolean gap, String aheadThrough) {
         boolean wake = false;
         synchronized (lock) {
             resumeGap = gap;
             if (state == State.CLOSED) {
                 return;
+            }
+            if (aheadThrough != null && !queue.dropThrough(aheadThrough)) {
+                skipThrough = aheadThrough;
             }
             for (int i = replayed.size() - 1; i >= 0; i--) {
                 queue.addFirst(replayed.get(i), null);

@@ -74,6 +74,43 @@ final class FrameQueue {
         bytes += frame.length();
     }
 
+    /**
+     * Drops the queued frames that have an id, up to and including the one with {@code id} if it is queued, all of
+     * them if it is not; frames without an id (comments, keep-alives) stay.
+     *
+     * @return whether the frame with that id was queued
+     */
+    boolean dropThrough(String id) {
+        boolean queued = false;
+        for (SseFrame f : frames) {
+            if (id.equals(f.event().id())) {
+                queued = true;
+                break;
+            }
+        }
+        Iterator<SseFrame> f = frames.iterator();
+        Iterator<Key> k = keys == null ? null : keys.iterator();
+        while (f.hasNext()) {
+            SseFrame frame = f.next();
+            if (k != null) {
+                k.next();
+            }
+            String frameId = frame.event().id();
+            if (frameId == null) {
+                continue;
+            }
+            f.remove();
+            if (k != null) {
+                k.remove();
+            }
+            bytes -= frame.length();
+            if (queued && id.equals(frameId)) {
+                break;
+            }
+        }
+        return queued;
+    }
+
     SseFrame poll() {
         SseFrame f = frames.pollFirst();
         if (f != null) {

@@ -215,6 +215,7 @@ public final class Hub implements AutoCloseable {
             frames.add(SseFrame.of(options.initialEvent()));
         }
         boolean gap = false;
+        String aheadThrough = null;
         if (options.lastEventId() != null) {
             EventHistory.Replay replay;
             try {
@@ -224,6 +225,7 @@ public final class Hub implements AutoCloseable {
                 replay = new EventHistory.Replay(List.of(), true);
             }
             gap = replay.gap();
+            aheadThrough = replay.aheadThrough();
             List<RecordedEvent> events = replay.events();
             Set<String> channelTopics = options.topics();
             // Newest first, so that a replay beyond the bound keeps what is closest to live.
@@ -259,7 +261,7 @@ public final class Hub implements AutoCloseable {
                         options.lastEventId());
             }
         }
-        channel.finishReplay(frames, gap);
+        channel.finishReplay(frames, gap, aheadThrough);
         return gap;
     }
 

@@ -58,6 +58,7 @@ class BackplaneTest {
                     return mirror;
                 }
 
+
                 @Override
                 public void close() {
                     // Nothing to free: the log outlives its nodes.
@@ -66,8 +67,122 @@ class BackplaneTest {
         }
     }
 
+    /**
+     * A node that holds back what the log delivers until {@link #catchUp()}, as a node whose connection to the log was
+     * down; its history knows which ids the shared log holds, as Redis's does.
+     */
+    final class LaggingNode implements Backplane {
+        private final InMemoryHistory mirror = InMemoryHistory.create(1000, Duration.ofMinutes(5));
+        private final List<Object[]> held = new ArrayList<>();
+        private Inbound hub;
+        private boolean lagging = true;
+        boolean catchUpDuringReplay;
+
+        @Override
+        public void start(Inbound inbound) {
+            hub = inbound;
+            log.nodes.add(new Inbound() {
+                @Override
+                public void deliver(String topic, SseEvent event) {
+                    if (lagging) {
+                        held.add(new Object[] {topic, event});
+                    } else {
+                        hub.deliver(topic, event);
+                    }
+                }
+
+                @Override
+                public void gap() {
+                    hub.gap();
+                }
+            });
+        }
+
+        void catchUp() {
+            lagging = false;
+            for (Object[] e : held) {
+                hub.deliver((String) e[0], (SseEvent) e[1]);
+            }
+            held.clear();
+        }
+
+        @Override
+        public String publish(String topic, SseEvent event) {
+            return log.append(topic, event);
+        }
+
+        @Override
+        public EventHistory history() {
+            return new EventHistory() {
+                @Override
+                public void append(RecordedEvent event) {
+                    mirror.append(event);
+                }
+
+                @Override
+                public Replay replay(String lastEventId, long upToSequence) {
+                    Replay local = mirror.replay(lastEventId, upToSequence);
+                    boolean inLog = log.entries.stream().anyMatch(e -> lastEventId.equals(e[1]));
+                    Replay answer = local.gap() && inLog ? new Replay(List.of(), false, lastEventId) : local;
+                    if (catchUpDuringReplay) {
+                        catchUp();
+                    }
+                    return answer;
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            // Nothing to free.
+        }
+    }
+
     private final SharedLog log = new SharedLog();
     private final List<Hub> hubs = new ArrayList<>();
+
+    @Test
+    void clientResumingOnALaggingNodeGetsNothingTwice() {
+        Hub a = node();
+        LaggingNode slowPlane = new LaggingNode();
+        Hub b = Hub.builder().keepAlive(Duration.ZERO).backplane(slowPlane).build();
+        hubs.add(b);
+        RecordingTransport first = new RecordingTransport();
+        EventChannel onA = first.openOn(a);
+        a.broadcast(SseEvent.data("1"));
+        a.broadcast(SseEvent.data("2"));
+        onA.close(CloseReason.CLIENT_GONE);
+        a.broadcast(SseEvent.data("3"));
+
+        // The client saw L1 and L2 on A; B has delivered nothing yet when the client resumes there.
+        RecordingTransport resumed = new RecordingTransport();
+        EventChannel onB = resumed.openOn(b, ChannelOptions.builder().lastEventId("L2").build());
+        slowPlane.catchUp();
+        a.broadcast(SseEvent.data("4"));
+
+        assertThat(onB.resumeGap()).isFalse();
+        assertThat(resumed.ids()).containsExactly("L3", "L4");
+    }
+
+    @Test
+    void clientAheadOfANodeThatQueuedLiveEventsDuringTheResumeGetsNothingTwice() {
+        Hub a = node();
+        LaggingNode slowPlane = new LaggingNode();
+        slowPlane.catchUpDuringReplay = true;
+        Hub b = Hub.builder().keepAlive(Duration.ZERO).backplane(slowPlane).build();
+        hubs.add(b);
+        a.broadcast(SseEvent.data("1"));
+        a.broadcast(SseEvent.data("2"));
+        a.broadcast(SseEvent.data("3"));
+
+        // B catches up while the channel is registered but its replay not finished: L1..L3 wait in its queue.
+        RecordingTransport resumed = new RecordingTransport();
+        EventChannel onB = resumed.openOn(b, ChannelOptions.builder().lastEventId("L2").build());
+        a.broadcast(SseEvent.data("4"));
+
+        assertThat(onB.resumeGap()).isFalse();
+        assertThat(resumed.ids()).containsExactly("L3", "L4");
+    }
 
     private Hub node() {
         Hub h = Hub.builder().keepAlive(Duration.ZERO).backplane(log.node()).build();

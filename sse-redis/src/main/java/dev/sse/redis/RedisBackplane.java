@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * The history ({@link #history()}) replays from a mirror of the last {@link Builder#mirrorSize} delivered events when
  * it holds the client's id, else from the stream; an id the stream no longer holds (trimmed, lost, or not a stream id)
  * resumes with a gap. A client that resumes on a node lagging behind the one it left (its Redis connection was down)
- * may get the events between the two positions twice: nodes otherwise read the stream within a millisecond or so.
+ * is ahead of that node: the node skips its live events up to the client's id, so none arrives twice.
  *
  * <h2>Redis outages</h2>
  * Commands are rejected while disconnected and at most {@value #REQUEST_QUEUE} may wait, so an outage never grows

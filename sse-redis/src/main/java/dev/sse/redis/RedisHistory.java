@@ -144,10 +144,10 @@ final class RedisHistory implements EventHistory {
     private Replay fromStream(StreamId last, StreamId upTo) {
         RedisStreamCommands<String, String> commands = redis.get();
         if (last.compareTo(upTo) >= 0) {
-            // The client is ahead of this node (it saw the id on a node that reads faster): nothing to replay, and no
-            // gap if the id is real.
+            // The client is ahead of this node (it saw the id on a node that reads faster): nothing to replay, no gap
+            // if the id is real, and this node's live frames up to it are skipped, since the client has them.
             boolean held = !commands.xrange(key, Range.create(last.toString(), last.toString())).isEmpty();
-            return new Replay(List.of(), !held);
+            return new Replay(List.of(), !held, held ? last.toString() : null);
         }
         List<RecordedEvent> out = new ArrayList<>();
         boolean first = true;

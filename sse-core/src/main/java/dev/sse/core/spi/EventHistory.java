@@ -50,6 +50,7 @@ public interface EventHistory {
     final class Replay {
         private final List<RecordedEvent> events;
         private final boolean gap;
+        private final String aheadThrough;
 
         /**
          * Makes an answer.
@@ -59,8 +60,27 @@ public interface EventHistory {
          *            missed events that cannot be replayed
          */
         public Replay(List<RecordedEvent> events, boolean gap) {
+            this(events, gap, null);
+        }
+
+        /**
+         * Makes the answer for a client that is ahead of this hub: it already saw {@code aheadThrough}, which this
+         * hub has not delivered yet but will (a node of a backplane that reads the shared log later than the node the
+         * client came from). The hub then skips its live frames up to and including that id, so none arrives twice.
+         *
+         * @param events the events to replay, oldest first (usually none)
+         * @param gap as for {@link #Replay(List, boolean)}
+         * @param aheadThrough the id the client is ahead through, or {@code null}
+         */
+        public Replay(List<RecordedEvent> events, boolean gap, String aheadThrough) {
             this.events = List.copyOf(events);
             this.gap = gap;
+            this.aheadThrough = aheadThrough;
+        }
+
+        /** @return the id the client is ahead through, which this hub will deliver later, or {@code null} */
+        public String aheadThrough() {
+            return aheadThrough;
         }
 
         /** @return the events to replay, oldest first */
