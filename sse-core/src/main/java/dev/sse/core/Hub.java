@@ -486,6 +486,23 @@ public final class Hub implements AutoCloseable {
                 byReason);
     }
 
+    /**
+     * Says whether this hub can broadcast now: for a health check.
+     *
+     * @return why not (closed, or its backplane's shared log cannot be reached), or empty when it can
+     */
+    public Optional<String> unavailableReason() {
+        if (closed) {
+            return Optional.of("hub is closed");
+        }
+        return backplane == null ? Optional.empty() : Optional.ofNullable(backplane.unavailableReason());
+    }
+
+    /** @return whether this hub runs on a {@link Backplane} (many nodes as one) */
+    public boolean hasBackplane() {
+        return backplane != null;
+    }
+
     /** @return the keep-alive interval, zero if disabled */
     public Duration keepAliveInterval() {
         return keepAlive;

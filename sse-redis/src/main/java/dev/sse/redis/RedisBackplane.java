@@ -95,6 +95,8 @@ public final class RedisBackplane implements Backplane {
     private boolean started;
     private boolean closed;
     private long failedConnectAt;
+    /** Why the last broadcast failed, until one succeeds; read by {@link #unavailableReason()}. */
+    private volatile String lastPublishFailure;
 
     private RedisBackplane(Builder b) {
         this.key = b.streamKey;
@@ -231,9 +233,15 @@ public final class RedisBackplane implements Backplane {
         try {
             id = connection().sync().xadd(key, new XAddArgs().maxlen(maxLength).approximateTrimming(), fields);
         } catch (RedisException e) {
-            throw new RedisUnavailableException(where + " did not take the event within " + commandTimeout.toMillis()
-                    + " ms: " + e.getMessage(), e);
+            RedisUnavailableException failure = new RedisUnavailableException(where + " did not take the event within "
+                    + commandTimeout.toMillis() + " ms: " + e.getMessage(), e);
+            lastPublishFailure = failure.getMessage();
+            throw failure;
+        } catch (RedisUnavailableException e) {
+            lastPublishFailure = e.getMessage();
+            throw e;
         }
+        lastPublishFailure = null;
         return event.data() != null ? id : null;
     }
 
@@ -276,6 +284,23 @@ public final class RedisBackplane implements Backplane {
     }
 
     /** The shared, multiplexed connection for {@code XADD} and replays, opened on first use. */
+    @Override
+    public String unavailableReason() {
+        synchronized (lock) {
+            if (closed) {
+                return "the backplane on " + where + " is closed";
+            }
+            if (connection != null && !connection.isOpen()) {
+                return "connection to " + where + " is down";
+            }
+            if (connection == null && failedConnectAt != 0) {
+                return where + " cannot be reached";
+            }
+            // A paused or overloaded Redis keeps the connection open: the last broadcast tells.
+            return lastPublishFailure;
+        }
+    }
+
     private StatefulRedisConnection<String, String> connection() {
         synchronized (lock) {
             if (closed) {

@@ -52,6 +52,15 @@ public interface Backplane {
     void close();
 
     /**
+     * Says whether the shared log can be reached now, for health checks; cheap (no round trip), any thread.
+     *
+     * @return why it cannot, e.g. "connection to redis:6379 is down", or {@code null} when it can
+     */
+    default String unavailableReason() {
+        return null;
+    }
+
+    /**
      * The hub's side of a backplane: where the shared log's events are delivered.
      *
      * <pre>{@code

@@ -102,6 +102,18 @@ public class SseAutoConfiguration {
         return new SseShutdownLifecycle(hubs, properties);
     }
 
+    /** The health of hubs on a backplane, on Spring Boot 4's health API (Boot 3 has it in another package). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+    static class BackplaneHealth {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "sseBackplaneHealthIndicator")
+        static SseBackplaneHealthIndicator sseBackplaneHealthIndicator(ListableBeanFactory beans) {
+            return new SseBackplaneHealthIndicator(beans);
+        }
+    }
+
     /** Meters for every hub, when Micrometer and sse-micrometer are present. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass({MeterBinder.class, HubMetrics.class})

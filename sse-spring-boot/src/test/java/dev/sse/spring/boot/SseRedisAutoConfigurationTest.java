@@ -37,18 +37,52 @@ class SseRedisAutoConfigurationTest {
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
         }
-        redis = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+        redis = redisServer(port);
+    }
+
+    /** Starts Debian's redis-server on the port, without persistence, and waits until it listens. */
+    static Process redisServer(int port) throws IOException {
+        Process process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no").redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (;;) {
             try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
+                return process;
             } catch (IOException notYet) {
                 assertThat(System.nanoTime()).as("redis-server listening").isLessThan(deadline);
-                assertThat(redis.isAlive()).as("redis-server running").isTrue();
+                assertThat(process.isAlive()).as("redis-server running").isTrue();
                 Thread.onSpinWait();
             }
+        }
+    }
+
+    /** The backplane health, read by reflection: this class is also compiled against Boot 3, which lacks the type. */
+    static String health(org.springframework.context.ApplicationContext ctx) throws Exception {
+        Object indicator = ctx.getBean("sseBackplaneHealthIndicator");
+        return indicator.getClass().getMethod("health").invoke(indicator).toString();
+    }
+
+    @Test
+    void backplaneHealthIsUpWithRedisAndDownNamingTheReasonWithout() throws Exception {
+        int ownPort;
+        try (ServerSocket free = new ServerSocket(0)) {
+            ownPort = free.getLocalPort();
+        }
+        Process own = redisServer(ownPort);
+        try {
+            web.withPropertyValues("sse.redis.url=redis://127.0.0.1:" + ownPort, "sse.name=health").run(ctx -> {
+                Hub hub = ctx.getBean(Hub.class);
+                hub.broadcast(SseEvent.data("while up"));
+                assertThat(health(ctx)).startsWith("UP").contains("sseHub=reachable");
+                own.destroy();
+                own.waitFor(10, TimeUnit.SECONDS);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> hub.broadcast(SseEvent.data("while down")))
+                        .isInstanceOf(RuntimeException.class);
+                assertThat(health(ctx)).startsWith("DOWN").contains("127.0.0.1:" + ownPort);
+            });
+        } finally {
+            own.destroyForcibly();
         }
     }
 
