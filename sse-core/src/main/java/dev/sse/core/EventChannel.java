@@ -325,9 +325,7 @@ public final class EventChannel {
                 return Offer.REJECTED;
             }
             if (skipThrough != null && frame.event().id() != null) {
-                if (skipThrough.equals(frame.event().id())) {
-                    skipThrough = null;
-                }
+                // The client has it already; the hub ends the skip once the id has been delivered (passed).
                 return Offer.QUEUED;
             }
             if (queue.add(frame, key) == FrameQueue.Added.DISCONNECT) {
@@ -358,15 +356,18 @@ public final class EventChannel {
 
     /**
      * Ends the replay phase: puts {@code replayed} (oldest first, the initial event ahead of them) before the live
-     * frames that arrived meanwhile, and starts the transport. With {@code aheadThrough}, the client already saw the
-     * live frames up to that id: those queued meanwhile are dropped, and later ones are until that id has passed.
+     * frames that arrived meanwhile. With {@code aheadThrough}, the client already saw the live frames up to that id:
+     * those queued meanwhile are dropped, and later ones are until the hub reports the id {@link #passed}; the hub
+     * calls this under its publish lock then, so that no delivery slips between.
+     *
+     * @return whether the transport must be woken, which the caller does once it holds no lock
      */
-    void finishReplay(List<SseFrame> replayed, boolean gap, String aheadThrough) {
+    boolean finishReplay(List<SseFrame> replayed, boolean gap, String aheadThrough) {
         boolean wake = false;
         synchronized (lock) {
             resumeGap = gap;
             if (state == State.CLOSED) {
-                return;
+                return false;
             }
             if (aheadThrough != null && !queue.dropThrough(aheadThrough)) {
                 skipThrough = aheadThrough;
@@ -380,8 +381,28 @@ public final class EventChannel {
                 wake = true;
             }
         }
-        if (wake) {
-            wakeTransport();
+        return wake;
+    }
+
+    /** @return whether live frames are being skipped until an id the client already has is delivered */
+    boolean skipping() {
+        synchronized (lock) {
+            return skipThrough != null;
+        }
+    }
+
+    /**
+     * Told by the hub, under its publish lock, of every id it delivers while this channel skips (whatever its topic,
+     * since the id the client has may be of a topic this channel no longer follows).
+     *
+     * @return true once the skip is over (the id passed, or the channel closed)
+     */
+    boolean passed(String id) {
+        synchronized (lock) {
+            if (skipThrough != null && skipThrough.equals(id)) {
+                skipThrough = null;
+            }
+            return skipThrough == null || state == State.CLOSED;
         }
     }
 

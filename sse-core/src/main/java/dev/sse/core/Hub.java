@@ -82,6 +82,8 @@ public final class Hub implements AutoCloseable {
     private long sequence;
 
     private final Map<Long, EventChannel> channels = new ConcurrentHashMap<>();
+    /** Channels whose client is ahead of this node; see {@link EventChannel#passed}. Guarded by publishLock. */
+    private final List<EventChannel> skipping = new ArrayList<>();
     private final TopicIndex topics = new TopicIndex();
     private final List<HubListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong channelIds = new AtomicLong();
@@ -261,7 +263,24 @@ public final class Hub implements AutoCloseable {
                         options.lastEventId());
             }
         }
-        channel.finishReplay(frames, gap, aheadThrough);
+        boolean wake;
+        if (aheadThrough == null) {
+            wake = channel.finishReplay(frames, gap, null);
+        } else {
+            // Under the publish lock, so that the id the skip waits for cannot be delivered in between.
+            publishLock.lock();
+            try {
+                wake = channel.finishReplay(frames, gap, aheadThrough);
+                if (channel.skipping()) {
+                    skipping.add(channel);
+                }
+            } finally {
+                publishLock.unlock();
+            }
+        }
+        if (wake) {
+            channel.wakeTransport();
+        }
         return gap;
     }
 
@@ -356,6 +375,9 @@ public final class Hub implements AutoCloseable {
             }
             eventsBroadcast.increment();
             queue(topic, frame, key, recipients);
+            if (!skipping.isEmpty() && event.id() != null) {
+                skipping.removeIf(channel -> channel.passed(event.id()));
+            }
         } finally {
             publishLock.unlock();
             recipients.act();

@@ -165,6 +165,24 @@ class BackplaneTest {
     }
 
     @Test
+    void skipEndsEvenWhenTheIdTheClientHasIsOfATopicItNoLongerFollows() {
+        Hub a = node();
+        LaggingNode slowPlane = new LaggingNode();
+        Hub b = Hub.builder().keepAlive(Duration.ZERO).backplane(slowPlane).build();
+        hubs.add(b);
+        a.broadcast("news", SseEvent.data("n1"));
+        a.broadcast("sport", SseEvent.data("s1"));
+
+        // The client last saw L2 (sport) on A, and comes back to B following news only.
+        RecordingTransport resumed = new RecordingTransport();
+        resumed.openOn(b, ChannelOptions.builder().lastEventId("L2").topics(java.util.Set.of("news")).build());
+        slowPlane.catchUp();
+        a.broadcast("news", SseEvent.data("n2"));
+
+        assertThat(resumed.data()).containsExactly("n2");
+    }
+
+    @Test
     void clientAheadOfANodeThatQueuedLiveEventsDuringTheResumeGetsNothingTwice() {
         Hub a = node();
         LaggingNode slowPlane = new LaggingNode();
