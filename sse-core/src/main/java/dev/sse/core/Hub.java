@@ -228,36 +228,16 @@ public final class Hub implements AutoCloseable {
             }
             gap = replay.gap();
             aheadThrough = replay.aheadThrough();
-            List<RecordedEvent> events = replay.events();
-            Set<String> channelTopics = options.topics();
-            // Newest first, so that a replay beyond the bound keeps what is closest to live.
-            int count = 0;
-            long bytes = 0;
-            int first = events.size();
-            for (int i = events.size() - 1; i >= 0; i--) {
-                RecordedEvent e = events.get(i);
-                if (e.topic() != null && !channelTopics.contains(e.topic())) {
-                    continue;
-                }
-                if (!limits.replayFits(count + 1, bytes + e.frame().length())) {
-                    LOG.debug("channel {}: replay after {} exceeds half the queue limits; the rest is a gap",
-                            channel.id(), options.lastEventId());
-                    gap = true;
-                    break;
-                }
-                count++;
-                bytes += e.frame().length();
-                first = i;
+            List<SseFrame> kept = newestThatFit(replay.events(), options.topics());
+            if (kept.size() < replayable(replay.events(), options.topics())) {
+                LOG.debug("channel {}: replay after {} exceeds half the queue limits; the rest is a gap",
+                        channel.id(), options.lastEventId());
+                gap = true;
             }
             if (gap && gapEvent != null) {
                 frames.add(SseFrame.of(gapEvent));
             }
-            for (int i = first; i < events.size(); i++) {
-                RecordedEvent e = events.get(i);
-                if (e.topic() == null || channelTopics.contains(e.topic())) {
-                    frames.add(e.frame());
-                }
-            }
+            frames.addAll(kept);
             if (gap) {
                 LOG.debug("channel {} resumed from unknown, evicted or too distant id {}", channel.id(),
                         options.lastEventId());
@@ -282,6 +262,41 @@ public final class Hub implements AutoCloseable {
             channel.wakeTransport();
         }
         return gap;
+    }
+
+    /**
+     * The channel's share of a replay, oldest first, cut from the old end so that what is closest to live stays when
+     * it exceeds {@link QueueLimits#replayFits}.
+     */
+    private List<SseFrame> newestThatFit(List<RecordedEvent> events, Set<String> topics) {
+        java.util.ArrayDeque<SseFrame> kept = new java.util.ArrayDeque<>();
+        long bytes = 0;
+        for (int i = events.size() - 1; i >= 0; i--) {
+            RecordedEvent e = events.get(i);
+            if (!reaches(e, topics)) {
+                continue;
+            }
+            if (!limits.replayFits(kept.size() + 1, bytes + e.frame().length())) {
+                break;
+            }
+            bytes += e.frame().length();
+            kept.addFirst(e.frame());
+        }
+        return new ArrayList<>(kept);
+    }
+
+    private static int replayable(List<RecordedEvent> events, Set<String> topics) {
+        int n = 0;
+        for (RecordedEvent e : events) {
+            if (reaches(e, topics)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static boolean reaches(RecordedEvent e, Set<String> topics) {
+        return e.topic() == null || topics.contains(e.topic());
     }
 
     /**

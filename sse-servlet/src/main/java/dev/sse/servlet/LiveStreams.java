@@ -44,7 +44,11 @@ final class LiveStreams {
 
     LiveStreams(Settings settings, String servletName) {
         this.settings = settings;
-        this.timer = new ScheduledThreadPoolExecutor(1, daemon("sse-servlet-timer-" + servletName));
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "sse-servlet-timer-" + servletName);
+            t.setDaemon(true);
+            return t;
+        });
         timer.setRemoveOnCancelPolicy(true);
         int n = settings.writerThreads > 0 ? settings.writerThreads : Runtime.getRuntime().availableProcessors();
         this.writers = new WriterThreads(n, servletName);
@@ -52,14 +56,6 @@ final class LiveStreams {
             long period = Math.max(MIN_SWEEP_MILLIS, settings.writeTimeout.toMillis() / SWEEPS_PER_TIMEOUT);
             timer.scheduleWithFixedDelay(this::sweepStalled, period, period, TimeUnit.MILLISECONDS);
         }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** @return the writer thread a new stream is pinned to */
