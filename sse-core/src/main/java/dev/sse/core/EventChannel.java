@@ -3,6 +3,7 @@ package dev.sse.core;
 import dev.sse.core.spi.FrameSource;
 import dev.sse.core.spi.Transport;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,6 +61,8 @@ public final class EventChannel {
     private boolean resumeGap;
     /** Live frames up to and including this id were already seen by the client elsewhere; see finishReplay. */
     private String skipThrough;
+    /** The log's order of ids, which tells a frame before {@link #skipThrough} from one past it. */
+    private Comparator<String> skipOrder;
 
     /** Set when a frame is queued, cleared by each keep-alive tick: tells the keep-alive which channels idle. */
     private volatile boolean activeSinceTick;
@@ -325,8 +328,16 @@ public final class EventChannel {
                 return Offer.REJECTED;
             }
             if (skipThrough != null && frame.event().id() != null) {
-                // The client has it already; the hub ends the skip once the id has been delivered (passed).
-                return Offer.QUEUED;
+                int c = skipOrder.compare(frame.event().id(), skipThrough);
+                if (c <= 0) {
+                    // The client has it already; the id itself ends the skip.
+                    if (c == 0) {
+                        endSkip();
+                    }
+                    return Offer.QUEUED;
+                }
+                // Past the id the client has (the id itself never came here): the skip is over, this one is new.
+                endSkip();
             }
             if (queue.add(frame, key) == FrameQueue.Added.DISCONNECT) {
                 return Offer.CLOSE_SLOW;
@@ -356,21 +367,23 @@ public final class EventChannel {
 
     /**
      * Ends the replay phase: puts {@code replayed} (oldest first, the initial event ahead of them) before the live
-     * frames that arrived meanwhile. With {@code aheadThrough}, the client already saw the live frames up to that id:
-     * those queued meanwhile are dropped, and later ones are until the hub reports the id {@link #passed}; the hub
-     * calls this under its publish lock then, so that no delivery slips between.
+     * frames that arrived meanwhile. With {@code aheadThrough}, the client already saw the live frames up to that id
+     * in {@code order}: those queued meanwhile are dropped, and later ones are too until a frame at or past that id
+     * is delivered (see {@link #passed}); the hub calls this under its publish lock then, so that no delivery slips
+     * between.
      *
      * @return whether the transport must be woken, which the caller does once it holds no lock
      */
-    boolean finishReplay(List<SseFrame> replayed, boolean gap, String aheadThrough) {
+    boolean finishReplay(List<SseFrame> replayed, boolean gap, String aheadThrough, Comparator<String> order) {
         boolean wake = false;
         synchronized (lock) {
             resumeGap = gap;
             if (state == State.CLOSED) {
                 return false;
             }
-            if (aheadThrough != null && !queue.dropThrough(aheadThrough)) {
+            if (aheadThrough != null && !queue.dropThrough(aheadThrough, order)) {
                 skipThrough = aheadThrough;
+                skipOrder = order;
             }
             for (int i = replayed.size() - 1; i >= 0; i--) {
                 queue.addFirst(replayed.get(i), null);
@@ -384,6 +397,12 @@ public final class EventChannel {
         return wake;
     }
 
+    /** Called with the lock held. */
+    private void endSkip() {
+        skipThrough = null;
+        skipOrder = null;
+    }
+
     /** @return whether live frames are being skipped until an id the client already has is delivered */
     boolean skipping() {
         synchronized (lock) {
@@ -393,14 +412,15 @@ public final class EventChannel {
 
     /**
      * Told by the hub, under its publish lock, of every id it delivers while this channel skips (whatever its topic,
-     * since the id the client has may be of a topic this channel no longer follows).
+     * since the id the client has may be of a topic this channel no longer follows). Any id at or past the one the
+     * client has ends the skip: the node's delivery has caught up with the client.
      *
-     * @return true once the skip is over (the id passed, or the channel closed)
+     * @return true once the skip is over (caught up, or the channel closed)
      */
     boolean passed(String id) {
         synchronized (lock) {
-            if (skipThrough != null && skipThrough.equals(id)) {
-                skipThrough = null;
+            if (skipThrough != null && skipOrder.compare(id, skipThrough) >= 0) {
+                endSkip();
             }
             return skipThrough == null || state == State.CLOSED;
         }

@@ -1,6 +1,7 @@
 package dev.sse.core;
 
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
@@ -75,19 +76,13 @@ final class FrameQueue {
     }
 
     /**
-     * Drops the queued frames that have an id, up to and including the one with {@code id} if it is queued, all of
-     * them if it is not; frames without an id (comments, keep-alives) stay.
+     * Drops the queued frames whose id is at or before {@code id} in {@code order}; frames without an id (comments,
+     * keep-alives) and those past it stay.
      *
-     * @return whether the frame with that id was queued
+     * @return whether a queued frame reached {@code id} (had it, or an id past it), so nothing later needs skipping
      */
-    boolean dropThrough(String id) {
-        boolean queued = false;
-        for (SseFrame f : frames) {
-            if (id.equals(f.event().id())) {
-                queued = true;
-                break;
-            }
-        }
+    boolean dropThrough(String id, Comparator<String> order) {
+        boolean reached = false;
         Iterator<SseFrame> f = frames.iterator();
         Iterator<Key> k = keys == null ? null : keys.iterator();
         while (f.hasNext()) {
@@ -99,16 +94,22 @@ final class FrameQueue {
             if (frameId == null) {
                 continue;
             }
+            int c = order.compare(frameId, id);
+            if (c > 0) {
+                reached = true;
+                break;
+            }
             f.remove();
             if (k != null) {
                 k.remove();
             }
             bytes -= frame.length();
-            if (queued && id.equals(frameId)) {
+            if (c == 0) {
+                reached = true;
                 break;
             }
         }
-        return queued;
+        return reached;
     }
 
     SseFrame poll() {

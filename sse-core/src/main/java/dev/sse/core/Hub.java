@@ -7,6 +7,7 @@ import dev.sse.core.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -218,6 +219,7 @@ public final class Hub implements AutoCloseable {
         }
         boolean gap = false;
         String aheadThrough = null;
+        Comparator<String> idOrder = null;
         if (options.lastEventId() != null) {
             EventHistory.Replay replay;
             try {
@@ -228,6 +230,7 @@ public final class Hub implements AutoCloseable {
             }
             gap = replay.gap();
             aheadThrough = replay.aheadThrough();
+            idOrder = replay.idOrder();
             List<SseFrame> kept = newestThatFit(replay.events(), options.topics());
             if (kept.size() < replayable(replay.events(), options.topics())) {
                 LOG.debug("channel {}: replay after {} exceeds half the queue limits; the rest is a gap",
@@ -245,12 +248,12 @@ public final class Hub implements AutoCloseable {
         }
         boolean wake;
         if (aheadThrough == null) {
-            wake = channel.finishReplay(frames, gap, null);
+            wake = channel.finishReplay(frames, gap, null, null);
         } else {
             // Under the publish lock, so that the id the skip waits for cannot be delivered in between.
             publishLock.lock();
             try {
-                wake = channel.finishReplay(frames, gap, aheadThrough);
+                wake = channel.finishReplay(frames, gap, aheadThrough, idOrder);
                 if (channel.skipping()) {
                     skipping.add(channel);
                 }

@@ -8,6 +8,7 @@ import dev.sse.core.spi.EventHistory;
 import dev.sse.core.spi.RecordedEvent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,6 +20,17 @@ import org.junit.jupiter.api.Test;
  * to every node that started on it.
  */
 class BackplaneTest {
+
+    /** The log's order of its ids; an id it cannot place sorts past every other, as the SPI asks. */
+    static final Comparator<String> LOG_ORDER = Comparator.comparingLong(BackplaneTest::logPosition);
+
+    static long logPosition(String id) {
+        try {
+            return id.startsWith("L") ? Long.parseLong(id.substring(1)) : Long.MAX_VALUE;
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
 
     /** The shared log: ids are its own ("L1", "L2", ...), as a Redis stream's entry ids are. */
     static final class SharedLog {
@@ -98,6 +110,12 @@ class BackplaneTest {
             });
         }
 
+        /** Loses what it holds back, as a node whose connection dropped past the log's trimming. */
+        void loseHeld() {
+            held.clear();
+            lagging = false;
+        }
+
         void catchUp() {
             lagging = false;
             for (Object[] e : held) {
@@ -123,7 +141,7 @@ class BackplaneTest {
                 public Replay replay(String lastEventId, long upToSequence) {
                     Replay local = mirror.replay(lastEventId, upToSequence);
                     boolean inLog = log.entries.stream().anyMatch(e -> lastEventId.equals(e[1]));
-                    Replay answer = local.gap() && inLog ? new Replay(List.of(), false, lastEventId) : local;
+                    Replay answer = local.gap() && inLog ? Replay.ahead(lastEventId, LOG_ORDER) : local;
                     if (catchUpDuringReplay) {
                         catchUp();
                     }
@@ -200,6 +218,42 @@ class BackplaneTest {
 
         assertThat(onB.resumeGap()).isFalse();
         assertThat(resumed.ids()).containsExactly("L3", "L4");
+    }
+
+    @Test
+    void skipEndsAtTheFirstIdPastTheOneTheClientHasWhenThatIdNeverArrivesHere() {
+        Hub a = node();
+        LaggingNode slowPlane = new LaggingNode();
+        Hub b = Hub.builder().keepAlive(Duration.ZERO).backplane(slowPlane).build();
+        hubs.add(b);
+        a.broadcast(SseEvent.data("1"));
+        a.broadcast(SseEvent.data("2"));
+
+        // The client saw L2 on A; B never delivers L1 or L2 (lost while it lagged), then the log goes on.
+        RecordingTransport resumed = new RecordingTransport();
+        resumed.openOn(b, ChannelOptions.builder().lastEventId("L2").build());
+        slowPlane.loseHeld();
+        a.broadcast(SseEvent.data("3"));
+        a.broadcast(SseEvent.data("4"));
+
+        assertThat(resumed.ids()).containsExactly("L3", "L4");
+    }
+
+    @Test
+    void skipEndsAtAnIdPastTheOneTheClientHasOnATopicItDoesNotFollow() {
+        Hub a = node();
+        LaggingNode slowPlane = new LaggingNode();
+        Hub b = Hub.builder().keepAlive(Duration.ZERO).backplane(slowPlane).build();
+        hubs.add(b);
+        a.broadcast("news", SseEvent.data("n1"));
+
+        RecordingTransport resumed = new RecordingTransport();
+        resumed.openOn(b, ChannelOptions.builder().lastEventId("L1").topics(java.util.Set.of("news")).build());
+        slowPlane.loseHeld();
+        a.broadcast("sport", SseEvent.data("s1"));
+        a.broadcast("news", SseEvent.data("n2"));
+
+        assertThat(resumed.data()).containsExactly("n2");
     }
 
     private Hub node() {

@@ -11,6 +11,7 @@ import io.lettuce.core.api.sync.RedisStreamCommands;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -44,6 +45,16 @@ final class RedisHistory implements EventHistory {
     static final int PAGE = 500;
     /** Stream ids by hub sequence: enough to find the id of the sequence a channel registered at. */
     private static final int ID_RING = 1 << 12;
+
+    /** Stream order of entry ids; an id that is not one sorts past all, so a doubt ends a skip (see Replay.ahead). */
+    static final Comparator<String> STREAM_ORDER = (a, b) -> {
+        StreamId x = StreamId.parse(a);
+        StreamId y = StreamId.parse(b);
+        if (x == null || y == null) {
+            return x == null ? (y == null ? 0 : 1) : -1;
+        }
+        return x.compareTo(y);
+    };
 
     private final String key;
     private final int mirrorEvents;
@@ -107,6 +118,10 @@ final class RedisHistory implements EventHistory {
         StreamId upTo;
         synchronized (this) {
             Long from = mirrorSequence.get(lastEventId);
+            if (from != null && from > upToSequence) {
+                // Delivered here after the channel registered: its live frames up to it are queued and must go.
+                return Replay.ahead(lastEventId, STREAM_ORDER);
+            }
             if (from != null) {
                 List<RecordedEvent> out = new ArrayList<>();
                 for (Iterator<RecordedEvent> it = mirror.iterator(); it.hasNext(); ) {
@@ -143,11 +158,12 @@ final class RedisHistory implements EventHistory {
 
     private Replay fromStream(StreamId last, StreamId upTo) {
         RedisStreamCommands<String, String> commands = redis.get();
-        if (last.compareTo(upTo) >= 0) {
-            // The client is ahead of this node (it saw the id on a node that reads faster): nothing to replay, no gap
-            // if the id is real, and this node's live frames up to it are skipped, since the client has them.
+        if (last.compareTo(upTo) > 0) {
+            // Strictly past this node's position (it saw the id on a node that reads faster): nothing to replay, no
+            // gap if the id is real, and this node's live frames up to it are skipped, since the client has them.
+            // At the position itself the client is simply up to date, which the range below answers.
             boolean held = !commands.xrange(key, Range.create(last.toString(), last.toString())).isEmpty();
-            return new Replay(List.of(), !held, held ? last.toString() : null);
+            return held ? Replay.ahead(last.toString(), STREAM_ORDER) : new Replay(List.of(), true);
         }
         List<RecordedEvent> out = new ArrayList<>();
         boolean first = true;

@@ -211,6 +211,23 @@ class RedisBackplaneTest {
     }
 
     @Test
+    void clientResumingOnARestartedNodeWithTheNewestIdGetsEveryLaterEvent() throws Exception {
+        Hub a = node();
+        Hub b = node();
+        String newest = a.broadcast(SseEvent.data("before the deploy"));
+        b.close();
+        // The deploy: node 2 starts again after the newest entry, and the client comes back with exactly that id.
+        Hub restarted = node();
+        Recorder resumed = Recorder.on(restarted, resumeFrom(newest));
+        Recorder fresh = Recorder.on(restarted);
+        List<String> later = List.of(a.broadcast(SseEvent.data("after 1")), a.broadcast(SseEvent.data("after 2")));
+
+        assertThat(fresh.awaitIds(2, WAIT)).containsExactlyElementsOf(later);
+        assertThat(resumed.awaitIds(2, WAIT)).containsExactlyElementsOf(later);
+        assertThat(resumed.channel.resumeGap()).isFalse();
+    }
+
+    @Test
     void reconnectStormIsReplayedFromTheMirrorWithoutAskingRedis() throws Exception {
         Hub a = node();
         Recorder watcher = Recorder.on(a);

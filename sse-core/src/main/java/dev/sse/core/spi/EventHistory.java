@@ -1,6 +1,8 @@
 package dev.sse.core.spi;
 
+import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The hub's memory of recent broadcasts, from which a reconnecting client is replayed what it missed.
@@ -51,6 +53,7 @@ public interface EventHistory {
         private final List<RecordedEvent> events;
         private final boolean gap;
         private final String aheadThrough;
+        private final Comparator<String> idOrder;
 
         /**
          * Makes an answer.
@@ -60,27 +63,50 @@ public interface EventHistory {
          *            missed events that cannot be replayed
          */
         public Replay(List<RecordedEvent> events, boolean gap) {
-            this(events, gap, null);
+            this.events = List.copyOf(events);
+            this.gap = gap;
+            this.aheadThrough = null;
+            this.idOrder = null;
+        }
+
+        private Replay(String aheadThrough, Comparator<String> idOrder) {
+            this.events = List.of();
+            this.gap = false;
+            this.aheadThrough = Objects.requireNonNull(aheadThrough, "aheadThrough");
+            this.idOrder = Objects.requireNonNull(idOrder, "idOrder");
         }
 
         /**
-         * Makes the answer for a client that is ahead of this hub: it already saw {@code aheadThrough}, which this
-         * hub has not delivered yet but will (a node of a backplane that reads the shared log later than the node the
-         * client came from). The hub then skips its live frames up to and including that id, so none arrives twice.
+         * The answer for a client that is ahead of this hub: it already saw {@code aheadThrough}, which is past
+         * everything this hub has delivered so far (a node of a backplane that reads the shared log later than the
+         * node the client came from). The hub replays nothing and drops its live frames whose id is at or before
+         * {@code aheadThrough} in {@code idOrder}; the first id it delivers at or past it, whatever its topic, ends
+         * the skip, so a client can never be silenced by an id that this hub will not deliver itself.
          *
-         * @param events the events to replay, oldest first (usually none)
-         * @param gap as for {@link #Replay(List, boolean)}
-         * @param aheadThrough the id the client is ahead through, or {@code null}
+         * <pre>{@code
+         * return Replay.ahead("1718000000000-3", Comparator.comparing(StreamId::parse));
+         * }</pre>
+         *
+         * @param aheadThrough the id the client has, strictly past this hub's position
+         * @param idOrder the log's order of ids; an id it cannot place must compare as past {@code aheadThrough}, so
+         *                that a doubt ends the skip (a duplicate is better than silence)
+         * @return the answer: no events, no gap
          */
-        public Replay(List<RecordedEvent> events, boolean gap, String aheadThrough) {
-            this.events = List.copyOf(events);
-            this.gap = gap;
-            this.aheadThrough = aheadThrough;
+        public static Replay ahead(String aheadThrough, Comparator<String> idOrder) {
+            return new Replay(aheadThrough, idOrder);
         }
 
-        /** @return the id the client is ahead through, which this hub will deliver later, or {@code null} */
+        /**
+         * @return the id the client is ahead through, which this hub has not delivered yet, or {@code null}
+         * @see #ahead
+         */
         public String aheadThrough() {
             return aheadThrough;
+        }
+
+        /** @return the log's order of ids when {@link #aheadThrough()} is set, else {@code null} */
+        public Comparator<String> idOrder() {
+            return idOrder;
         }
 
         /** @return the events to replay, oldest first */
