@@ -6,6 +6,7 @@ import dev.sse.core.spi.RecordedEvent;
 import dev.sse.core.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -42,8 +43,12 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#maxQueuedBytes}) is handled by the {@link SlowClientPolicy} without delaying anyone else.
  *
  * <h2>Ids and resume</h2>
- * Each broadcast with data and no id gets the next number of the hub's sequence as its id ("1", "2", ...); the
- * application's own ids are kept. Broadcasts with an id are recorded in the {@link EventHistory}. A channel opened
+ * Each broadcast with data and no id gets the next number of the hub's sequence as its id; the application's own ids
+ * are kept. The sequence starts at the hub's start time in microseconds since the epoch, so ids are decimal numbers
+ * that say which incarnation of the hub issued them and keep increasing across restarts
+ * ({@code "1733340000123457"}, {@code "1733340000123458"}, ...; the injected {@link Builder#clock clock} decides, so
+ * a clock at the epoch numbers from 1). An id from before a restart is then never mistaken for one of this hub's:
+ * it resumes with the gap signal and what the history holds, never with a silent skip. Broadcasts with an id are recorded in the {@link EventHistory}. A channel opened
  * with a {@code Last-Event-ID} receives, exactly once and in order, what the history holds after that id and then
  * everything broadcast live, also while broadcasts run concurrently: the channel is registered first, live frames
  * wait behind the replay, then both flow. When the id cannot be fully served (see {@link InMemoryHistory}), the
@@ -108,6 +113,8 @@ public final class Hub implements AutoCloseable {
         this.keepAlive = b.keepAlive;
         this.clock = b.clock;
         this.gapEvent = b.gapEvent;
+        // A backplane's log issues the ids; a hub of its own numbers from its start, its incarnation's epoch.
+        this.sequence = backplane != null ? 0 : idOrigin(clock);
         this.listeners.addAll(b.listeners);
         for (CloseReason r : CloseReason.values()) {
             closes.put(r, new LongAdder());
@@ -136,6 +143,12 @@ public final class Hub implements AutoCloseable {
         if (backplane != null) {
             backplane.start(new Inbound());
         }
+    }
+
+    /** The start time in microseconds since the epoch; never negative, so the first id is at least 1. */
+    private static long idOrigin(Clock clock) {
+        Instant now = clock.instant();
+        return Math.max(0, Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000L), now.getNano() / 1000));
     }
 
     /** @return a hub with every default: in-memory history (see {@link InMemoryHistory#builder()}), disconnect slow

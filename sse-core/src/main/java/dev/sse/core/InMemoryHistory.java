@@ -28,12 +28,14 @@ import java.util.Objects;
  * <p>How a {@code Last-Event-ID} is resolved:
  * <ul>
  *   <li>An id the history holds: everything broadcast after it is replayed, no gap.</li>
- *   <li>Otherwise, an id that is a decimal number is taken as a hub sequence number (the hub numbers the events that
- *       the application sent without an id). If it is at most the newest sequence, the events after it that are
- *       still held are replayed, and a gap is reported when some of those it missed were already evicted. If it
- *       is newer than anything this hub broadcast (for example an id from before a restart), nothing is replayed
- *       and a gap is reported: replaying from the start would send the client events it may have seen.</li>
- *   <li>Any other unknown id: nothing is replayed and a gap is reported.</li>
+ *   <li>Otherwise, a decimal number between the first sequence this history recorded and the newest is taken as a
+ *       hub sequence number (the hub numbers the events the application sent without an id, from its start time,
+ *       see {@link Hub}): the events after it that are still held are replayed, and a gap is reported when some of
+ *       those it missed were already evicted.</li>
+ *   <li>Any other id (from before a restart, from another node, an application id no longer held, or no id this hub
+ *       could have issued): a gap is reported and everything held is replayed, so the client learns it may have
+ *       missed events and gets all that can still be given. It is never replayed "after" an id that only looks like
+ *       one of this hub's, which would skip events silently.</li>
  * </ul>
  *
  * <p>Thread-safe: appends (one thread at a time, under the hub's lock) and replays (any thread) are guarded by this
@@ -55,6 +57,8 @@ public final class InMemoryHistory implements EventHistory {
     private final ArrayDeque<RecordedEvent> events = new ArrayDeque<>();
     private final Map<String, Long> sequenceById = new HashMap<>();
     private long evictedThrough;
+    /** The sequence of the first event ever appended, 0 before: where this incarnation's numbers begin. */
+    private long firstSequence;
     private long bytes;
 
     private InMemoryHistory(Builder b) {
@@ -82,6 +86,9 @@ public final class InMemoryHistory implements EventHistory {
 
     @Override
     public synchronized void append(RecordedEvent event) {
+        if (firstSequence == 0) {
+            firstSequence = event.sequence();
+        }
         events.addLast(event);
         bytes += event.frame().length();
         sequenceById.put(event.id(), event.sequence());
@@ -108,11 +115,13 @@ public final class InMemoryHistory implements EventHistory {
             gap = false;
         } else {
             long asSequence = parseSequence(lastEventId);
-            if (asSequence < 0 || asSequence > upToSequence) {
-                return new Replay(List.of(), true);
+            if (firstSequence != 0 && asSequence >= firstSequence && asSequence <= upToSequence) {
+                after = asSequence;
+                gap = asSequence < evictedThrough;
+            } else {
+                after = Long.MIN_VALUE;
+                gap = true;
             }
-            after = asSequence;
-            gap = asSequence < evictedThrough;
         }
         List<RecordedEvent> missed = new ArrayList<>();
         for (RecordedEvent e : events) {

@@ -331,7 +331,7 @@ class BackplaneTest {
 
     @Test
     void hubWithoutBackplaneIsUnchanged() {
-        Hub local = Hub.builder().keepAlive(Duration.ZERO).build();
+        Hub local = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).build();
         hubs.add(local);
         RecordingTransport t = new RecordingTransport();
         t.openOn(local);

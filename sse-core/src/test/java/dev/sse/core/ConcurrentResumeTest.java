@@ -22,8 +22,8 @@ class ConcurrentResumeTest {
 
     @Test
     void resumeWhileBroadcastingDeliversEveryLaterEventExactlyOnceInOrder() throws Exception {
-        Hub hub = Hub.builder().keepAlive(Duration.ZERO).maxQueuedFrames(Integer.MAX_VALUE)
-                .maxQueuedBytes(Long.MAX_VALUE).history(InMemoryHistory.create(10_000_000, Duration.ofHours(1)))
+        Hub hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).maxQueuedFrames(Integer.MAX_VALUE)
+                .maxQueuedBytes(Long.MAX_VALUE).history(TestClocks.history(10_000_000, Duration.ofHours(1)))
                 .build();
         AtomicInteger resumesDone = new AtomicInteger();
         AtomicLong lastId = new AtomicLong();

@@ -29,7 +29,7 @@ class HubFaultsTest {
 
     @Test
     void throwingCoalesceKeyDoesNotFreezeTheHub() {
-        hub = Hub.builder().keepAlive(Duration.ZERO).maxQueuedFrames(2).slowClientPolicy(SlowClientPolicy.coalesce(e -> {
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).maxQueuedFrames(2).slowClientPolicy(SlowClientPolicy.coalesce(e -> {
             if ("boom".equals(e.event())) {
                 throw new IllegalStateException("user key function failed");
             }
@@ -56,7 +56,7 @@ class HubFaultsTest {
 
     @Test
     void topicOfTheLastSubscriberLeavingIsForgotten() {
-        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).build();
         List<EventChannel> channels = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             RecordingTransport t = new RecordingTransport();
@@ -73,7 +73,7 @@ class HubFaultsTest {
 
     @Test
     void subscribeAfterCloseLeavesNoTopicBehind() {
-        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).build();
         EventChannel ch = new RecordingTransport().openOn(hub);
         ch.close();
         ch.subscribe("late");
@@ -84,7 +84,7 @@ class HubFaultsTest {
     @Test
     void errorThrownByAnOpenListenerClosesTheChannelAndKeepsCountsExact() {
         List<String> calls = new CopyOnWriteArrayList<>();
-        hub = Hub.builder().keepAlive(Duration.ZERO).listener(new HubListener() {
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).listener(new HubListener() {
             @Override
             public void onOpen(EventChannel channel) {
                 calls.add("open");
@@ -109,7 +109,7 @@ class HubFaultsTest {
     @Test
     void listenersSeeOpenBeforeCloseEvenWhenTheChannelClosesWhileOpening() {
         List<String> calls = new CopyOnWriteArrayList<>();
-        hub = Hub.builder().keepAlive(Duration.ZERO).listener(new HubListener() {
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).listener(new HubListener() {
             @Override
             public void onOpen(EventChannel channel) {
                 calls.add("open");
@@ -135,7 +135,7 @@ class HubFaultsTest {
     void failingHistoryAppendLeavesNoHoleInTheIds() {
         AtomicBoolean fail = new AtomicBoolean();
         EventHistory flaky = new EventHistory() {
-            private final EventHistory real = InMemoryHistory.create(100, Duration.ofMinutes(1));
+            private final EventHistory real = TestClocks.history(100, Duration.ofMinutes(1));
 
             @Override
             public void append(RecordedEvent event) {
@@ -150,7 +150,7 @@ class HubFaultsTest {
                 return real.replay(lastEventId, upToSequence);
             }
         };
-        hub = Hub.builder().keepAlive(Duration.ZERO).history(flaky).build();
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).history(flaky).build();
         RecordingTransport t = new RecordingTransport();
         t.openOn(hub);
 
@@ -166,8 +166,8 @@ class HubFaultsTest {
 
     @Test
     void resumeFromLongAgoReplaysAtMostHalfTheQueueAndReportsTheGap() {
-        hub = Hub.builder().keepAlive(Duration.ZERO).maxQueuedFrames(100).gapEvent(SseEvent.of("gap", ""))
-                .history(InMemoryHistory.create(1000, Duration.ofMinutes(5))).build();
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).maxQueuedFrames(100).gapEvent(SseEvent.of("gap", ""))
+                .history(TestClocks.history(1000, Duration.ofMinutes(5))).build();
         for (int i = 1; i <= 500; i++) {
             hub.broadcast(SseEvent.data("e" + i));
         }
@@ -188,8 +188,8 @@ class HubFaultsTest {
 
     @Test
     void replayOfHugeEventsIsBoundedByBytes() {
-        hub = Hub.builder().keepAlive(Duration.ZERO).maxQueuedBytes(64 * 1024)
-                .history(InMemoryHistory.create(1000, Duration.ofMinutes(5))).build();
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).maxQueuedBytes(64 * 1024)
+                .history(TestClocks.history(1000, Duration.ofMinutes(5))).build();
         String big = "x".repeat(10_000);
         for (int i = 0; i < 50; i++) {
             hub.broadcast(SseEvent.data(big));
@@ -201,7 +201,7 @@ class HubFaultsTest {
 
     @Test
     void closedHubThrowsHubClosedException() {
-        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).build();
         hub.close();
         assertThatThrownBy(() -> hub.broadcast(SseEvent.data("x"))).isInstanceOf(HubClosedException.class);
         assertThatThrownBy(() -> hub.open(new RecordingTransport())).isInstanceOf(HubClosedException.class);
@@ -209,7 +209,7 @@ class HubFaultsTest {
 
     @Test
     void drainOfSomeChannelsCompletesAsSoonAsTheyHaveClosed() throws Exception {
-        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).build();
         RecordingTransport a = new RecordingTransport();
         RecordingTransport other = new RecordingTransport();
         EventChannel ca = a.openOn(hub);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class HubTest {
 
-    private Hub hub = Hub.builder().keepAlive(Duration.ZERO).build();
+    private Hub hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).build();
 
     @AfterEach
     void closeHub() {
@@ -108,7 +108,7 @@ class HubTest {
     @Test
     void stalledClientIsDisconnectedWithoutDelayingOthers() {
         hub.close();
-        hub = Hub.builder().keepAlive(Duration.ZERO).maxQueuedFrames(10).build();
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).maxQueuedFrames(10).build();
         List<CloseReason> reasons = new CopyOnWriteArrayList<>();
         hub.addListener(new HubListener() {
             @Override
@@ -137,7 +137,7 @@ class HubTest {
     @Test
     void queueIsBoundedByBytesToo() {
         hub.close();
-        hub = Hub.builder().keepAlive(Duration.ZERO).maxQueuedBytes(1000).build();
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).maxQueuedBytes(1000).build();
         RecordingTransport stalled = RecordingTransport.stalled();
         EventChannel ch = stalled.openOn(hub);
 
@@ -154,7 +154,7 @@ class HubTest {
     @Test
     void oneFrameLargerThanTheByteLimitIsStillDeliveredToAnIdleClient() {
         hub.close();
-        hub = Hub.builder().keepAlive(Duration.ZERO).maxQueuedBytes(100).build();
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).maxQueuedBytes(100).build();
         RecordingTransport t = new RecordingTransport();
         t.openOn(hub);
 
@@ -166,7 +166,7 @@ class HubTest {
     @Test
     void dropOldestKeepsTheNewestFramesAndCountsTheDrops() {
         hub.close();
-        hub = Hub.builder().keepAlive(Duration.ZERO).maxQueuedFrames(3)
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).maxQueuedFrames(3)
                 .slowClientPolicy(SlowClientPolicy.dropOldest()).build();
         RecordingTransport slow = RecordingTransport.stalled();
         EventChannel ch = slow.openOn(hub);
@@ -189,7 +189,7 @@ class HubTest {
     @Test
     void coalesceGivesASlowDashboardOnlyTheNewestValuePerKey() {
         hub.close();
-        hub = Hub.builder().keepAlive(Duration.ZERO).maxQueuedFrames(3)
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).maxQueuedFrames(3)
                 .slowClientPolicy(SlowClientPolicy.coalesce(SseEvent::event)).build();
         RecordingTransport slow = RecordingTransport.stalled();
         EventChannel ch = slow.openOn(hub);
@@ -254,7 +254,7 @@ class HubTest {
     @Test
     void resumeFromAnEvictedIdReplaysWhatIsLeftAndReportsTheGap() {
         hub.close();
-        hub = Hub.builder().keepAlive(Duration.ZERO).history(InMemoryHistory.create(2, Duration.ofMinutes(1)))
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).history(TestClocks.history(2, Duration.ofMinutes(1)))
                 .gapEvent(SseEvent.of("gap", "")).build();
         List<EventChannel> gaps = new CopyOnWriteArrayList<>();
         hub.addListener(new HubListener() {
@@ -277,13 +277,44 @@ class HubTest {
     }
 
     @Test
-    void resumeFromAnIdNewerThanAnythingBroadcastReplaysNothing() {
+    void resumeFromAnIdNewerThanAnythingBroadcastReportsTheGapAndReplaysWhatIsHeld() {
         hub.broadcast(SseEvent.data("a"));
         RecordingTransport t = new RecordingTransport();
         EventChannel ch = t.openOn(hub, ChannelOptions.builder().lastEventId("500").build());
 
-        assertThat(t.frames()).isEmpty();
+        assertThat(t.ids()).containsExactly("1");
         assertThat(ch.resumeGap()).isTrue();
+    }
+
+    @Test
+    void idsOfAHubSayWhichIncarnationIssuedThemAndKeepIncreasingAcrossARestart() {
+        Hub before = Hub.builder().keepAlive(Duration.ZERO)
+                .clock(java.time.Clock.fixed(java.time.Instant.parse("2026-12-04T10:00:00Z"), java.time.ZoneOffset.UTC))
+                .build();
+        String first = before.broadcast(SseEvent.data("a"));
+        String second = before.broadcast(SseEvent.data("b"));
+        before.close();
+        Hub after = Hub.builder().keepAlive(Duration.ZERO)
+                .clock(java.time.Clock.fixed(java.time.Instant.parse("2026-12-04T10:00:05Z"), java.time.ZoneOffset.UTC))
+                .history(InMemoryHistory.builder().clock(java.time.Clock.fixed(
+                        java.time.Instant.parse("2026-12-04T10:00:05Z"), java.time.ZoneOffset.UTC)).build())
+                .gapEvent(SseEvent.of("gap", "")).build();
+        try {
+            assertThat(first).isEqualTo("1796378400000001");
+            assertThat(second).isEqualTo("1796378400000002");
+            List<String> fresh = List.of(after.broadcast(SseEvent.data("1")), after.broadcast(SseEvent.data("2")),
+                    after.broadcast(SseEvent.data("3")));
+            assertThat(Long.parseLong(fresh.get(0))).isGreaterThan(Long.parseLong(second));
+
+            // A client of the old process resumes with the id it had: told of the gap, given all that is held.
+            RecordingTransport t = new RecordingTransport();
+            EventChannel ch = t.openOn(after, ChannelOptions.builder().lastEventId(second).build());
+            assertThat(ch.resumeGap()).isTrue();
+            assertThat(t.wire()).startsWith("event: gap\ndata:\n\n");
+            assertThat(t.ids()).containsExactlyElementsOf(fresh);
+        } finally {
+            after.close();
+        }
     }
 
     @Test
@@ -345,7 +376,7 @@ class HubTest {
     @Test
     void keepAliveRunsOnTheSchedulerAtTheConfiguredInterval() throws Exception {
         hub.close();
-        hub = Hub.builder().keepAlive(Duration.ofMillis(40)).build();
+        hub = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ofMillis(40)).build();
         RecordingTransport t = new RecordingTransport();
         t.openOn(hub);
 

@@ -92,14 +92,40 @@ class InMemoryHistoryTest {
     }
 
     @Test
-    void unknownNonNumericIdReplaysNothingAndReportsTheGap() {
+    void unknownNonNumericIdReportsTheGapAndReplaysWhatIsHeld() {
         InMemoryHistory h = InMemoryHistory.builder().maxEvents(10).maxAge(Duration.ofMinutes(1)).clock(clock).build();
         h.append(record(1, "1"));
 
         EventHistory.Replay r = h.replay("from-another-server", 1);
 
         assertThat(r.gap()).isTrue();
-        assertThat(r.events()).isEmpty();
+        assertThat(r.events()).extracting(RecordedEvent::id).containsExactly("1");
+    }
+
+    @Test
+    void idFromBeforeARestartIsNeverTakenForOneOfThisIncarnation() {
+        // The process before the restart numbered from 1; this one from its start time.
+        InMemoryHistory h = InMemoryHistory.builder().maxEvents(10).maxAge(Duration.ofMinutes(1)).clock(clock).build();
+        long origin = 1_796_400_000_000_000L;
+        for (int i = 1; i <= 3; i++) {
+            h.append(record(origin + i, Long.toString(origin + i)));
+        }
+
+        EventHistory.Replay r = h.replay("2", origin + 3);
+
+        assertThat(r.gap()).isTrue();
+        assertThat(r.events()).extracting(RecordedEvent::id)
+                .containsExactly(Long.toString(origin + 1), Long.toString(origin + 2), Long.toString(origin + 3));
+    }
+
+    @Test
+    void numberBelowTheFirstRecordedSequenceIsAGapEvenBeforeAnyEviction() {
+        InMemoryHistory h = InMemoryHistory.builder().maxEvents(10).maxAge(Duration.ofMinutes(1)).clock(clock).build();
+        h.append(record(101, "101"));
+        h.append(record(102, "102"));
+
+        assertThat(h.replay("100", 102).gap()).isTrue();
+        assertThat(h.replay("101", 102).gap()).isFalse();
     }
 
     @Test
