@@ -12,7 +12,10 @@ import dev.sse.core.SseEvent;
 import dev.sse.core.SseFrame;
 import jakarta.servlet.http.HttpServlet;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,8 +46,15 @@ abstract class AbstractSseServletTest {
 
     abstract ServerFixture newServer();
 
+    /** A hub started at the epoch numbers its events 1, 2, ...: the resume tests count on it. */
+    static final Clock NUMBERED_FROM_ONE = Clock.fixed(Instant.EPOCH, ZoneOffset.UTC);
+
+    static InMemoryHistory history(int maxEvents) {
+        return InMemoryHistory.builder().maxEvents(maxEvents).clock(NUMBERED_FROM_ONE).build();
+    }
+
     Hub.Builder hubBuilder() {
-        return Hub.builder().keepAlive(Duration.ofMillis(200)).listener(new HubListener() {
+        return Hub.builder().clock(NUMBERED_FROM_ONE).keepAlive(Duration.ofMillis(200)).listener(new HubListener() {
             @Override
             public void onClose(EventChannel channel, CloseReason reason) {
                 closes.add(reason);
@@ -222,7 +232,7 @@ abstract class AbstractSseServletTest {
     @org.junit.jupiter.api.Tag("soak")
     void soakWithResumesStallsAndResetsEndsCleanAndLosesNothing() throws Exception {
         params.put("writeTimeout", "1s");
-        start(hubBuilder().history(InMemoryHistory.create(1_000_000, Duration.ofMinutes(5)))
+        start(hubBuilder().history(history(1_000_000))
                 .maxQueuedFrames(20_000).maxQueuedBytes(16 << 20).build());
         long soakNanos = TimeUnit.SECONDS.toNanos(12);
         int healthy = 6;
@@ -328,7 +338,7 @@ abstract class AbstractSseServletTest {
 
     @Test
     void resumeWhileBroadcastingLosesNothingAndDuplicatesNothing() throws Exception {
-        start(hubBuilder().history(InMemoryHistory.create(10_000, Duration.ofMinutes(5))).maxQueuedFrames(10_000).build());
+        start(hubBuilder().history(history(10_000)).maxQueuedFrames(10_000).build());
         int total = 3000;
         int clients = 4;
         AtomicBoolean go = new AtomicBoolean(true);

@@ -32,8 +32,8 @@ class WebXmlDeploymentTest {
                     assertThat(System.nanoTime()).isLessThan(deadline);
                     Thread.onSpinWait();
                 }
-                hub.broadcast("news", SseEvent.data("from the app"));
-                assertThat(c.nextEvent(T)).isEqualTo("id: 1\ndata: from the app\n\n");
+                String id = hub.broadcast("news", SseEvent.data("from the app"));
+                assertThat(c.nextEvent(T)).isEqualTo("id: " + id + "\ndata: from the app\n\n");
             }
             server.close();
             // Built for the servlet, so the servlet shut it down.
