@@ -87,6 +87,17 @@
   }
   KNOWN_EVENTS.forEach(listenFor);
 
+  // The server's "gap" event: notifications this page should have had were lost (it was away too long, or the
+  // nodes' shared store dropped some). Said once in the list; the stream goes on after it.
+  notes.addEventListener('gap', () => {
+    const li = document.createElement('li');
+    li.dataset.event = 'gap';
+    li.className = 'note-gap';
+    li.textContent = 'Some notifications were missed.';
+    prepend($('notifications'), li);
+    $('notifications-empty').hidden = true;
+  });
+
   $('notify-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const text = $('notify-text').value;

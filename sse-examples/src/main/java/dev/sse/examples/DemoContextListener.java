@@ -1,5 +1,6 @@
 package dev.sse.examples;
 
+import dev.sse.core.spi.Backplane;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
@@ -18,6 +19,12 @@ public final class DemoContextListener implements ServletContextListener {
     /** Context init-param: a Redis URI on which the notification stream is shared with other nodes. */
     public static final String REDIS_PARAMETER = "dev.sse.examples.redis";
 
+    /**
+     * Context attribute: a {@link dev.sse.core.spi.Backplane} for the notification stream in place of Redis, set by
+     * tests through {@link DemoServer} to stand for a failing or stalled store.
+     */
+    static final String BACKPLANE_ATTRIBUTE = "dev.sse.examples.backplane";
+
     /** Called by the container. */
     public DemoContextListener() {
     }
@@ -25,7 +32,9 @@ public final class DemoContextListener implements ServletContextListener {
     @Override
     public void contextInitialized(ServletContextEvent sce) {
         ServletContext context = sce.getServletContext();
-        DemoStreams streams = DemoStreams.start(context.getInitParameter(REDIS_PARAMETER));
+        Object backplane = context.getAttribute(BACKPLANE_ATTRIBUTE);
+        DemoStreams streams = backplane instanceof Backplane b ? DemoStreams.startOn(b)
+                : DemoStreams.start(context.getInitParameter(REDIS_PARAMETER));
         context.setAttribute(DemoStreams.ATTRIBUTE, streams);
         // The SseServlets find their hubs under these names (their "hub" init-param) when they initialise.
         context.setAttribute(DemoStreams.CLOCK, streams.clock());

@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import dev.sse.core.spi.Backplane;
+import jakarta.servlet.ServletException;
 import org.eclipse.jetty.ee10.servlet.ErrorHandler;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -38,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * to every open tab. Only the server's own origin may publish, plus the origins given to
  * {@link #start(String, int, Set)}. Errors the container generates (404, 405, ...) are JSON, as the API's own are.
  *
+ * <p>A request's header must arrive whole within {@value #DEFAULT_HEADER_DEADLINE_MS} ms of its first byte, or the
+ * connection is closed; failed accepts (a process out of file descriptors) are logged once a minute, not once per
+ * attempt.
+ *
  * <p>Run {@link #main} for the interactive demo. {@link #stop()} may be called from any thread, once or more.
  */
 public final class DemoServer {
@@ -46,15 +53,23 @@ public final class DemoServer {
     private static final int DEFAULT_PORT = 8080;
     /** The interface the demo listens on unless told otherwise: loopback only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
+    /**
+     * The time a request's header may take from its first byte to its end: 15 s. Jetty's idle timeout restarts
+     * with every byte, so without it a header sent one byte a second holds its connection for good.
+     */
+    public static final long DEFAULT_HEADER_DEADLINE_MS = 15_000;
 
     private final Server server;
     private final ServerConnector connector;
     private final WebAppContext webApp;
+    private final HeaderDeadline headerDeadline;
 
-    private DemoServer(Server server, ServerConnector connector, WebAppContext webApp) {
+    private DemoServer(Server server, ServerConnector connector, WebAppContext webApp,
+                       HeaderDeadline headerDeadline) {
         this.server = server;
         this.connector = connector;
         this.webApp = webApp;
+        this.headerDeadline = headerDeadline;
     }
 
     /**
@@ -107,10 +122,35 @@ public final class DemoServer {
      */
     public static DemoServer start(String host, int port, Set<String> allowedOrigins, String redis)
             throws Exception {
+        Options options = new Options();
+        options.host = host;
+        options.port = port;
+        options.allowedOrigins = allowedOrigins;
+        options.redis = redis;
+        return start(options);
+    }
+
+    /** What {@link #start(Options)} sets up; the tests change what the public starts cannot. */
+    static final class Options {
+        String host = DEFAULT_HOST;
+        int port;
+        Set<String> allowedOrigins = Set.of();
+        String redis;
+        long headerDeadlineMillis = DEFAULT_HEADER_DEADLINE_MS;
+        /** A web.xml fragment applied over the webapp's own (Jetty's override descriptor), or null. */
+        URI overrideDescriptor;
+        /** The notification hub's backplane in place of Redis, or null. */
+        Backplane backplane;
+    }
+
+    static DemoServer start(Options options) throws Exception {
         Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost(host);
-        connector.setPort(port);
+        ServerConnector connector = new ThrottledAcceptConnector(server);
+        connector.setHost(options.host);
+        connector.setPort(options.port);
+        HeaderDeadline headerDeadline = new HeaderDeadline(options.headerDeadlineMillis);
+        // A bean both ways: the connector starts and stops it, and tells it of every connection.
+        connector.addBean(headerDeadline);
         server.addConnector(connector);
 
         WebAppContext webApp = new WebAppContext();
@@ -123,14 +163,20 @@ public final class DemoServer {
         webApp.setInitParameter("org.eclipse.jetty.servlet.Default.dirAllowed", "false");
         // A broken web.xml should fail start() loudly instead of serving 503s.
         webApp.setThrowUnavailableOnStartupException(true);
-        webApp.setInitParameter(PublishFilter.ALLOWED_ORIGINS, String.join(",", allowedOrigins));
+        webApp.setInitParameter(PublishFilter.ALLOWED_ORIGINS, String.join(",", options.allowedOrigins));
         webApp.setErrorHandler(new JsonErrorHandler());
-        if (redis != null) {
-            webApp.setInitParameter(DemoContextListener.REDIS_PARAMETER, redis);
+        if (options.redis != null) {
+            webApp.setInitParameter(DemoContextListener.REDIS_PARAMETER, options.redis);
+        }
+        if (options.backplane != null) {
+            webApp.setAttribute(DemoContextListener.BACKPLANE_ATTRIBUTE, options.backplane);
+        }
+        if (options.overrideDescriptor != null) {
+            webApp.addOverrideDescriptor(options.overrideDescriptor.toString());
         }
         server.setHandler(webApp);
 
-        DemoServer demo = new DemoServer(server, connector, webApp);
+        DemoServer demo = new DemoServer(server, connector, webApp, headerDeadline);
         try {
             server.start();
         } catch (Exception e) {
@@ -155,6 +201,22 @@ public final class DemoServer {
     /** @return the demo's hubs, e.g. to add a {@link dev.sse.core.HubListener}; {@code null} once stopped */
     public DemoStreams streams() {
         return webApp.getServletContext() == null ? null : DemoStreams.from(webApp.getServletContext());
+    }
+
+    /** @return the connector, for tests */
+    ServerConnector connector() {
+        return connector;
+    }
+
+    /** @return the connections closed so far for a request header that took too long */
+    long headerDeadlineCloses() {
+        return headerDeadline.closedConnections();
+    }
+
+    /** @return the publish filter, for tests; null before the webapp started */
+    PublishFilter publishFilter() throws ServletException {
+        FilterHolder holder = webApp.getServletHandler().getFilter("publish");
+        return holder == null ? null : (PublishFilter) holder.getFilter();
     }
 
     /** @return the page's address, {@code http://localhost:PORT/} */

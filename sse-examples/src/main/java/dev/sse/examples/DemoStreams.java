@@ -1,6 +1,8 @@
 package dev.sse.examples;
 
 import dev.sse.core.Hub;
+import dev.sse.core.SseEvent;
+import dev.sse.core.spi.Backplane;
 import dev.sse.redis.RedisBackplane;
 import dev.sse.core.InMemoryHistory;
 import jakarta.servlet.ServletContext;
@@ -40,13 +42,22 @@ public final class DemoStreams implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ClockTicker ticker;
 
-    private DemoStreams(Clock wallClock, String redis) {
+    /**
+     * What every notification client gets when events it should have had are lost: its resume id is no longer in
+     * the history, or the backplane lost events while this node could not read it. {@code event: gap}, no id (so the
+     * client keeps its resume position), and data saying so.
+     */
+    static final SseEvent GAP = SseEvent.of("gap", "{\"message\":\"some notifications were missed\"}");
+
+    private DemoStreams(Clock wallClock, String redis, Backplane backplane) {
         // A minute of clock history lets a browser that lost its connection briefly fill the gap on reconnect.
         this.clock = Hub.builder().history(InMemoryHistory.create(60, Duration.ofMinutes(1))).build();
         // Notifications may be up to 1 MiB each: bound the history by count so that it stays well under 100 MiB,
         // and let a client hold a few large ones queued before it counts as slow.
-        Hub.Builder notes = Hub.builder().maxQueuedBytes(8L << 20);
-        if (redis == null) {
+        Hub.Builder notes = Hub.builder().maxQueuedBytes(8L << 20).gapEvent(GAP);
+        if (backplane != null) {
+            notes.backplane(backplane);
+        } else if (redis == null) {
             notes.history(InMemoryHistory.create(50, Duration.ofMinutes(30)));
         } else {
             // Every node on this Redis shares the stream: a notification posted to one reaches the clients of all,
@@ -82,7 +93,12 @@ public final class DemoStreams implements AutoCloseable {
      * @return the running streams
      */
     public static DemoStreams start(String redis) {
-        return new DemoStreams(Clock.systemDefaultZone(), redis);
+        return new DemoStreams(Clock.systemDefaultZone(), redis, null);
+    }
+
+    /** Starts the clock, with the notifications on the given backplane (tests: one that fails or stalls). */
+    static DemoStreams startOn(Backplane backplane) {
+        return new DemoStreams(Clock.systemDefaultZone(), null, backplane);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.sse.examples.boot;
 
 import dev.sse.core.Hub;
+import dev.sse.core.HubClosedException;
 import dev.sse.core.SseEvent;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -15,14 +16,20 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * {@code POST /api/v1/notifications[?event=NAME]}: broadcasts the body, read as UTF-8, to the notification stream and
  * answers {@code 202 {"id":"7"}}; {@code 400} with the field at fault when the event name or the body is not
- * acceptable. {@code GET}, {@code HEAD} and {@code OPTIONS} pass to the stream; other methods get {@code 405}.
+ * acceptable (Tomcat itself answers a malformed chunked body with {@code 400}); {@code 503} with
+ * {@code Retry-After: 5} and the reason when the broadcast fails, whatever it threw, logged as one WARN line.
+ * {@code GET}, {@code HEAD} and {@code OPTIONS} pass to the stream; other methods get {@code 405}.
  */
 final class PublishFilter extends OncePerRequestFilter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PublishFilter.class);
 
     private final Hub hub;
     private final int maxBodyBytes;
@@ -73,11 +80,22 @@ final class PublishFilter extends OncePerRequestFilter {
         try {
             id = hub.broadcast(SseEvent.builder().event(event == null || event.isEmpty() ? null : event).data(data)
                     .build());
-        } catch (IllegalStateException stopping) {
-            json(resp, 503, Json.error("the server is shutting down", null));
+        } catch (HubClosedException stopping) {
+            LOG.debug("notification not published: the hub is closed");
+            unavailable(resp, "the server is shutting down");
+            return;
+        } catch (RuntimeException e) {
+            // Whatever the hub or its backplane threw, the publisher must hear of it: never an empty 200.
+            LOG.warn("notification not published, answered 503: {}", e.toString());
+            unavailable(resp, "the notification was not published: the broadcast failed; retry later");
             return;
         }
         json(resp, 202, "{\"id\":" + Json.quote(id) + "}");
+    }
+
+    private static void unavailable(HttpServletResponse resp, String why) throws IOException {
+        resp.setHeader("Retry-After", "5");
+        json(resp, 503, Json.error(why, null));
     }
 
     /** @return the text, or {@code null} after answering 400 */
