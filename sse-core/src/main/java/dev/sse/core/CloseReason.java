@@ -1,7 +1,7 @@
 package dev.sse.core;
 
 /**
- * Why an {@link EventChannel} closed; counted per reason in {@link HubStats}.
+ * Why an {@link EventChannel} or an {@link SseStream} closed; counted per reason in {@link HubStats}.
  *
  * <pre>{@code
  * hub.addListener(new HubListener() {
@@ -21,5 +21,11 @@ public enum CloseReason {
     /** The connection reached its maximum age, so that clients move gradually during a rolling deploy. */
     MAX_AGE,
     /** The transport failed for a reason other than the client going away. */
-    ERROR
+    ERROR,
+    /** A per-request {@link SseStream} ended normally: its producer completed it, after a terminal event or not. */
+    COMPLETED,
+    /** A per-request {@link SseStream} ended with an error event: its producer failed. */
+    FAILED,
+    /** The client's socket took nothing for the write timeout: a vanished peer or a reader that stopped. */
+    WRITE_TIMEOUT
 }

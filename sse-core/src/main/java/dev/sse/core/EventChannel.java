@@ -64,6 +64,11 @@ public final class EventChannel {
     /** The log's order of ids, which tells a frame before {@link #skipThrough} from one past it. */
     private Comparator<String> skipOrder;
 
+    /** A producer waits for room (see {@link #armRoom}); poll tells it once there is. Guarded by lock. */
+    private boolean roomWanted;
+    /** The per-request stream over this channel, told of room and of the close; null for a hub's channels. */
+    private volatile StreamEvents streamEvents;
+
     /** Set when a frame is queued, cleared by each keep-alive tick: tells the keep-alive which channels idle. */
     private volatile boolean activeSinceTick;
 
@@ -228,6 +233,10 @@ public final class EventChannel {
                 waiting.complete(reason);
             }
         }
+        StreamEvents events = streamEvents;
+        if (events != null) {
+            events.closed(reason);
+        }
         if (tell) {
             hub.fireClosed(this, reason);
         }
@@ -295,6 +304,7 @@ public final class EventChannel {
     /** Takes the next frame for the transport's drain loop; see {@link FrameSource#poll()}. */
     SseFrame poll() {
         boolean finishDrain = false;
+        boolean room = false;
         SseFrame frame;
         CloseReason reason = null;
         synchronized (lock) {
@@ -304,13 +314,80 @@ public final class EventChannel {
                 finishDrain = state == State.DRAINING;
                 reason = closeReason;
             }
+            if (roomWanted && state == State.OPEN && queue.hasRoom()) {
+                roomWanted = false;
+                room = true;
+            }
         }
         if (frame != null) {
             hub.frameSent(frame);
         } else if (finishDrain) {
             close(reason);
         }
+        if (room) {
+            streamEvents.room();
+        }
         return frame;
+    }
+
+    /** What a per-request stream over this channel hears: room for more, and the close. */
+    interface StreamEvents {
+        /** The queue has room again after {@link #armRoom} said it had none; called on the drain thread. */
+        void room();
+
+        /** The channel closed; called once, on the closing thread, with no lock held. */
+        void closed(CloseReason reason);
+    }
+
+    void streamEvents(StreamEvents events) {
+        this.streamEvents = events;
+    }
+
+    /** What {@link #offerIfRoom} did. */
+    enum Room { QUEUED, FULL, CLOSED }
+
+    /**
+     * Queues a frame only if it fits the limits now: a producer that can wait is told instead of the slow-client
+     * policy acting on its client.
+     */
+    Room offerIfRoom(SseFrame frame) {
+        activeSinceTick = true;
+        boolean wake;
+        synchronized (lock) {
+            if (state != State.OPEN) {
+                return Room.CLOSED;
+            }
+            if (!queue.isEmpty() && !queue.fits(frame)) {
+                return Room.FULL;
+            }
+            queue.add(frame, null);
+            wake = !drainRequested && !replaying;
+            if (wake) {
+                drainRequested = true;
+            }
+        }
+        if (wake) {
+            wakeTransport();
+        }
+        return Room.QUEUED;
+    }
+
+    /**
+     * Asks to be told ({@link StreamEvents#room}) when the queue next has room for a frame.
+     *
+     * @return true if there is room now (nothing armed), false once armed (or closed: the close is told instead)
+     */
+    boolean armRoom() {
+        synchronized (lock) {
+            if (state != State.OPEN) {
+                return false;
+            }
+            if (queue.hasRoom()) {
+                return true;
+            }
+            roomWanted = true;
+            return false;
+        }
     }
 
     /**

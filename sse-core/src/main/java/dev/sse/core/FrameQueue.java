@@ -152,8 +152,13 @@ final class FrameQueue {
         return droppedByLastAdd;
     }
 
-    private boolean fits(SseFrame frame) {
+    boolean fits(SseFrame frame) {
         return frames.size() < limits.maxFrames() && bytes + frame.length() <= limits.maxBytes();
+    }
+
+    /** @return whether one more frame of some size could be queued: below both limits */
+    boolean hasRoom() {
+        return frames.size() < limits.maxFrames() && bytes < limits.maxBytes();
     }
 
     private void dropOldestUntilFits(SseFrame frame) {

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -184,10 +185,18 @@ public final class Hub implements AutoCloseable {
      * @throws HubClosedException if the hub is closed
      */
     public EventChannel open(Transport transport, ChannelOptions options) {
+        return open(transport, options, null);
+    }
+
+    /** As {@link #open(Transport, ChannelOptions)}; {@code made} sees the channel before anything can close it. */
+    EventChannel open(Transport transport, ChannelOptions options, Consumer<EventChannel> made) {
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(options, "options");
         EventChannel channel = new EventChannel(this, transport, channelIds.incrementAndGet(), options, clock.instant(),
                 limits);
+        if (made != null) {
+            made.accept(channel);
+        }
         transport.attach(channel.source());
         long upTo;
         publishLock.lock();

@@ -47,6 +47,12 @@ final class RecordingTransport implements Transport {
         return ch;
     }
 
+    /** For a channel opened by other means than {@link #openOn}: from now on it drains when woken. */
+    void bound() {
+        bound = true;
+        framesAvailable();
+    }
+
     @Override
     public void attach(FrameSource frames) {
         this.source = frames;
