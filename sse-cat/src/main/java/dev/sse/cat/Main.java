@@ -50,6 +50,8 @@ public final class Main {
             "  --last-event-id ID     send Last-Event-ID: ID on the first request",
             "  --max-events N         exit 0 after printing N events",
             "  --max-time SECONDS     exit 0 after SECONDS",
+            "  --until-data TEXT      exit 0 after printing the event whose data is TEXT (e.g. '[DONE]'),",
+            "                         without waiting for the server to end the stream",
             "  --no-reconnect         exit when the stream ends, and on any failure",
             "  --reconnect            send a POST (or any request) again when its stream ends or fails, as a",
             "                         GET is by default; the body is sent again each time",
@@ -57,7 +59,7 @@ public final class Main {
             "  --comments             also print {\"comment\":\"...\"} lines for comments",
             "  --help                 print this and exit",
             "",
-            "exit status: 0 after --max-events, --max-time, the end of a stream not followed again (a request",
+            "exit status: 0 after --max-events, --max-time, --until-data, the end of a stream not followed again (a request",
             "sent once, or --no-reconnect), or a 204 from the server; 1 on a fatal error (the status or problem",
             "is printed on stderr); 2 on bad usage.");
 
@@ -85,6 +87,7 @@ public final class Main {
         byte[] body;
         String lastEventId = "";
         long maxEvents = -1;
+        String untilData;
         Duration maxTime;
         boolean noReconnect;
         boolean reconnect;
@@ -143,6 +146,9 @@ public final class Main {
                     break;
                 case "--max-time":
                     o.maxTime = seconds(value(args, ++i, a), a);
+                    break;
+                case "--until-data":
+                    o.untilData = value(args, ++i, a);
                     break;
                 case "--no-reconnect":
                     o.noReconnect = true;
@@ -242,6 +248,10 @@ public final class Main {
             }
             if (o.reconnect) {
                 builder.reconnect(true);
+            }
+            if (o.untilData != null) {
+                String last = o.untilData;
+                builder.stopAfter(e -> e.data().equals(last));
             }
         } catch (IllegalArgumentException e) {
             err.line("sse-cat: " + e.getMessage());

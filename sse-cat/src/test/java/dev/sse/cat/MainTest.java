@@ -29,6 +29,8 @@ class MainTest {
         assertThat(o.comments).isTrue();
         assertThat(o.uri.toString()).isEqualTo("http://localhost/e");
         assertThat(Main.parse(new String[] {"--reconnect", "-d", "x", "http://localhost/e"}).reconnect).isTrue();
+        assertThat(Main.parse(new String[] {"--until-data", "[DONE]", "http://localhost/e"}).untilData)
+                .isEqualTo("[DONE]");
     }
 
     @Test

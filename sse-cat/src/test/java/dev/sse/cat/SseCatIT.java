@@ -91,6 +91,20 @@ class SseCatIT {
             ex.getResponseHeaders().add("Content-Type", "text/event-stream; x=\u009b2J\u0085");
             stream(ex, "data: ok\n\n");
         });
+        server.createContext("/never-ends", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+            ex.sendResponseHeaders(200, 0);
+            OutputStream out = ex.getResponseBody();
+            out.write("data: a\n\ndata: [DONE]\n\ndata: after\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            try {
+                NEVER.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        });
         server.createContext("/nocontent", ex -> {
             ex.sendResponseHeaders(204, -1);
             ex.close();
@@ -240,6 +254,15 @@ class SseCatIT {
                 "{\"type\":\"message\",\"data\":\"[DONE]\",\"lastEventId\":\"\"}");
         assertThat(ANSWERS.get()).isEqualTo(1);
         assertThat(r.stderr).contains("closed (200)").doesNotContain("error").doesNotContain("reconnecting");
+    }
+
+    @Test
+    void untilDataExitsZeroAfterThatEventEvenIfTheServerNeverEnds() throws Exception {
+        Result r = run("-X", "POST", "-d", "a b c", "--until-data", "[DONE]", url("/never-ends"));
+        assertThat(r.exit).as(r.stderr).isZero();
+        assertThat(r.stdout).containsExactly("{\"type\":\"message\",\"data\":\"a\",\"lastEventId\":\"\"}",
+                "{\"type\":\"message\",\"data\":\"[DONE]\",\"lastEventId\":\"\"}");
+        assertThat(r.stderr).contains("closed (200)").doesNotContain("error");
     }
 
     @Test

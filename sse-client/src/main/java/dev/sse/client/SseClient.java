@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -82,7 +83,8 @@ import org.slf4j.LoggerFactory;
  *       {@link Builder#reconnect}{@code (true)} has it followed like a GET, its body publisher asked for anew on
  *       every attempt.</li>
  *   <li>200 with content type {@code text/event-stream} (parameters and case ignored) opens the stream.</li>
- *   <li>204 stops the client for good, without an error.</li>
+ *   <li>204 stops the client for good, without an error; so does the event {@link Builder#stopAfter} names as the
+ *       last.</li>
  *   <li>301, 302, 303, 307 and 308 are followed (303, and 301/302 after a POST, turn into a GET without body);
  *       a redirect loop, more than 20 hops or a missing {@code Location} is a fatal error. As in fetch,
  *       {@code Authorization}, {@code Proxy-Authorization} and {@code Cookie} headers are not sent to another
@@ -142,6 +144,8 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
     private final RetryPolicy retryPolicy;
     /** The request may be sent again: a plain GET by default, any request the application allowed. */
     private final boolean resend;
+    /** Matches the last event wanted; null for none. Called on the reader thread. */
+    private final Predicate<MessageEvent> lastEvent;
     private final int maxLineBytes;
     private final int maxEventBytes;
     private final HttpClient http;
@@ -158,6 +162,8 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
     private Duration baseDelay;
     /** Events dispatched on the current connection; one or more resets the backoff count. */
     private long eventsOnConnection;
+    /** The {@link #lastEvent} arrived: nothing after it is delivered, the client stops. */
+    private boolean lastEventSeen;
     private int lastStatus;
     private HttpHeaders lastHeaders = SseException.NO_HEADERS;
 
@@ -184,6 +190,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         this.idleTimeout = b.idleTimeout;
         this.retryPolicy = b.retryPolicy;
         this.resend = b.reconnect != null ? b.reconnect : b.method.equals("GET") && b.body == null;
+        this.lastEvent = b.lastEvent;
         this.maxLineBytes = b.maxLineBytes;
         this.maxEventBytes = b.maxEventBytes;
         this.http = b.http != null ? b.http : DefaultHttp.CLIENT;
@@ -346,7 +353,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
 
     // ---- the reader thread
 
-    private enum Kind { OPENED_AND_ENDED, STOP, RETRY, FATAL, CLOSED }
+    private enum Kind { OPENED_AND_ENDED, STOP, LAST_EVENT, RETRY, FATAL, CLOSED }
 
     private static final class Outcome {
         final Kind kind;
@@ -384,6 +391,10 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
                 }
                 if (outcome.kind == Kind.STOP) {
                     LOG.debug("{}: server answered {}; not reconnecting", name, lastStatus);
+                    break;
+                }
+                if (outcome.kind == Kind.LAST_EVENT) {
+                    LOG.debug("{}: the last event wanted arrived; stopping", name);
                     break;
                 }
                 if (outcome.kind == Kind.FATAL) {
@@ -635,6 +646,9 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
                     return retry(opened, STREAM_ENDED, null);
                 }
                 parser.feed(buffer, 0, n);
+                if (lastEventSeen) {
+                    return new Outcome(Kind.LAST_EVENT, null, null, 0);
+                }
                 lastEventId = parser.lastEventId();
             }
         } catch (IOException e) {
@@ -770,16 +784,33 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         }
     }
 
+    private boolean isLast(MessageEvent event) {
+        try {
+            return lastEvent.test(event);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: the stopAfter predicate threw; taking the event as not the last", name, e);
+            return false;
+        }
+    }
+
     private final class ParserListener implements SseParser.Listener {
         @Override
         public void onEvent(String type, String data, String id) {
+            if (lastEventSeen) {
+                return; // what followed the last event in the same read is not wanted
+            }
             eventsOnConnection++;
-            deliver(MessageEvent.of(type, data, id), data.length());
+            MessageEvent event = MessageEvent.of(type, data, id);
+            deliver(event, data.length());
+            if (lastEvent != null && isLast(event)) {
+                lastEventSeen = true;
+                lastEventId = id;
+            }
         }
 
         @Override
         public void onComment(String comment) {
-            if (listener != null) {
+            if (listener != null && !lastEventSeen) {
                 deliver(new Comment(comment), comment.length());
             }
         }
@@ -982,6 +1013,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         private Duration idleTimeout = Duration.ofMinutes(5);
         private RetryPolicy retryPolicy = RetryPolicy.defaults();
         private Boolean reconnect;
+        private Predicate<MessageEvent> lastEvent;
         private int maxLineBytes = 8 << 20;
         private int maxEventBytes = 8 << 20;
         private HttpClient http;
@@ -1125,6 +1157,25 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
          */
         public Builder reconnect(boolean resend) {
             this.reconnect = resend;
+            return this;
+        }
+
+        /**
+         * Names the last event wanted, such as an LLM's {@code data: [DONE]}: once an event matches, it is delivered
+         * and the client stops at once, without waiting for the server to end the stream and without reconnecting,
+         * as after a stream that is not followed again ({@link SseListener#onClosed} with 200, then
+         * {@link SseClient#next()} returns null). Nothing the server sent after it is delivered.
+         *
+         * <pre>{@code
+         * builder.stopAfter(e -> e.data().equals("[DONE]"))
+         * }</pre>
+         *
+         * @param last true for the last event; called on the reader thread for each event, after it is handed on;
+         *             if it throws, the event is not the last (logged at WARN)
+         * @return this builder
+         */
+        public Builder stopAfter(Predicate<MessageEvent> last) {
+            this.lastEvent = Objects.requireNonNull(last, "stopAfter");
             return this;
         }
 

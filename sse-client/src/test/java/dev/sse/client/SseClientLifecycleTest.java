@@ -668,6 +668,25 @@ class SseClientLifecycleTest {
     }
 
     @Test
+    void stopAfterEndsAtTheLastEventWithoutWaitingForTheServerOrReconnecting() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("data: a\n\nid: 2\ndata: [DONE]\n\nid: 3\ndata: after\n\n");
+            ex.awaitClientClose(Duration.ofSeconds(20)); // a server that never ends the stream itself
+        });
+        start(SseClient.builder(server.uri()).stopAfter(e -> e.data().equals("[DONE]")).retryPolicy(fast()));
+        assertThat(recorder.takeEvent().data()).isEqualTo("a");
+        assertThat(recorder.takeEvent().data()).isEqualTo("[DONE]");
+        assertThat(recorder.takeClosed()).isEqualTo(200);
+        assertThat(Recorder.take(server.clientClosed, "client close")).isZero();
+        recorder.assertNoMoreEvents();
+        assertThat(recorder.errors).isEmpty();
+        assertThat(client.lastEventId()).isEqualTo("2");
+        server.takeRequest();
+        assertThat(server.requests.poll(300, TimeUnit.MILLISECONDS)).as("a reconnect").isNull();
+    }
+
+    @Test
     void builderRejectsBadArgumentsNamingTheField() {
         assertThatThrownBy(() -> SseClient.builder(java.net.URI.create("ftp://x/")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("uri ");
