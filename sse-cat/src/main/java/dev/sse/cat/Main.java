@@ -34,26 +34,34 @@ public final class Main {
             "usage: java -jar sse-cat.jar [options] URL",
             "",
             "Follows a Server-Sent Events stream like a browser's EventSource (reconnecting, resuming with",
-            "Last-Event-ID) and prints one JSON object per event on stdout, one per line, flushed at once:",
+            "Last-Event-ID; at least 250 ms apart, longer while streams end without an event) and prints one",
+            "JSON object per event on stdout, one per line, flushed at once:",
             "  {\"type\":\"update\",\"data\":\"...\",\"lastEventId\":\"7\"}",
             "type is \"message\" when the stream named none. Strings are JSON-escaped; U+2028, U+2029 and unpaired",
-            "surrogates are written as \\u escapes (\\u2028, \\ud800). Connection lifecycle goes to stderr.",
+            "surrogates are written as \\u escapes (\\u2028, \\ud800). Connection lifecycle goes to stderr, where",
+            "control characters from the server (ESC, BEL, CR, C1, bidi overrides) are written as \\u escapes.",
             "",
             "options:",
             "  -H 'Name: value'       add a request header (repeatable)",
             "  -X METHOD              request method (default GET, or POST with -d/--data-file)",
-            "  -d BODY                request body, sent again on every reconnect",
+            "  -d BODY                request body; a request with a body, or another method than GET, is",
+            "                         sent once: sse-cat exits 0 when its answer ends (see --reconnect)",
             "  --data-file F          request body from file F",
             "  --last-event-id ID     send Last-Event-ID: ID on the first request",
             "  --max-events N         exit 0 after printing N events",
             "  --max-time SECONDS     exit 0 after SECONDS",
-            "  --no-reconnect         exit when the stream ends",
+            "  --until-data TEXT      exit 0 after printing the event whose data is TEXT (e.g. '[DONE]'),",
+            "                         without waiting for the server to end the stream",
+            "  --no-reconnect         exit when the stream ends, and on any failure",
+            "  --reconnect            send a POST (or any request) again when its stream ends or fails, as a",
+            "                         GET is by default; the body is sent again each time",
             "  --idle-timeout SECONDS reconnect after SECONDS without a byte (default 300)",
             "  --comments             also print {\"comment\":\"...\"} lines for comments",
             "  --help                 print this and exit",
             "",
-            "exit status: 0 after --max-events, --max-time, the stream's end with --no-reconnect, or a 204",
-            "from the server; 1 on a fatal error (the status or problem is printed on stderr); 2 on bad usage.");
+            "exit status: 0 after --max-events, --max-time, --until-data, the end of a stream not followed again (a request",
+            "sent once, or --no-reconnect), or a 204 from the server; 1 on a fatal error (the status or problem",
+            "is printed on stderr); 2 on bad usage.");
 
     private Main() {
     }
@@ -79,8 +87,10 @@ public final class Main {
         byte[] body;
         String lastEventId = "";
         long maxEvents = -1;
+        String untilData;
         Duration maxTime;
         boolean noReconnect;
+        boolean reconnect;
         Duration idleTimeout;
         boolean comments;
         boolean help;
@@ -137,8 +147,14 @@ public final class Main {
                 case "--max-time":
                     o.maxTime = seconds(value(args, ++i, a), a);
                     break;
+                case "--until-data":
+                    o.untilData = value(args, ++i, a);
+                    break;
                 case "--no-reconnect":
                     o.noReconnect = true;
+                    break;
+                case "--reconnect":
+                    o.reconnect = true;
                     break;
                 case "--idle-timeout":
                     o.idleTimeout = seconds(value(args, ++i, a), a);
@@ -162,6 +178,9 @@ public final class Main {
         }
         if (o.uri == null) {
             throw new UsageException("missing URL");
+        }
+        if (o.reconnect && o.noReconnect) {
+            throw new UsageException("--reconnect and --no-reconnect contradict each other");
         }
         return o;
     }
@@ -197,13 +216,14 @@ public final class Main {
         throw new UsageException(option + " needs a positive number of seconds (got '" + v + "')");
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    static int run(String[] args, PrintStream out, PrintStream stderr) {
+        Terminal err = new Terminal(stderr);
         Options o;
         try {
             o = parse(args);
         } catch (UsageException e) {
-            err.println("sse-cat: " + e.getMessage());
-            err.println("try: java -jar sse-cat.jar --help");
+            err.line("sse-cat: " + e.getMessage());
+            err.line("try: java -jar sse-cat.jar --help");
             return 2;
         }
         if (o.help) {
@@ -226,8 +246,15 @@ public final class Main {
             if (o.noReconnect) {
                 builder.retryPolicy(RetryPolicy.none());
             }
+            if (o.reconnect) {
+                builder.reconnect(true);
+            }
+            if (o.untilData != null) {
+                String last = o.untilData;
+                builder.stopAfter(e -> e.data().equals(last));
+            }
         } catch (IllegalArgumentException e) {
-            err.println("sse-cat: " + e.getMessage());
+            err.line("sse-cat: " + e.getMessage());
             return 2;
         }
         CountDownLatch done = new CountDownLatch(1);
@@ -237,7 +264,7 @@ public final class Main {
         SseListener listener = new SseListener() {
             @Override
             public void onOpen(int status, HttpHeaders headers) {
-                err.println("sse-cat: open: " + status + " "
+                err.line("sse-cat: open: " + status + " "
                         + headers.firstValue("Content-Type").orElse(""));
             }
 
@@ -249,12 +276,12 @@ public final class Main {
                 out.println(Json.event(event.type(), event.data(), event.lastEventId()));
                 out.flush();
                 if (out.checkError()) {
-                    err.println("sse-cat: stdout closed");
+                    err.line("sse-cat: stdout closed");
                     stop();
                     return;
                 }
                 if (printed.incrementAndGet() == o.maxEvents) {
-                    err.println("sse-cat: printed " + o.maxEvents + " events");
+                    err.line("sse-cat: printed " + o.maxEvents + " events");
                     stop();
                 }
             }
@@ -268,20 +295,26 @@ public final class Main {
             }
 
             @Override
+            public void onStreamEnd(Duration reconnectDelay) {
+                err.line("sse-cat: stream ended; reconnecting in " + reconnectDelay.toMillis() + " ms");
+                err.line("sse-cat: connecting to " + o.uri);
+            }
+
+            @Override
             public void onError(SseException error) {
                 if (error.willRetry()) {
-                    err.println("sse-cat: retrying in " + error.retryDelay().orElseThrow().toMillis() + " ms: "
+                    err.line("sse-cat: retrying in " + error.retryDelay().orElseThrow().toMillis() + " ms: "
                             + error.getMessage());
-                    err.println("sse-cat: connecting to " + o.uri);
+                    err.line("sse-cat: connecting to " + o.uri);
                 } else {
                     fatal.set(error);
-                    err.println("sse-cat: error: " + error.getMessage());
+                    err.line("sse-cat: error: " + error.getMessage());
                 }
             }
 
             @Override
             public void onClosed(int status, HttpHeaders headers) {
-                err.println("sse-cat: closed" + (status == 0 ? "" : " (" + status + ")"));
+                err.line("sse-cat: closed" + (status == 0 ? "" : " (" + status + ")"));
                 done.countDown();
             }
 
@@ -293,7 +326,7 @@ public final class Main {
                 done.countDown();
             }
         };
-        err.println("sse-cat: connecting to " + o.uri);
+        err.line("sse-cat: connecting to " + o.uri);
         SseClient client = builder.start(listener);
         self.set(client);
         if (o.maxEvents > 0 && printed.get() >= o.maxEvents) {
@@ -303,7 +336,7 @@ public final class Main {
             boolean finished = o.maxTime == null ? awaitForever(done)
                     : done.await(o.maxTime.toMillis(), TimeUnit.MILLISECONDS);
             if (!finished) {
-                err.println("sse-cat: --max-time reached");
+                err.line("sse-cat: --max-time reached");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -28,6 +28,9 @@ class MainTest {
         assertThat(o.idleTimeout).isEqualTo(Duration.ofSeconds(30));
         assertThat(o.comments).isTrue();
         assertThat(o.uri.toString()).isEqualTo("http://localhost/e");
+        assertThat(Main.parse(new String[] {"--reconnect", "-d", "x", "http://localhost/e"}).reconnect).isTrue();
+        assertThat(Main.parse(new String[] {"--until-data", "[DONE]", "http://localhost/e"}).untilData)
+                .isEqualTo("[DONE]");
     }
 
     @Test
@@ -42,6 +45,8 @@ class MainTest {
         assertThatThrownBy(() -> Main.parse(new String[] {"--bogus", "http://x/"}))
                 .hasMessage("unknown option --bogus");
         assertThatThrownBy(() -> Main.parse(new String[] {"-X"})).hasMessage("-X needs a value");
+        assertThatThrownBy(() -> Main.parse(new String[] {"--reconnect", "--no-reconnect", "http://x/"}))
+                .hasMessageContaining("contradict");
     }
 
     @Test

@@ -5,26 +5,34 @@ import java.util.Objects;
 import java.util.function.DoubleSupplier;
 
 /**
- * When and how often {@link SseClient} reconnects: exponential backoff with a cap and jitter. An immutable value.
+ * When and how often {@link SseClient} reconnects: exponential backoff with a floor, a cap and jitter. An immutable
+ * value.
  *
  * <pre>{@code
  * RetryPolicy policy = RetryPolicy.builder()
  *         .baseDelay(Duration.ofSeconds(1)).multiplier(2).maxDelay(Duration.ofSeconds(30))
- *         .jitter(0.5).resetAfter(Duration.ofMinutes(1)).maxAttempts(0)
+ *         .minDelay(Duration.ofMillis(250)).jitter(0.5).resetAfter(Duration.ofMinutes(1)).maxAttempts(0)
  *         .build();
  * }</pre>
  *
  * <p>The wait before the n-th consecutive reconnect (n = 1, 2, ...) is
- * {@code min(maxDelay, base * multiplier^(n-1))}, then reduced by a random fraction of up to {@code jitter} of itself
- * so that clients dropped together do not come back together; {@code maxDelay} is thus a true upper bound.
- * {@code base} is {@link Builder#baseDelay} until the server sends a {@code retry:} field, whose value replaces it
- * (as the spec's reconnection time). A {@code Retry-After} header on a 408, 429 or 5xx response replaces the
- * computed wait for that attempt.
+ * {@code min(maxDelay, max(base, minDelay) * multiplier^(n-1))}, then reduced by a random fraction of up to
+ * {@code jitter} of itself so that clients dropped together do not come back together, and never below
+ * {@code minDelay}. {@code base} is {@link Builder#baseDelay} until the server sends a {@code retry:} field, whose
+ * value replaces it (as the spec's reconnection time). A {@code Retry-After} header on a 408, 429 or 5xx response
+ * lengthens the wait for that attempt to what it asks, but never shortens it.
  *
- * <p>Every reconnect counts, also one after a stream that the server ended normally, so a server that keeps closing
- * streams at once is not hammered; the count n starts again at 1 once a connection stayed open for
- * {@link Builder#resetAfter} or longer. After {@code maxAttempts} consecutive reconnects counted this way (0: no
- * limit) the client gives up with an error.
+ * <p><b>The floor.</b> Whatever the server says, no wait is shorter than {@code minDelay}, 250 ms by default: a
+ * {@code retry: 0} or a {@code Retry-After: 0} cannot make the client send requests in a tight loop. With the
+ * backoff below, such a server gets at most six requests in five seconds from one client, not thousands; a server
+ * that answers each request with an event and {@code retry: 0} gets at most four a second. 250 ms is short enough
+ * that a reconnect after a routine end goes unnoticed by a person, long enough that one client cannot flood a server.
+ *
+ * <p><b>The count.</b> Every reconnect counts, also one after a stream that the server ended normally, so a server
+ * that keeps closing streams at once, without an event, is not hammered: the waits grow from the floor even when
+ * {@code retry:} says 0. The count n starts again at 1 once a connection delivered an event, or stayed open for
+ * {@link Builder#resetAfter} or longer: healthy short streams reconnect after the base delay each time. After
+ * {@code maxAttempts} consecutive reconnects counted this way (0: no limit) the client gives up with an error.
  */
 public final class RetryPolicy {
 
@@ -34,6 +42,7 @@ public final class RetryPolicy {
     private final Duration baseDelay;
     private final double multiplier;
     private final Duration maxDelay;
+    private final Duration minDelay;
     private final double jitter;
     private final Duration resetAfter;
     private final int maxAttempts;
@@ -42,13 +51,15 @@ public final class RetryPolicy {
         this.baseDelay = b.baseDelay;
         this.multiplier = b.multiplier;
         this.maxDelay = b.maxDelay;
+        this.minDelay = b.minDelay;
         this.jitter = b.jitter;
         this.resetAfter = b.resetAfter;
         this.maxAttempts = b.maxAttempts;
     }
 
     /**
-     * The default policy: base 1 s, multiplier 2, cap 30 s, jitter 0.5, reset after 60 s, no attempt limit.
+     * The default policy: base 1 s, multiplier 2, cap 30 s, floor 250 ms, jitter 0.5, reset after 60 s, no attempt
+     * limit.
      *
      * @return the default policy
      */
@@ -96,6 +107,11 @@ public final class RetryPolicy {
         return maxDelay;
     }
 
+    /** @return the shortest wait between attempts, whatever the server asks for */
+    public Duration minDelay() {
+        return minDelay;
+    }
+
     /** @return the largest fraction of a delay taken off at random, from 0 to 1 */
     public double jitter() {
         return jitter;
@@ -129,10 +145,11 @@ public final class RetryPolicy {
      * @param random a uniform source in [0, 1)
      */
     Duration delay(int attempt, Duration base, DoubleSupplier random) {
-        double millis = base.toMillis() * Math.pow(multiplier, Math.max(0, attempt - 1));
+        double floor = minDelay.toMillis();
+        double millis = Math.max(base.toMillis(), floor) * Math.pow(multiplier, Math.max(0, attempt - 1));
         double capped = Math.min(maxDelay.toMillis(), millis);
         double jittered = capped * (1 - jitter * random.getAsDouble());
-        return Duration.ofMillis(Math.max(0, Math.round(jittered)));
+        return Duration.ofMillis(Math.round(Math.max(floor, jittered)));
     }
 
     @Override
@@ -141,8 +158,8 @@ public final class RetryPolicy {
             return "RetryPolicy{none}";
         }
         return "RetryPolicy{base=" + baseDelay.toMillis() + "ms, multiplier=" + multiplier + ", max="
-                + maxDelay.toMillis() + "ms, jitter=" + jitter + ", resetAfter=" + resetAfter.toMillis()
-                + "ms, maxAttempts=" + maxAttempts + "}";
+                + maxDelay.toMillis() + "ms, min=" + minDelay.toMillis() + "ms, jitter=" + jitter + ", resetAfter="
+                + resetAfter.toMillis() + "ms, maxAttempts=" + maxAttempts + "}";
     }
 
     /** Builds a {@link RetryPolicy}; starts from the defaults. Not thread-safe. */
@@ -151,6 +168,7 @@ public final class RetryPolicy {
         private Duration baseDelay = Duration.ofSeconds(1);
         private double multiplier = 2;
         private Duration maxDelay = Duration.ofSeconds(30);
+        private Duration minDelay = Duration.ofMillis(250);
         private double jitter = 0.5;
         private Duration resetAfter = Duration.ofSeconds(60);
         private int maxAttempts;
@@ -186,14 +204,31 @@ public final class RetryPolicy {
         }
 
         /**
-         * Sets the longest wait between attempts.
+         * Sets the longest wait between attempts (a {@code Retry-After} may ask for longer).
          *
-         * @param delay zero or positive
+         * @param delay zero or positive, and not below {@link #minDelay}
          * @return this builder
          * @throws IllegalArgumentException if negative
          */
         public Builder maxDelay(Duration delay) {
             this.maxDelay = nonNegative("maxDelay", delay);
+            return this;
+        }
+
+        /**
+         * Sets the shortest wait between attempts, 250 ms by default: the floor under every wait, also under a
+         * server's {@code retry:} or {@code Retry-After} of 0. Lower it only for a server you control (tests).
+         *
+         * @param delay positive, and not above {@link #maxDelay}
+         * @return this builder
+         * @throws IllegalArgumentException if zero or negative
+         */
+        public Builder minDelay(Duration delay) {
+            Objects.requireNonNull(delay, "minDelay");
+            if (delay.isNegative() || delay.isZero()) {
+                throw new IllegalArgumentException("minDelay must be positive (was " + delay + ")");
+            }
+            this.minDelay = delay;
             return this;
         }
 
@@ -243,8 +278,13 @@ public final class RetryPolicy {
          * Builds the policy.
          *
          * @return the immutable policy
+         * @throws IllegalArgumentException if maxDelay is below minDelay
          */
         public RetryPolicy build() {
+            if (maxDelay.compareTo(minDelay) < 0) {
+                throw new IllegalArgumentException("maxDelay must not be below minDelay (was " + maxDelay
+                        + ", minDelay " + minDelay + ")");
+            }
             return new RetryPolicy(this);
         }
 

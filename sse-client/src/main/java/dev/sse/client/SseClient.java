@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -66,8 +67,7 @@ import org.slf4j.LoggerFactory;
  * try (SseClient client = SseClient.builder(URI.create("https://llm.example.com/v1/chat"))
  *             .method("POST", () -> HttpRequest.BodyPublishers.ofString(json))
  *             .header("Content-Type", "application/json")
- *             .retryPolicy(RetryPolicy.none())
- *             .open();
+ *             .open();                                       // a POST is sent once: no reconnect after its end
  *      Stream<MessageEvent> events = client.stream()) {
  *     events.map(MessageEvent::data).forEach(System.out::print);
  * }
@@ -76,10 +76,15 @@ import org.slf4j.LoggerFactory;
  * <h2>Lifecycle</h2>
  * <ul>
  *   <li>Every request sends {@code Accept: text/event-stream}, {@code Cache-Control: no-cache}, the fixed and the
- *       per-attempt headers, and {@code Last-Event-ID} when the last event id is not empty. The body publisher is
- *       asked for anew on every attempt, so a POST is sent again when the client reconnects.</li>
+ *       per-attempt headers, and {@code Last-Event-ID} when the last event id is not empty.</li>
+ *   <li>Only a {@code GET} without a body is sent again by default, as a browser follows a feed. Any other request
+ *       is sent once: when its stream ends the client stops ({@link SseListener#onClosed} with 200, {@link #next()}
+ *       returns null), and a failure is final, since sending a POST again may repeat what it does.
+ *       {@link Builder#reconnect}{@code (true)} has it followed like a GET, its body publisher asked for anew on
+ *       every attempt.</li>
  *   <li>200 with content type {@code text/event-stream} (parameters and case ignored) opens the stream.</li>
- *   <li>204 stops the client for good, without an error.</li>
+ *   <li>204 stops the client for good, without an error; so does the event {@link Builder#stopAfter} names as the
+ *       last.</li>
  *   <li>301, 302, 303, 307 and 308 are followed (303, and 301/302 after a POST, turn into a GET without body);
  *       a redirect loop, more than 20 hops or a missing {@code Location} is a fatal error. As in fetch,
  *       {@code Authorization}, {@code Proxy-Authorization} and {@code Cookie} headers are not sent to another
@@ -87,9 +92,13 @@ import org.slf4j.LoggerFactory;
  *   <li>Any other 2xx, 200 with another or no content type, 1xx/3xx otherwise, and 4xx other than 408 and 429 are
  *       fatal: reported once with status and the start of the body, then the client stops.</li>
  *   <li>5xx, 408, 429, network errors, a stream that ends and a stream that stays idle are retried under the
- *       {@link RetryPolicy}, waiting what {@code Retry-After} says when the response has it. An event not
- *       finished by an empty line when the stream ends is discarded.</li>
- *   <li>{@code retry:} replaces the policy's base delay; {@code id:} sets the last event id, which persists across
+ *       {@link RetryPolicy}, waiting at least what {@code Retry-After} says when the response has it. An event not
+ *       finished by an empty line when the stream ends is discarded. A stream the server ended normally is
+ *       routine, not an error: a listener hears {@link SseListener#onStreamEnd}, not {@code onError}.</li>
+ *   <li>Whatever the server says ({@code retry: 0}, {@code Retry-After: 0}), no wait is shorter than the policy's
+ *       {@link RetryPolicy#minDelay() floor} (250 ms by default), and consecutive connections that end without an
+ *       event wait longer each time; a connection that delivered an event starts the count again.</li>
+ *   <li>{@code retry:} replaces the policy's base delay (raised to its floor); {@code id:} sets the last event id, which persists across
  *       reconnects; an empty {@code id:} clears it (then no {@code Last-Event-ID} is sent). {@code java.net.http}
  *       can only send printable ASCII in a header, so an id with other characters is kept but not sent (logged at
  *       WARN): better a fresh stream than a resume from a mangled id.</li>
@@ -133,6 +142,10 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
     private final Duration connectTimeout;
     private final Duration idleTimeout;
     private final RetryPolicy retryPolicy;
+    /** The request may be sent again: a plain GET by default, any request the application allowed. */
+    private final boolean resend;
+    /** Matches the last event wanted; null for none. Called on the reader thread. */
+    private final Predicate<MessageEvent> lastEvent;
     private final int maxLineBytes;
     private final int maxEventBytes;
     private final HttpClient http;
@@ -147,6 +160,10 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
     // Written by the reader thread only; volatile so that lastEventId() may read it from anywhere.
     private volatile String lastEventId;
     private Duration baseDelay;
+    /** Events dispatched on the current connection; one or more resets the backoff count. */
+    private long eventsOnConnection;
+    /** The {@link #lastEvent} arrived: nothing after it is delivered, the client stops. */
+    private boolean lastEventSeen;
     private int lastStatus;
     private HttpHeaders lastHeaders = SseException.NO_HEADERS;
 
@@ -172,6 +189,8 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         this.connectTimeout = b.connectTimeout;
         this.idleTimeout = b.idleTimeout;
         this.retryPolicy = b.retryPolicy;
+        this.resend = b.reconnect != null ? b.reconnect : b.method.equals("GET") && b.body == null;
+        this.lastEvent = b.lastEvent;
         this.maxLineBytes = b.maxLineBytes;
         this.maxEventBytes = b.maxEventBytes;
         this.http = b.http != null ? b.http : DefaultHttp.CLIENT;
@@ -200,8 +219,9 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
     /**
      * Waits for the next event. For clients made with {@link Builder#open()}.
      *
-     * @return the next event, or {@code null} when the client stopped without error: the stream ended under
-     *         {@link RetryPolicy#none()}, the server answered 204, or {@link #close()} was called
+     * @return the next event, or {@code null} when the client stopped without error: a stream that is not followed
+     *         again ended (a POST's answer, or any stream under {@link RetryPolicy#none()}), the server answered 204,
+     *         or {@link #close()} was called
      * @throws SseException the fatal error that stopped the client (thrown again on later calls)
      * @throws InterruptedException if the calling thread was interrupted while waiting
      * @throws IllegalStateException if the client was started with a listener
@@ -333,7 +353,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
 
     // ---- the reader thread
 
-    private enum Kind { OPENED_AND_ENDED, STOP, RETRY, FATAL, CLOSED }
+    private enum Kind { OPENED_AND_ENDED, STOP, LAST_EVENT, RETRY, FATAL, CLOSED }
 
     private static final class Outcome {
         final Kind kind;
@@ -342,17 +362,21 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         final long openNanos;
         /** The stream ended normally: the server closed it. */
         final boolean clean;
+        /** The connection dispatched at least one event. */
+        final boolean delivered;
 
         Outcome(Kind kind, SseException error, Duration retryAfter, long openNanos) {
-            this(kind, error, retryAfter, openNanos, false);
+            this(kind, error, retryAfter, openNanos, false, false);
         }
 
-        Outcome(Kind kind, SseException error, Duration retryAfter, long openNanos, boolean clean) {
+        Outcome(Kind kind, SseException error, Duration retryAfter, long openNanos, boolean clean,
+                boolean delivered) {
             this.kind = kind;
             this.error = error;
             this.retryAfter = retryAfter;
             this.openNanos = openNanos;
             this.clean = clean;
+            this.delivered = delivered;
         }
     }
 
@@ -369,20 +393,26 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
                     LOG.debug("{}: server answered {}; not reconnecting", name, lastStatus);
                     break;
                 }
+                if (outcome.kind == Kind.LAST_EVENT) {
+                    LOG.debug("{}: the last event wanted arrived; stopping", name);
+                    break;
+                }
                 if (outcome.kind == Kind.FATAL) {
                     terminal = outcome.error;
                     report(outcome.error);
                     break;
                 }
                 SseException cause = outcome.error;
-                if (outcome.kind == Kind.OPENED_AND_ENDED) {
-                    if (outcome.openNanos >= retryPolicy.resetAfter().toNanos()) {
-                        attempt = 0;
-                    }
+                if (outcome.kind == Kind.OPENED_AND_ENDED
+                        && (outcome.delivered || outcome.openNanos >= retryPolicy.resetAfter().toNanos())) {
+                    attempt = 0;
                 }
-                if (!retryPolicy.reconnects()) {
+                if (!retryPolicy.reconnects() || !resend) {
+                    // A clean end of a request that is not sent again is its normal end, not an error.
                     if (!outcome.clean) {
-                        terminal = cause.givingUp("not reconnecting (RetryPolicy.none())");
+                        terminal = cause.givingUp(!retryPolicy.reconnects() ? "not reconnecting (RetryPolicy.none())"
+                                : "not sending the " + method + " again (only a GET without a body is, unless "
+                                + "the builder's reconnect(true) allows it)");
                         report((SseException) terminal);
                     }
                     break;
@@ -393,9 +423,18 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
                     report((SseException) terminal);
                     break;
                 }
-                Duration delay = outcome.retryAfter != null ? outcome.retryAfter
-                        : retryPolicy.delay(attempt, baseDelay, ThreadLocalRandom.current()::nextDouble);
-                report(cause.retrying(delay));
+                Duration delay = retryPolicy.delay(attempt, baseDelay, ThreadLocalRandom.current()::nextDouble);
+                if (outcome.retryAfter != null && outcome.retryAfter.compareTo(delay) > 0) {
+                    delay = outcome.retryAfter;
+                }
+                if (outcome.clean) {
+                    LOG.debug("{}: stream ended; reconnecting in {} ms", name, delay.toMillis());
+                    if (listener != null) {
+                        deliver(new StreamEnd(delay), 0);
+                    }
+                } else {
+                    report(cause.retrying(delay));
+                }
                 if (closeSignal.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
                     break;
                 }
@@ -582,6 +621,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         if (listener != null) {
             deliver(new Open(response.statusCode(), response.headers()), 0);
         }
+        eventsOnConnection = 0;
         SseParser parser = new SseParser(new ParserListener(), maxLineBytes, maxEventBytes, lastEventId);
         IdleWatch watch = idleTimeout.isZero() ? null : new IdleWatch(idleTimeout);
         byte[] buffer = new byte[READ_BUFFER];
@@ -606,6 +646,9 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
                     return retry(opened, STREAM_ENDED, null);
                 }
                 parser.feed(buffer, 0, n);
+                if (lastEventSeen) {
+                    return new Outcome(Kind.LAST_EVENT, null, null, 0);
+                }
                 lastEventId = parser.lastEventId();
             }
         } catch (IOException e) {
@@ -631,7 +674,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
     private Outcome retry(long opened, String message, Throwable cause) {
         SseException error = SseException.fatal(message, lastStatus, lastHeaders, "", cause);
         return new Outcome(Kind.OPENED_AND_ENDED, error, null, System.nanoTime() - opened, cause == null
-                && message.equals(STREAM_ENDED));
+                && message.equals(STREAM_ENDED), eventsOnConnection > 0);
     }
 
     private static Outcome retry(SseException error, Duration retryAfter) {
@@ -741,15 +784,33 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         }
     }
 
+    private boolean isLast(MessageEvent event) {
+        try {
+            return lastEvent.test(event);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: the stopAfter predicate threw; taking the event as not the last", name, e);
+            return false;
+        }
+    }
+
     private final class ParserListener implements SseParser.Listener {
         @Override
         public void onEvent(String type, String data, String id) {
-            deliver(MessageEvent.of(type, data, id), data.length());
+            if (lastEventSeen) {
+                return; // what followed the last event in the same read is not wanted
+            }
+            eventsOnConnection++;
+            MessageEvent event = MessageEvent.of(type, data, id);
+            deliver(event, data.length());
+            if (lastEvent != null && isLast(event)) {
+                lastEventSeen = true;
+                lastEventId = id;
+            }
         }
 
         @Override
         public void onComment(String comment) {
-            if (listener != null) {
+            if (listener != null && !lastEventSeen) {
                 deliver(new Comment(comment), comment.length());
             }
         }
@@ -816,6 +877,14 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         Open(int status, HttpHeaders headers) {
             this.status = status;
             this.headers = headers;
+        }
+    }
+
+    private static final class StreamEnd {
+        final Duration delay;
+
+        StreamEnd(Duration delay) {
+            this.delay = delay;
         }
     }
 
@@ -897,6 +966,8 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
             call(() -> listener.onOpen(open.status, open.headers));
         } else if (item instanceof SseException) {
             call(() -> listener.onError((SseException) item));
+        } else if (item instanceof StreamEnd) {
+            call(() -> listener.onStreamEnd(((StreamEnd) item).delay));
         }
     }
 
@@ -941,6 +1012,8 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         private Duration connectTimeout = Duration.ofSeconds(30);
         private Duration idleTimeout = Duration.ofMinutes(5);
         private RetryPolicy retryPolicy = RetryPolicy.defaults();
+        private Boolean reconnect;
+        private Predicate<MessageEvent> lastEvent;
         private int maxLineBytes = 8 << 20;
         private int maxEventBytes = 8 << 20;
         private HttpClient http;
@@ -957,7 +1030,8 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         }
 
         /**
-         * Sets the method and the body, asked for anew on every attempt so that it is sent again on reconnect.
+         * Sets the method and the body. A request other than a GET without a body is sent once unless
+         * {@link #reconnect}{@code (true)} is set; then the body is asked for anew on every attempt.
          *
          * @param method the HTTP method, e.g. {@code "POST"}
          * @param body supplies the body for each attempt, e.g. {@code () -> BodyPublishers.ofString(json)};
@@ -1066,6 +1140,42 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
          */
         public Builder retryPolicy(RetryPolicy policy) {
             this.retryPolicy = Objects.requireNonNull(policy, "retryPolicy");
+            return this;
+        }
+
+        /**
+         * Sets whether the request is sent again, under the {@link RetryPolicy}, after its stream ends or fails. By
+         * default only a {@code GET} without a body is: a feed, followed for ever as a browser's {@code EventSource}
+         * follows one. Any other request (a method other than GET, or a body) is sent once by default, since sending
+         * a POST again may repeat what it does (another LLM answer, another charge): the server's clean end of its
+         * stream stops the client without an error, and a failure (a network error, a 5xx, a stream cut short) is
+         * final, reported with {@link SseException#willRetry()} false. Set {@code true} for a POST that opens a feed
+         * (a subscription) to have it followed like a GET; {@link RetryPolicy#none()} still sends nothing again.
+         *
+         * @param resend whether to send the request again after its stream ends or fails
+         * @return this builder
+         */
+        public Builder reconnect(boolean resend) {
+            this.reconnect = resend;
+            return this;
+        }
+
+        /**
+         * Names the last event wanted, such as an LLM's {@code data: [DONE]}: once an event matches, it is delivered
+         * and the client stops at once, without waiting for the server to end the stream and without reconnecting,
+         * as after a stream that is not followed again ({@link SseListener#onClosed} with 200, then
+         * {@link SseClient#next()} returns null). Nothing the server sent after it is delivered.
+         *
+         * <pre>{@code
+         * builder.stopAfter(e -> e.data().equals("[DONE]"))
+         * }</pre>
+         *
+         * @param last true for the last event; called on the reader thread for each event, after it is handed on;
+         *             if it throws, the event is not the last (logged at WARN)
+         * @return this builder
+         */
+        public Builder stopAfter(Predicate<MessageEvent> last) {
+            this.lastEvent = Objects.requireNonNull(last, "stopAfter");
             return this;
         }
 

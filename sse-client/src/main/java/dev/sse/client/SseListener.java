@@ -1,6 +1,7 @@
 package dev.sse.client;
 
 import java.net.http.HttpHeaders;
+import java.time.Duration;
 
 /**
  * Receives what an {@link SseClient} started with {@link SseClient.Builder#start(SseListener)} sees, in stream
@@ -42,8 +43,9 @@ public interface SseListener {
     }
 
     /**
-     * Called for each failure: a response that was not a stream, a network error, a stream that ended or went
-     * idle. {@link SseException#willRetry()} tells whether the client reconnects; if not, {@link #onClosed} follows.
+     * Called for each failure: a response that was not a stream, a network error, a stream cut short or gone idle.
+     * {@link SseException#willRetry()} tells whether the client reconnects; if not, {@link #onClosed} follows. A
+     * stream that the server ended normally is not a failure: see {@link #onStreamEnd} and {@link #onClosed}.
      *
      * @param error the failure, with status, headers and a body excerpt where there was a response
      */
@@ -51,9 +53,20 @@ public interface SseListener {
     }
 
     /**
+     * Called when the server ended a stream normally and the client will reconnect after {@code reconnectDelay}:
+     * the routine life of a feed (a server closing streams after a while, a deploy), not an error. Does nothing by
+     * default. A request that is not sent again ends with {@link #onClosed} instead.
+     *
+     * @param reconnectDelay how long the client waits before connecting again (the {@link RetryPolicy}'s wait)
+     */
+    default void onStreamEnd(Duration reconnectDelay) {
+    }
+
+    /**
      * Called once, last, when the client has stopped for good: {@link SseClient#close()} was called (status 0),
-     * the server answered 204 No Content (status 204), a stream ended under {@link RetryPolicy#none()} (its status,
-     * 200), or after a fatal {@link #onError} (that response's status, or 0).
+     * the server answered 204 No Content (status 204), a stream ended normally that is not followed again (a
+     * request other than a plain GET, or under {@link RetryPolicy#none()}: its status, 200), or after a fatal
+     * {@link #onError} (that response's status, or 0).
      *
      * @param status the status of the last response, or 0 when none applies
      * @param headers the headers of that response; empty when none applies

@@ -94,7 +94,8 @@ class JettyEndToEndTest {
         HttpClient http = HttpClient.newBuilder().version(version).build();
         Recorder recorder = new Recorder();
         client = SseClient.builder(uri).httpClient(http)
-                .retryPolicy(RetryPolicy.builder().baseDelay(Duration.ofMillis(20)).jitter(0).build())
+                .retryPolicy(RetryPolicy.builder().baseDelay(Duration.ofMillis(20)).minDelay(Duration.ofMillis(20))
+                        .jitter(0).build())
                 .start(recorder);
         await("the first stream registered", () -> hub.channels().size() == 1);
         List<String> ids = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.sse.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpHeaders;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -15,6 +16,9 @@ class Recorder implements SseListener {
     final BlockingQueue<String> comments = new LinkedBlockingQueue<>();
     final BlockingQueue<Integer> opens = new LinkedBlockingQueue<>();
     final BlockingQueue<SseException> errors = new LinkedBlockingQueue<>();
+    final BlockingQueue<Duration> streamEnds = new LinkedBlockingQueue<>();
+    /** Every wait before a reconnect, after a failure or a routine end alike. */
+    final BlockingQueue<Duration> waits = new LinkedBlockingQueue<>();
     final BlockingQueue<Integer> closed = new LinkedBlockingQueue<>();
     final CountDownLatch closedLatch = new CountDownLatch(1);
     volatile HttpHeaders closedHeaders;
@@ -37,6 +41,13 @@ class Recorder implements SseListener {
     @Override
     public void onError(SseException error) {
         errors.add(error);
+        error.retryDelay().ifPresent(waits::add);
+    }
+
+    @Override
+    public void onStreamEnd(Duration reconnectDelay) {
+        streamEnds.add(reconnectDelay);
+        waits.add(reconnectDelay);
     }
 
     @Override
@@ -60,6 +71,10 @@ class Recorder implements SseListener {
 
     SseException takeError() throws InterruptedException {
         return take(errors, "error");
+    }
+
+    Duration takeWait() throws InterruptedException {
+        return take(waits, "reconnect wait");
     }
 
     int takeClosed() throws InterruptedException {

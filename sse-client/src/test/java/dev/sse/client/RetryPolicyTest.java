@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class RetryPolicyTest {
 
     private final RetryPolicy policy = RetryPolicy.builder().baseDelay(Duration.ofMillis(100)).multiplier(3)
-            .maxDelay(Duration.ofSeconds(2)).jitter(0.5).build();
+            .maxDelay(Duration.ofSeconds(2)).minDelay(Duration.ofMillis(10)).jitter(0.5).build();
 
     @Test
     void delaysLieBetweenHalfAndAllOfTheExponentialValueWithJitterOneHalf() {
@@ -38,5 +38,22 @@ class RetryPolicyTest {
         RetryPolicy three = RetryPolicy.builder().maxAttempts(3).build();
         assertThat(three.allows(3)).isTrue();
         assertThat(three.allows(4)).isFalse();
+    }
+
+    @Test
+    void aServerRetryOfZeroIsRaisedToTheFloorAndStillBacksOff() {
+        RetryPolicy defaults = RetryPolicy.defaults();
+        assertThat(defaults.minDelay()).isEqualTo(Duration.ofMillis(250));
+        assertThat(defaults.delay(1, Duration.ZERO, () -> 0.0)).isEqualTo(Duration.ofMillis(250));
+        assertThat(defaults.delay(2, Duration.ZERO, () -> 0.0)).isEqualTo(Duration.ofMillis(500));
+        assertThat(defaults.delay(3, Duration.ZERO, () -> 0.0)).isEqualTo(Duration.ofMillis(1000));
+    }
+
+    @Test
+    void jitterNeverTakesAWaitBelowTheFloor() {
+        RetryPolicy defaults = RetryPolicy.defaults();
+        assertThat(defaults.delay(1, Duration.ZERO, () -> 0.999999)).isEqualTo(Duration.ofMillis(250));
+        assertThat(defaults.delay(1, Duration.ofMillis(300), () -> 0.999999)).isEqualTo(Duration.ofMillis(250));
+        assertThat(policy.delay(1, Duration.ZERO, () -> 0.999999)).isEqualTo(Duration.ofMillis(10));
     }
 }

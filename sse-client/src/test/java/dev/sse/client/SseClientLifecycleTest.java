@@ -34,7 +34,8 @@ class SseClientLifecycleTest {
     }
 
     private static RetryPolicy fast() {
-        return RetryPolicy.builder().baseDelay(Duration.ofMillis(10)).jitter(0).build();
+        return RetryPolicy.builder().baseDelay(Duration.ofMillis(10)).minDelay(Duration.ofMillis(10)).jitter(0)
+                .build();
     }
 
     private static ScriptedServer.Script holdOpen() {
@@ -347,7 +348,7 @@ class SseClientLifecycleTest {
     void backoffGrowsByTheMultiplierUpToTheCap() throws Exception {
         server = new ScriptedServer(ex -> ex.head(500, "Content-Length: 0"));
         start(SseClient.builder(server.uri()).retryPolicy(RetryPolicy.builder().baseDelay(Duration.ofMillis(10))
-                .multiplier(2).maxDelay(Duration.ofMillis(50)).jitter(0).build()));
+                .minDelay(Duration.ofMillis(10)).multiplier(2).maxDelay(Duration.ofMillis(50)).jitter(0).build()));
         List<Duration> delays = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             delays.add(recorder.takeError().retryDelay().orElseThrow());
@@ -367,10 +368,10 @@ class SseClientLifecycleTest {
             }
         });
         start(SseClient.builder(server.uri()).retryPolicy(RetryPolicy.builder().baseDelay(Duration.ofMillis(10))
-                .multiplier(2).jitter(0).resetAfter(Duration.ZERO).build()));
+                .minDelay(Duration.ofMillis(10)).multiplier(2).jitter(0).resetAfter(Duration.ZERO).build()));
         List<Duration> delays = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            delays.add(recorder.takeError().retryDelay().orElseThrow());
+            delays.add(recorder.takeWait());
         }
         // 500, 500, open-and-end (the count starts again), 500, 500, open-and-end
         assertThat(delays).containsExactly(Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(10),
@@ -381,7 +382,7 @@ class SseClientLifecycleTest {
     void maxAttemptsGivesUpWithAFatalError() throws Exception {
         server = new ScriptedServer(ex -> ex.head(503, "Content-Length: 0"));
         start(SseClient.builder(server.uri()).retryPolicy(RetryPolicy.builder().baseDelay(Duration.ofMillis(5))
-                .jitter(0).maxAttempts(2).build()));
+                .minDelay(Duration.ofMillis(5)).jitter(0).maxAttempts(2).build()));
         assertThat(recorder.takeError().willRetry()).isTrue();
         assertThat(recorder.takeError().willRetry()).isTrue();
         SseException last = recorder.takeError();
@@ -449,13 +450,14 @@ class SseClientLifecycleTest {
     }
 
     @Test
-    void postBodyAndFreshHeadersAreSentOnEveryAttempt() throws Exception {
+    void aPostAllowedToReconnectSendsItsBodyAndFreshHeadersOnEveryAttempt() throws Exception {
         AtomicInteger tokens = new AtomicInteger();
         server = new ScriptedServer(ex -> ex.head(503, "Content-Length: 0"), holdOpen());
         start(SseClient.builder(server.uri())
                 .method("POST", () -> BodyPublishers.ofString("{\"q\":1}"))
                 .header("Content-Type", "application/json")
                 .headers(() -> Map.of("Authorization", "Bearer t" + tokens.incrementAndGet()))
+                .reconnect(true)
                 .retryPolicy(fast()));
         ScriptedServer.Request first = server.takeRequest();
         ScriptedServer.Request second = server.takeRequest();
@@ -488,6 +490,202 @@ class SseClientLifecycleTest {
         assertThat(throwing.takeEvent().data()).isEqualTo("fine");
     }
 
+    /** Counts the requests that arrive within the window that starts now. */
+    private static int requestsWithin(ScriptedServer server, Duration window) throws InterruptedException {
+        long deadline = System.nanoTime() + window.toNanos();
+        int n = 0;
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            if (server.requests.poll(left, TimeUnit.NANOSECONDS) != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void retryZeroDoesNotHammerTheServer() throws Exception {
+        // Every stream says retry: 0 and ends at once, without an event: the floor, then the backoff from it.
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("retry: 0\n\n");
+        });
+        start(SseClient.builder(server.uri()));
+        int requests = requestsWithin(server, Duration.ofSeconds(2));
+        // 250 ms floor doubling: requests at 0, 0.25, >= 0.5, >= 1, >= 2 s. Without the floor: thousands.
+        assertThat(requests).isBetween(2, 5);
+        assertThat(recorder.takeWait()).isEqualTo(Duration.ofMillis(250));
+        assertThat(recorder.takeWait()).isBetween(Duration.ofMillis(250), Duration.ofMillis(500));
+        assertThat(recorder.errors).as("a routine end reported as an error").isEmpty();
+    }
+
+    @Test
+    void retryAfterZeroOnA503DoesNotHammerTheServer() throws Exception {
+        server = new ScriptedServer(ex -> ex.head(503, "Retry-After: 0", "Content-Length: 0"));
+        start(SseClient.builder(server.uri()));
+        int requests = requestsWithin(server, Duration.ofSeconds(2));
+        // Retry-After: 0 no longer replaces the policy's own wait (1 s base, jitter 0.5), it only may lengthen it.
+        assertThat(requests).isBetween(2, 4);
+        assertThat(recorder.takeError().retryDelay().orElseThrow())
+                .isBetween(Duration.ofMillis(500), Duration.ofSeconds(1));
+    }
+
+    @Test
+    void retryZeroWithAnEventOnEveryStreamStillWaitsTheFloor() throws Exception {
+        // Each stream delivers an event, so the backoff starts again each time: only the floor holds the client back.
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("retry: 0\ndata: tick\n\n");
+        });
+        start(SseClient.builder(server.uri()));
+        int requests = requestsWithin(server, Duration.ofSeconds(2));
+        assertThat(requests).isBetween(2, 9);
+        assertThat(recorder.takeWait()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void aRetryAfterShorterThanTheBackoffDoesNotShortenIt() throws Exception {
+        server = new ScriptedServer(ex -> ex.head(503, "Retry-After: 0", "Content-Length: 0"));
+        start(SseClient.builder(server.uri()).retryPolicy(RetryPolicy.builder().baseDelay(Duration.ofMillis(40))
+                .minDelay(Duration.ofMillis(10)).multiplier(2).jitter(0).build()));
+        assertThat(recorder.takeWait()).isEqualTo(Duration.ofMillis(40));
+        assertThat(recorder.takeWait()).isEqualTo(Duration.ofMillis(80));
+    }
+
+    @Test
+    void aConnectionThatDeliveredEventsResetsTheBackoff() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("data: short but healthy\n\n");
+        });
+        start(SseClient.builder(server.uri()).retryPolicy(RetryPolicy.builder().baseDelay(Duration.ofMillis(20))
+                .minDelay(Duration.ofMillis(10)).multiplier(2).jitter(0).build()));
+        for (int i = 0; i < 4; i++) {
+            assertThat(recorder.takeWait()).as("wait %d", i).isEqualTo(Duration.ofMillis(20));
+        }
+    }
+
+    @Test
+    void aRoutineStreamEndIsNotAnError() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("data: a\n\n");
+        }, holdOpen());
+        start(SseClient.builder(server.uri()).retryPolicy(fast()));
+        assertThat(recorder.takeEvent().data()).isEqualTo("a");
+        assertThat(Recorder.take(recorder.streamEnds, "stream end")).isEqualTo(Duration.ofMillis(10));
+        assertThat(recorder.takeOpen()).isEqualTo(200);
+        assertThat(recorder.takeOpen()).isEqualTo(200);
+        assertThat(recorder.errors).isEmpty();
+    }
+
+    @Test
+    void aPostIsNotSentAgainAfterItsAnswerEnds() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("data: token\n\ndata: [DONE]\n\n");
+        });
+        start(SseClient.builder(server.uri()).method("POST", () -> BodyPublishers.ofString("{\"q\":1}"))
+                .retryPolicy(fast()));
+        assertThat(recorder.takeEvent().data()).isEqualTo("token");
+        assertThat(recorder.takeEvent().data()).isEqualTo("[DONE]");
+        assertThat(recorder.takeClosed()).isEqualTo(200);
+        assertThat(recorder.errors).isEmpty();
+        assertThat(recorder.streamEnds).isEmpty();
+        assertThat(server.takeRequest().method).isEqualTo("POST");
+        assertThat(server.requests.poll(300, TimeUnit.MILLISECONDS)).as("the POST sent again").isNull();
+    }
+
+    @Test
+    void aPostThatFailsIsNotSentAgainUnlessAllowed() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.head(503, "Content-Length: 4");
+            ex.send("busy");
+        }, holdOpen());
+        start(SseClient.builder(server.uri()).method("POST", () -> BodyPublishers.ofString("q")).retryPolicy(fast()));
+        SseException error = recorder.takeError();
+        assertThat(error.status()).isEqualTo(503);
+        assertThat(error.willRetry()).isFalse();
+        assertThat(error.getMessage()).contains("not sending the POST again");
+        assertThat(recorder.takeClosed()).isEqualTo(503);
+        server.takeRequest();
+        assertThat(server.requests.poll(300, TimeUnit.MILLISECONDS)).as("the POST sent again").isNull();
+    }
+
+    @Test
+    void aPostCutShortMidStreamIsNotSentAgain() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.head(200, "Content-Type: text/event-stream", "Transfer-Encoding: chunked");
+            ex.send("9\r\ndata: a\n\n\r\n"); // one chunk, then the connection drops inside the chunked body
+        });
+        start(SseClient.builder(server.uri()).method("POST", () -> BodyPublishers.ofString("q")).retryPolicy(fast()));
+        assertThat(recorder.takeEvent().data()).isEqualTo("a");
+        SseException error = recorder.takeError();
+        assertThat(error.willRetry()).isFalse();
+        assertThat(recorder.takeClosed()).isEqualTo(200);
+        server.takeRequest();
+        assertThat(server.requests.poll(300, TimeUnit.MILLISECONDS)).as("the POST sent again").isNull();
+    }
+
+    @Test
+    void aGetWithABodyIsSentOnceToo() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("data: a\n\n");
+        });
+        start(SseClient.builder(server.uri()).method("GET", () -> BodyPublishers.ofString("q")).retryPolicy(fast()));
+        assertThat(recorder.takeClosed()).isEqualTo(200);
+        server.takeRequest();
+        assertThat(server.requests.poll(300, TimeUnit.MILLISECONDS)).as("sent again").isNull();
+    }
+
+    @Test
+    void reconnectTrueFollowsAPostLikeAFeed() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("id: 1\ndata: a\n\n");
+        }, holdOpen());
+        start(SseClient.builder(server.uri()).method("POST", () -> BodyPublishers.ofString("q")).reconnect(true)
+                .retryPolicy(fast()));
+        server.takeRequest();
+        ScriptedServer.Request again = server.takeRequest();
+        assertThat(again.method).isEqualTo("POST");
+        assertThat(again.body).isEqualTo("q");
+        assertThat(again.header("Last-Event-ID")).isEqualTo("1");
+        assertThat(recorder.errors).isEmpty();
+    }
+
+    @Test
+    void reconnectFalseStopsAGetFeedAtItsEnd() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("data: a\n\n");
+        });
+        start(SseClient.builder(server.uri()).reconnect(false).retryPolicy(fast()));
+        assertThat(recorder.takeClosed()).isEqualTo(200);
+        server.takeRequest();
+        assertThat(server.requests.poll(300, TimeUnit.MILLISECONDS)).as("sent again").isNull();
+    }
+
+    @Test
+    void stopAfterEndsAtTheLastEventWithoutWaitingForTheServerOrReconnecting() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("data: a\n\nid: 2\ndata: [DONE]\n\nid: 3\ndata: after\n\n");
+            ex.awaitClientClose(Duration.ofSeconds(20)); // a server that never ends the stream itself
+        });
+        start(SseClient.builder(server.uri()).stopAfter(e -> e.data().equals("[DONE]")).retryPolicy(fast()));
+        assertThat(recorder.takeEvent().data()).isEqualTo("a");
+        assertThat(recorder.takeEvent().data()).isEqualTo("[DONE]");
+        assertThat(recorder.takeClosed()).isEqualTo(200);
+        assertThat(Recorder.take(server.clientClosed, "client close")).isZero();
+        recorder.assertNoMoreEvents();
+        assertThat(recorder.errors).isEmpty();
+        assertThat(client.lastEventId()).isEqualTo("2");
+        server.takeRequest();
+        assertThat(server.requests.poll(300, TimeUnit.MILLISECONDS)).as("a reconnect").isNull();
+    }
+
     @Test
     void builderRejectsBadArgumentsNamingTheField() {
         assertThatThrownBy(() -> SseClient.builder(java.net.URI.create("ftp://x/")))
@@ -504,5 +702,8 @@ class SseClientLifecycleTest {
         assertThatThrownBy(() -> RetryPolicy.builder().jitter(2)).hasMessageStartingWith("jitter ");
         assertThatThrownBy(() -> RetryPolicy.builder().multiplier(0.5)).hasMessageStartingWith("multiplier ");
         assertThatThrownBy(() -> RetryPolicy.builder().maxAttempts(-1)).hasMessageStartingWith("maxAttempts ");
+        assertThatThrownBy(() -> RetryPolicy.builder().minDelay(Duration.ZERO)).hasMessageStartingWith("minDelay ");
+        assertThatThrownBy(() -> RetryPolicy.builder().maxDelay(Duration.ofMillis(100)).build())
+                .hasMessageStartingWith("maxDelay ");
     }
 }

@@ -51,6 +51,20 @@ class SseClientPullTest {
     }
 
     @Test
+    void nextReturnsNullAfterTheLastEventNamedByStopAfter() throws Exception {
+        server = new ScriptedServer(ex -> {
+            ex.stream();
+            ex.send("data: hi\n\ndata: [DONE]\n\n");
+            ex.awaitClientClose(Duration.ofSeconds(20));
+        });
+        client = SseClient.builder(server.uri()).method("POST", () -> BodyPublishers.ofString("q"))
+                .stopAfter(e -> e.data().equals("[DONE]")).open();
+        assertThat(client.next().data()).isEqualTo("hi");
+        assertThat(client.next().data()).isEqualTo("[DONE]");
+        assertThat(client.next()).isNull();
+    }
+
+    @Test
     void nextThrowsTheFatalErrorWithStatusAndBody() throws Exception {
         server = new ScriptedServer(ex -> {
             ex.head(401, "Content-Length: 12");
