@@ -300,10 +300,14 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     /** The peer is gone or the container failed the stream: the hub forgets the channel, the response ends. */
     void gone() {
+        gone(CloseReason.CLIENT_GONE);
+    }
+
+    private void gone(CloseReason reason) {
         quiesce();
         EventChannel ch = channel();
         if (ch != null) {
-            ch.close(CloseReason.CLIENT_GONE);
+            ch.close(reason);
         }
         // Unconditionally: a drain loop on another thread may already have seen dead and set CLOSED, and the
         // response must still be completed, exactly once (complete() guards that).
@@ -319,7 +323,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     void timedOut(long millis) {
         LOG.debug("stream {} not writable for more than {} ms, client gone", channel(), millis);
-        gone();
+        gone(CloseReason.WRITE_TIMEOUT);
     }
 
     private void complete() {
