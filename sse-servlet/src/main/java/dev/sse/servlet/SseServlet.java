@@ -256,6 +256,18 @@ public final class SseServlet extends HttpServlet {
         return l == null ? 0 : l.count();
     }
 
+    /**
+     * The bound this servlet's streams are held to (see <em>Limits</em>): its {@code maxConnections} when set (init-params
+     * count only from {@link #init()} on), else the bound derived from the process's file limit, which every servlet
+     * without {@code maxConnections} shares, so fewer may be admitted here.
+     *
+     * @return the most live streams, or 0 for no limit
+     */
+    public int connectionLimit() {
+        Settings s = settings != null ? settings : base;
+        return s.maxConnections != null ? s.maxConnections : fileLimit.maxStreams();
+    }
+
     @Override
     public void init() throws ServletException {
         ServletConfig config = getServletConfig();

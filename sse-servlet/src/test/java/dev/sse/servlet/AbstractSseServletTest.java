@@ -606,6 +606,7 @@ abstract class AbstractSseServletTest {
         SseServlet b = SseServlet.builder().hub(hub).overloadRetry(Duration.ofSeconds(7)).fileLimit(files).build();
         server = newServer();
         port = server.startAll(Map.of("/a", a, "/b", b));
+        assertThat(a.connectionLimit()).isEqualTo(3);
         SseClient a1 = openAt("/a");
         try (SseClient a2 = openAt("/a"); SseClient b1 = openAt("/b")) {
             awaitChannels(3);

@@ -73,4 +73,18 @@ class FileLimitTest {
             bounded.stop();
         }
     }
+
+    @Test
+    void servletsWithoutMaxConnectionsAreHeldToTheProcesssBoundAndAnExplicitOneWins() {
+        dev.sse.core.Hub hub = dev.sse.core.Hub.create();
+        try {
+            assertThat(new SseServlet(hub).connectionLimit()).isEqualTo(FileLimit.PROCESS.maxStreams());
+            assertThat(new SseServlet().connectionLimit()).isEqualTo(FileLimit.PROCESS.maxStreams());
+            assertThat(SseServlet.builder().hub(hub).build().connectionLimit()).isEqualTo(FileLimit.PROCESS.maxStreams());
+            assertThat(SseServlet.builder().hub(hub).maxConnections(10).build().connectionLimit()).isEqualTo(10);
+            assertThat(SseServlet.builder().hub(hub).maxConnections(0).build().connectionLimit()).isZero();
+        } finally {
+            hub.close();
+        }
+    }
 }
