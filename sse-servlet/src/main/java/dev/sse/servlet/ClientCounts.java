@@ -35,10 +35,6 @@ final class ClientCounts {
         return "addr:" + req.getRemoteAddr();
     }
 
-    int max() {
-        return max;
-    }
-
     /** @return false, counting nothing, if the client has {@code max} live streams already */
     boolean tryEnter(String key) {
         boolean[] entered = new boolean[1];

@@ -80,9 +80,11 @@ import org.slf4j.LoggerFactory;
  * admits a stream only while the streams of <em>all</em> such servlets (all {@code SseServlet}s loaded by the same
  * class loader: one web application, or the whole process when the library sits on the container's class path)
  * number fewer than the process's file limit ({@code ulimit -n}, read once at start through
- * {@code com.sun.management.UnixOperatingSystemMXBean}) minus a reserve of 64 or a tenth of the limit, whichever is
- * more: with {@code ulimit -n 1200}, 1,080 streams; with 65,536, 58,983. Beyond it streams are shed as at
- * {@code maxConnections}, and one WARN a minute says how many were shed. Streams of servlets with an explicit
+ * {@code com.sun.management.UnixOperatingSystemMXBean}; HotSpot raises the soft limit to the hard one as it starts)
+ * minus a reserve of 64 or a tenth of the limit, whichever is more, for everything else the process opens (measured:
+ * 41 files at rest for a JVM serving two such servlets on Jetty with its jars on the class path): with
+ * {@code ulimit -n 1200}, 1,080 streams; with 65,536, 58,983. Beyond it streams are shed as at {@code maxConnections},
+ * and one WARN a minute says how many were shed. Streams of servlets with an explicit
  * {@code maxConnections} count towards that bound too, but are held only to their own setting; {@code 0} means no
  * limit at all. Where the JVM cannot tell the file limit (not on Unix) there is no default bound. Streams multiplexed
  * over one HTTP/2 connection share one socket but count one each, which errs on the safe side.
