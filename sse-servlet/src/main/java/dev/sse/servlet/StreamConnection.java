@@ -54,6 +54,8 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private final ServletOutputStream out;
     private final FrameWriter frameWriter;
     private final WriterThreads.Worker writer;
+    /** The key this stream is counted under per client, or {@code null}. */
+    private final String client;
     private final AtomicReference<Drain> state = new AtomicReference<>(Drain.WAIT_SOCKET);
     private final AtomicBoolean released = new AtomicBoolean();
     /**
@@ -83,8 +85,9 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private SseFrame carried;
 
     StreamConnection(LiveStreams registry, AsyncContext async, ServletOutputStream out, FrameWriter.Paths paths,
-                     WriterThreads.Worker writer) {
+                     WriterThreads.Worker writer, String client) {
         this.registry = registry;
+        this.client = client;
         this.async = async;
         this.out = out;
         this.frameWriter = new FrameWriter(out, paths);
@@ -95,6 +98,10 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     @Override
     public void attach(FrameSource source) {
         this.frames = source;
+    }
+
+    String client() {
+        return client;
     }
 
     EventChannel channel() {
