@@ -41,7 +41,10 @@ import org.slf4j.LoggerFactory;
  * Each of these is a context init-param named {@value #PARAMETER_PREFIX} plus the {@link SseServlet} init-param of
  * the same meaning, read when the first stream starts: {@code sse.streams.keepAlive}, {@code writeTimeout},
  * {@code maxQueuedFrames}, {@code maxQueuedBytes}, {@code slowClientPolicy}, {@code maxConnections},
- * {@code writerThreads}, {@code cacheControl}, {@code overloadRetry}.
+ * {@code maxConnectionsPerClient}, {@code writerThreads}, {@code cacheControl}, {@code overloadRetry}. Streams count
+ * towards the process's file-limit bound that {@link SseServlet} streams share (see its "Limits"); beyond it, or
+ * beyond {@code maxConnections}, a stream is refused with {@code 503} and {@code Retry-After} (a per-request answer
+ * has no {@code EventSource} reconnecting after it), beyond {@code maxConnectionsPerClient} with {@code 429}.
  * {@link #shutdown} ends them all when the application stops (Spring Boot's starter does it before the web server
  * stops; a plain web application calls it from {@code ServletContextListener.contextDestroyed}).
  *
@@ -143,7 +146,7 @@ public final class SseStreams {
             this.hub = Hub.builder().keepAlive(settings.keepAlive).maxQueuedFrames(settings.maxQueuedFrames)
                     .maxQueuedBytes(settings.maxQueuedBytes).slowClientPolicy(settings.slowClientPolicy)
                     .history(dev.sse.core.spi.EventHistory.none()).build();
-            this.live = new LiveStreams(settings, "streams");
+            this.live = new LiveStreams(settings, "streams", FileLimit.PROCESS);
         }
 
         static StreamHost of(ServletContext context) {
@@ -179,9 +182,12 @@ public final class SseStreams {
                 refuse(resp);
                 throw new IllegalStateException("the application is stopping; the client was answered 503");
             }
-            if (!live.admit()) {
-                refuseAtLimit(resp);
-                throw new IllegalStateException("too many open streams; the client was answered 503");
+            String client = live.clientKey(req);
+            LiveStreams.Admission admission = live.admit(client);
+            if (admission != LiveStreams.Admission.ADMITTED) {
+                refuseAtLimit(resp, admission);
+                throw new IllegalStateException("too many open streams (" + admission + "); the client was answered "
+                        + (admission == LiveStreams.Admission.CLIENT_FULL ? 429 : 503));
             }
             boolean added = false;
             try {
@@ -195,7 +201,7 @@ public final class SseStreams {
                 AsyncContext async = req.isAsyncStarted() ? req.getAsyncContext() : req.startAsync(req, resp);
                 async.setTimeout(0);
                 ServletOutputStream out = resp.getOutputStream();
-                StreamConnection conn = new StreamConnection(live, async, out, paths, live.writerFor());
+                StreamConnection conn = new StreamConnection(live, async, out, paths, live.writerFor(), client);
                 async.addListener(conn);
                 live.added(conn);
                 added = true;
@@ -215,7 +221,7 @@ public final class SseStreams {
                 return stream;
             } finally {
                 if (!added) {
-                    live.abandon();
+                    live.abandon(client);
                 }
             }
         }
@@ -229,10 +235,15 @@ public final class SseStreams {
             ErrorResponse.send(resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, null, "the server is stopping");
         }
 
-        private void refuseAtLimit(HttpServletResponse resp) throws IOException {
-            long jitter = ThreadLocalRandom.current().nextLong(1, 5);
-            resp.setHeader("Retry-After", Long.toString(jitter));
-            ErrorResponse.send(resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, null, "too many open streams");
+        private void refuseAtLimit(HttpServletResponse resp, LiveStreams.Admission admission) throws IOException {
+            // Spread the retries of a refused crowd over a few seconds.
+            long after = ThreadLocalRandom.current().nextLong(1, 5);
+            resp.setHeader("Retry-After", Long.toString(after));
+            if (admission == LiveStreams.Admission.CLIENT_FULL) {
+                ErrorResponse.send(resp, 429, "maxConnectionsPerClient", "too many open streams for this client");
+            } else {
+                ErrorResponse.send(resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, null, "too many open streams");
+            }
         }
 
         CompletableFuture<Void> shutdown(Duration window, SseEvent farewell) {
