@@ -575,6 +575,15 @@ class SseParserTest {
     }
 
     @Test
+    void bytesThatMayStillBecomeABomAreNotALineUntilTheNextByteDecides() {
+        SseParser parser = new SseParser(listener, 1, 100);
+        parser.feed(new byte[] {(byte) 0xEF, (byte) 0xBB}, 0, 2);
+        assertThatThrownBy(() -> parser.feed(utf8("A"), 0, 1))
+                .isInstanceOf(SseParser.LimitExceededException.class).hasMessageContaining("maxLineBytes");
+        listener.assertExhausted();
+    }
+
+    @Test
     void lineOfExactlyMaxLineBytesIsAccepted() {
         SseParser parser = new SseParser(listener, 10, 100);
         feedByteByByte(parser, utf8("data: 1234\r\n\n"));
