@@ -58,7 +58,8 @@ final class Json {
         return sb.append('"');
     }
 
-    private static void unicodeEscape(StringBuilder sb, char c) {
+    /** Appends {@code c} as a {@code \}{@code u00XX}-style escape, lower-case hex; shared with {@link Terminal}. */
+    static void unicodeEscape(StringBuilder sb, char c) {
         sb.append("\\u").append(HEX[c >> 12 & 0xF]).append(HEX[c >> 8 & 0xF]).append(HEX[c >> 4 & 0xF])
                 .append(HEX[c & 0xF]);
     }

@@ -16,8 +16,6 @@ import java.io.PrintStream;
  */
 final class Terminal {
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
-
     private final PrintStream err;
 
     Terminal(PrintStream err) {
@@ -61,8 +59,7 @@ final class Terminal {
                     sb.append("\\t");
                     break;
                 default:
-                    sb.append("\\u").append(HEX[c >> 12 & 0xF]).append(HEX[c >> 8 & 0xF]).append(HEX[c >> 4 & 0xF])
-                            .append(HEX[c & 0xF]);
+                    Json.unicodeEscape(sb, c);
             }
         }
         return sb == null ? s : sb.toString();

@@ -4,7 +4,11 @@ import dev.sse.core.CloseReason;
 import dev.sse.core.EventChannel;
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,6 +126,21 @@ final class LiveStreams {
 
     void added(StreamConnection conn) {
         live.add(conn);
+    }
+
+    /**
+     * Puts an admitted request in asynchronous mode as one of these streams. The caller then opens its channel and
+     * calls {@link StreamConnection#listen()}; if this throws, the caller gives the request's place back.
+     */
+    StreamConnection connect(HttpServletRequest req, HttpServletResponse resp, FrameWriter.Paths paths, String client)
+            throws IOException {
+        AsyncContext async = req.isAsyncStarted() ? req.getAsyncContext() : req.startAsync();
+        async.setTimeout(0);
+        ServletOutputStream out = resp.getOutputStream();
+        StreamConnection conn = new StreamConnection(this, async, out, paths, writerFor(), client);
+        async.addListener(conn);
+        added(conn);
+        return conn;
     }
 
     void released(StreamConnection conn) {

@@ -6,11 +6,9 @@ import dev.sse.core.Hub;
 import dev.sse.core.HubClosedException;
 import dev.sse.core.SseEvent;
 import dev.sse.core.SseFrame;
-import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -401,25 +399,19 @@ public final class SseServlet extends HttpServlet {
         boolean added = false;
         try {
             streamHeaders(resp);
-            AsyncContext async = req.startAsync();
-            async.setTimeout(0);
-            ServletOutputStream out = resp.getOutputStream();
-            StreamConnection conn = new StreamConnection(live, async, out, writePaths, live.writerFor(), client);
-            async.addListener(conn);
-            live.added(conn);
+            StreamConnection conn = live.connect(req, resp, writePaths, client);
             added = true;
             EventChannel channel;
             try {
                 channel = h.open(conn, request.options().initialEvent(retryEvent(s.retry)).build());
             } catch (HubClosedException closed) {
                 LOG.debug("hub closed while opening a stream; asking the client to come back");
-                out.write(retryFrame(s.overloadRetry).toByteArray());
+                conn.writeBeforeListening(retryFrame(s.overloadRetry).toByteArray());
                 conn.close();
                 return;
             }
             live.scheduleMaxAge(conn, channel);
-            // From here the container calls onWritePossible, which flushes the headers and drains the channel.
-            out.setWriteListener(conn);
+            conn.listen();
         } finally {
             if (!added) {
                 live.abandon(client);

@@ -5,9 +5,7 @@ import dev.sse.core.Hub;
 import dev.sse.core.HubClosedException;
 import dev.sse.core.SseEvent;
 import dev.sse.core.SseStream;
-import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
-import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -198,12 +196,7 @@ public final class SseStreams {
                     resp.setHeader("Cache-Control", settings.cacheControl);
                 }
                 resp.setHeader("X-Accel-Buffering", "no");
-                AsyncContext async = req.isAsyncStarted() ? req.getAsyncContext() : req.startAsync(req, resp);
-                async.setTimeout(0);
-                ServletOutputStream out = resp.getOutputStream();
-                StreamConnection conn = new StreamConnection(live, async, out, paths, live.writerFor(), client);
-                async.addListener(conn);
-                live.added(conn);
+                StreamConnection conn = live.connect(req, resp, paths, client);
                 added = true;
                 ChannelOptions.Builder channel = ChannelOptions.builder()
                         .lastEventId(options.lastEventIdFrom(req))
@@ -216,8 +209,7 @@ public final class SseStreams {
                     conn.close();
                     throw closed;
                 }
-                // From here the container calls onWritePossible, which flushes the headers and drains the stream.
-                out.setWriteListener(conn);
+                conn.listen();
                 return stream;
             } finally {
                 if (!added) {

@@ -109,6 +109,16 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         return f == null ? null : f.channel();
     }
 
+    /** Hands the response to the container: from here {@code onWritePossible} flushes the headers and drains. */
+    void listen() {
+        out.setWriteListener(this);
+    }
+
+    /** Writes bytes before {@link #listen()}, while the stream is still the caller's (a refusal's retry hint). */
+    void writeBeforeListening(byte[] bytes) throws IOException {
+        out.write(bytes);
+    }
+
     void maxAge(ScheduledFuture<?> task) {
         this.maxAge = task;
     }
