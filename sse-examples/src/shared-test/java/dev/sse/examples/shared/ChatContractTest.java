@@ -306,12 +306,13 @@ public abstract class ChatContractTest {
         }
     }
 
+    /** Reads an answer: to its {@code Content-Length} if it has one (Tomcat may keep the connection), else to EOF. */
     private static byte[] readAll(InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[8192];
         try {
             int n;
-            while ((n = in.read(buf)) > 0) {
+            while (!whole(out) && (n = in.read(buf)) > 0) {
                 out.write(buf, 0, n);
             }
         } catch (IOException e) {
@@ -321,6 +322,16 @@ public abstract class ChatContractTest {
             }
         }
         return out.toByteArray();
+    }
+
+    private static boolean whole(ByteArrayOutputStream out) {
+        String all = out.toString(StandardCharsets.ISO_8859_1);
+        int end = all.indexOf("\r\n\r\n");
+        if (end < 0) {
+            return false;
+        }
+        Matcher m = Pattern.compile("(?i)\r\ncontent-length: *(\\d+)\r\n").matcher(all.substring(0, end + 2));
+        return m.find() && all.length() - end - 4 >= Long.parseLong(m.group(1));
     }
 
     private static void readUntil(InputStream in, String marker) throws IOException {
