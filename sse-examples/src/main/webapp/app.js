@@ -135,6 +135,123 @@
     }
   });
 
+  // The chat: a POST whose answer is an event stream, which EventSource (GET only) cannot send, so the page reads
+  // the body with fetch and parses the SSE itself. Stop aborts the fetch; the server sees the connection go and
+  // stops generating.
+  let chatAbort = null;
+
+  // Feeds text to a minimal SSE parser: lines end at CRLF, LF or CR; a blank line dispatches the event; "event:"
+  // and "data:" fields (one optional space after the colon), comments and other fields ignored.
+  function sseParser(onEvent) {
+    let buffer = '';
+    let type = '';
+    let data = [];
+    function line(l) {
+      if (l === '') {
+        if (data.length) {
+          onEvent(type || 'message', data.join('\n'));
+        }
+        type = '';
+        data = [];
+        return;
+      }
+      if (l.startsWith(':')) {
+        return;
+      }
+      const colon = l.indexOf(':');
+      const field = colon < 0 ? l : l.slice(0, colon);
+      let value = colon < 0 ? '' : l.slice(colon + 1);
+      if (value.startsWith(' ')) {
+        value = value.slice(1);
+      }
+      if (field === 'event') {
+        type = value;
+      } else if (field === 'data') {
+        data.push(value);
+      }
+    }
+    return function feed(text) {
+      buffer += text;
+      for (;;) {
+        const m = /\r\n|\r|\n/.exec(buffer);
+        // A CR at the very end may be the first half of a CRLF: wait for the next chunk.
+        if (!m || (m[0] === '\r' && m.index === buffer.length - 1)) {
+          return;
+        }
+        line(buffer.slice(0, m.index));
+        buffer = buffer.slice(m.index + m[0].length);
+      }
+    };
+  }
+
+  function chatEnded(state, message) {
+    setState($('chat-state'), state);
+    $('chat-result').dataset.kind = state === 'error' ? 'error' : 'ok';
+    $('chat-result').textContent = message;
+    $('chat-send').disabled = false;
+    $('chat-stop').disabled = true;
+    chatAbort = null;
+  }
+
+  $('chat-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (chatAbort) {
+      return;
+    }
+    const answer = $('chat-answer');
+    answer.textContent = '';
+    const query = '?tokens=' + encodeURIComponent($('chat-tokens').value)
+      + '&interval=' + encodeURIComponent($('chat-interval').value);
+    chatAbort = new AbortController();
+    $('chat-send').disabled = true;
+    $('chat-stop').disabled = false;
+    setState($('chat-state'), 'streaming');
+    $('chat-result').textContent = '';
+    let tokens = 0;
+    let done = false;
+    try {
+      const resp = await fetch('api/v1/chat' + query, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain;charset=utf-8', Accept: 'text/event-stream' },
+        body: $('chat-prompt').value,
+        signal: chatAbort.signal,
+      });
+      if (resp.status !== 200) {
+        const json = await resp.json().catch(() => ({ error: 'HTTP ' + resp.status }));
+        chatEnded('error', (json.field ? json.field + ': ' : '') + json.error);
+        return;
+      }
+      const feed = sseParser((type, data) => {
+        if (type === 'token') {
+          answer.textContent += (tokens++ ? ' ' : '') + data; // Text, never markup.
+        } else if (type === 'done') {
+          done = true;
+        }
+      });
+      const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done: ended } = await reader.read();
+        if (ended) {
+          break;
+        }
+        feed(value);
+      }
+      chatEnded(done ? 'done' : 'error', done ? tokens + ' tokens' : 'the stream ended early');
+    } catch (err) {
+      if (err.name === 'AbortError') {
+        chatEnded('stopped', 'Stopped after ' + tokens + ' tokens');
+      } else {
+        chatEnded('error', 'Could not reach the server: ' + err.message);
+      }
+    }
+  });
+
+  $('chat-stop').addEventListener('click', () => {
+    if (chatAbort) {
+      chatAbort.abort();
+    }
+  });
+
   async function pollStats() {
     try {
       const resp = await fetch('api/v1/stats', { cache: 'no-store' });

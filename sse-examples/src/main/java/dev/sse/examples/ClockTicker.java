@@ -2,6 +2,7 @@ package dev.sse.examples;
 
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
+import dev.sse.examples.shared.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalTime;

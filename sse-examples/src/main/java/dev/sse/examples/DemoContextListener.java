@@ -35,6 +35,7 @@ public final class DemoContextListener implements ServletContextListener {
         Object backplane = context.getAttribute(BACKPLANE_ATTRIBUTE);
         DemoStreams streams = backplane instanceof Backplane b ? DemoStreams.startOn(b)
                 : DemoStreams.start(context.getInitParameter(REDIS_PARAMETER));
+        streams.hostsStreamsOf(context);
         context.setAttribute(DemoStreams.ATTRIBUTE, streams);
         // The SseServlets find their hubs under these names (their "hub" init-param) when they initialise.
         context.setAttribute(DemoStreams.CLOCK, streams.clock());

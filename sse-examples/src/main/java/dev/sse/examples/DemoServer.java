@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import dev.sse.core.spi.Backplane;
+import dev.sse.examples.shared.Json;
 import jakarta.servlet.ServletException;
 import org.eclipse.jetty.ee10.servlet.ErrorHandler;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;

@@ -2,12 +2,15 @@ package dev.sse.examples;
 
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
-import dev.sse.core.spi.Backplane;
-import dev.sse.redis.RedisBackplane;
 import dev.sse.core.InMemoryHistory;
+import dev.sse.core.spi.Backplane;
+import dev.sse.examples.shared.ChatGenerator;
+import dev.sse.redis.RedisBackplane;
+import dev.sse.servlet.SseStreams;
 import jakarta.servlet.ServletContext;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -17,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The demo's two streams, the clock and the notifications, each a {@link Hub}, plus the task that drives the clock.
+ * The demo's two streams, the clock and the notifications, each a {@link Hub}, plus the task that drives the clock,
+ * and the {@link ChatGenerator} that answers {@code POST /api/v1/chat} on per-request streams.
  *
  * <p>Created by {@link DemoContextListener} and kept in the servlet context under {@link #ATTRIBUTE}; the hubs are
  * also stored under {@link #CLOCK} and {@link #NOTIFICATIONS}, the names web.xml passes to the servlets as their
@@ -41,6 +45,9 @@ public final class DemoStreams implements AutoCloseable {
     private final Hub notifications;
     private final ScheduledExecutorService scheduler;
     private final ClockTicker ticker;
+    private final ChatGenerator chat = ChatGenerator.create();
+    /** The webapp whose per-request (chat) streams {@link #close()} ends; set once by the context listener. */
+    private volatile ServletContext context;
 
     /**
      * What every notification client gets when events it should have had are lost: its resume id is no longer in
@@ -121,6 +128,16 @@ public final class DemoStreams implements AutoCloseable {
         return notifications;
     }
 
+    /** @return the chat's token generator and counters, {@code POST /api/v1/chat} */
+    public ChatGenerator chat() {
+        return chat;
+    }
+
+    /** Lets {@link #close()} end the webapp's per-request streams too; called by the context listener. */
+    void hostsStreamsOf(ServletContext webapp) {
+        this.context = webapp;
+    }
+
     /**
      * Stops the clock and ends every stream through the hubs' graceful shutdown, waiting at most two seconds. Called
      * before the server stops its connectors, so that streams end with a clean end of response rather than a reset.
@@ -131,9 +148,13 @@ public final class DemoStreams implements AutoCloseable {
         scheduler.shutdown();
         var clockDone = clock.shutdown(DRAIN_WINDOW, null);
         var notificationsDone = notifications.shutdown(DRAIN_WINDOW, null);
+        ServletContext webapp = context;
+        CompletableFuture<Void> chatsDone = webapp == null ? CompletableFuture.completedFuture(null)
+                : SseStreams.shutdown(webapp, DRAIN_WINDOW, null);
         try {
             clockDone.get(2, TimeUnit.SECONDS);
             notificationsDone.get(2, TimeUnit.SECONDS);
+            chatsDone.get(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
@@ -141,6 +162,7 @@ public final class DemoStreams implements AutoCloseable {
         } finally {
             clock.close();
             notifications.close();
+            chat.close();
         }
     }
 }

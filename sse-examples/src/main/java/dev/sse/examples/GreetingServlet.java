@@ -16,6 +16,7 @@ public final class GreetingServlet extends HttpServlet {
             GET  /api/v1/sse               the clock: an "update" event every second
             GET  /api/v1/notifications     the notification stream (send Last-Event-ID to resume)
             POST /api/v1/notifications     publish the request body; ?event=NAME for a named event
+            POST /api/v1/chat              stream the body's words back as tokens; ?tokens=N&interval=MS
             GET  /api/v1/stats             open connections and counters, as JSON
 
             Try: curl -N localhost:8080/api/v1/sse

@@ -2,6 +2,7 @@ package dev.sse.examples;
 
 import dev.sse.core.Hub;
 import dev.sse.core.HubStats;
+import dev.sse.examples.shared.Json;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -16,11 +17,14 @@ import java.util.List;
  * <pre>
  * {"connections":3,"eventsBroadcast":130,
  *  "streams":{"clock":{"connections":2,"eventsBroadcast":128,"framesSent":250,"bytesSent":24000,"dropped":0},
- *             "notifications":{...}}}
+ *             "notifications":{...}},
+ *  "chat":{"active":1,"completed":12,"cancelled":2}}
  * </pre>
  *
  * <p>Init-param {@code hubs}: comma-separated servlet context attributes naming the hubs to report, which are also
- * the stream names in the output. Counters are read one after another, not as one atomic snapshot.
+ * the stream names in the output. {@code chat} counts the answers of {@code POST /api/v1/chat} (see
+ * {@link dev.sse.examples.shared.ChatGenerator}): streaming now, ended with their {@code done} event, ended before it.
+ * Counters are read one after another, not as one atomic snapshot.
  */
 public final class StatsServlet extends HttpServlet {
 
@@ -65,8 +69,10 @@ public final class StatsServlet extends HttpServlet {
                     .append('}');
         }
         streams.append('}');
+        DemoStreams demo = DemoStreams.from(getServletContext());
+        String chat = demo == null ? "{\"active\":0,\"completed\":0,\"cancelled\":0}" : demo.chat().statsJson();
         String body = "{\"connections\":" + connections + ",\"eventsBroadcast\":" + events + ",\"streams\":" + streams
-                + "}";
+                + ",\"chat\":" + chat + "}";
         resp.setContentType("application/json;charset=utf-8");
         resp.setHeader("Cache-Control", "no-store");
         resp.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));

@@ -157,6 +157,33 @@ class BrowserTest {
         driver.switchTo().window(first);
     }
 
+    @Test
+    void chatPanelStreamsThePromptsWordsAndStopCancelsTheChatOnTheServer() {
+        driver.get(demo.uri().toString());
+        long cancelledBefore = demo.streams().chat().cancelled();
+        // Text that would run as markup if the page used innerHTML.
+        driver.findElement(By.id("chat-prompt")).sendKeys("alpha beta <b>gamma</b>");
+        WebElement tokens = driver.findElement(By.id("chat-tokens"));
+        tokens.clear();
+        tokens.sendKeys("2000");
+        WebElement interval = driver.findElement(By.id("chat-interval"));
+        interval.clear();
+        interval.sendKeys("100");
+        driver.findElement(By.id("chat-send")).click();
+
+        within(Duration.ofSeconds(5)).until(d -> text("chat-answer").startsWith("alpha beta <b>gamma</b> alpha beta"));
+        assertThat(text("chat-state")).isEqualTo("streaming");
+        assertThat(driver.findElements(By.cssSelector("#chat-answer b"))).isEmpty();
+        assertThat(demo.streams().chat().active()).isEqualTo(1);
+
+        driver.findElement(By.id("chat-stop")).click();
+        within(Duration.ofSeconds(2)).until(d -> text("chat-state").equals("stopped"));
+        assertThat(text("chat-result")).startsWith("Stopped after ");
+        // The abort closes the connection: the server finds it at its next token and stops generating.
+        within(Duration.ofSeconds(2)).until(d -> demo.streams().chat().cancelled() == cancelledBefore + 1);
+        assertThat(demo.streams().chat().active()).isZero();
+    }
+
     private static void screenshot() throws IOException {
         Path png = ((ChromeDriver) driver).getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(png, Paths.get("target", "demo.png"), StandardCopyOption.REPLACE_EXISTING);

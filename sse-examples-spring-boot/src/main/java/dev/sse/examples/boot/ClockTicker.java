@@ -2,6 +2,7 @@ package dev.sse.examples.boot;
 
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
+import dev.sse.examples.shared.Json;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;

@@ -2,13 +2,27 @@ package dev.sse.examples.boot;
 
 import dev.sse.core.Hub;
 import dev.sse.core.InMemoryHistory;
+import dev.sse.examples.shared.ChatGenerator;
+import dev.sse.examples.shared.ChatRequest;
+import dev.sse.examples.shared.Origins;
+import dev.sse.examples.shared.RequestBodies;
 import dev.sse.servlet.SseServlet;
+import dev.sse.servlet.SseStreams;
+import jakarta.servlet.ServletContext;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.coyote.BadRequestException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
@@ -18,10 +32,16 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  * <p>It has two streams, so it defines its two {@code Hub} beans and their servlet registrations itself (the
  * starter registers a servlet only when there is a single hub); the starter still ends both hubs' streams before
  * the web server stops and binds their meters ({@code hub=clock}, {@code hub=notifications}).
+ *
+ * <p>{@code POST /api/v1/chat} ({@link ChatController}) answers on per-request streams; their tokens come from one
+ * {@link ChatGenerator}, and {@link #endChats} ends them before the web server's graceful shutdown. Pages of other
+ * origins may chat when listed in {@code demo.allowed-origins} (comma-separated, or {@code *}).
  */
 @SpringBootApplication
 @EnableScheduling
 public class DemoApplication {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoApplication.class);
 
     /** Created by Spring. */
     public DemoApplication() {
@@ -65,6 +85,70 @@ public class DemoApplication {
         registration.addUrlPatterns("/api/v1/notifications");
         registration.setAsyncSupported(true);
         return registration;
+    }
+
+    /** @return the chat's token generator: one scheduler thread for every chat */
+    @Bean(destroyMethod = "close")
+    ChatGenerator chatGenerator() {
+        return ChatGenerator.create();
+    }
+
+    /** @return the origin rules of the chat (and its preflight) */
+    @Bean
+    Origins origins(@Value("${demo.allowed-origins:}") String allowed) {
+        return Origins.allowing(Origins.parse(allowed));
+    }
+
+    /** @return the prompt reader: 64 KiB, and the publish endpoint's deadline, grace, rate and budget in sse-examples */
+    @Bean(destroyMethod = "close")
+    RequestBodies chatBodies() {
+        return RequestBodies.builder().maxBodyBytes(ChatRequest.MAX_PROMPT_BYTES)
+                .onShed("too many chats are arriving at once; retry later",
+                        line -> LOG.warn("chat refused with 503, the pending-body budget is spent: {}", line))
+                // Tomcat's report of a malformed chunk; any other read failure is the client's going.
+                .malformed(t -> t instanceof BadRequestException || t.getCause() instanceof BadRequestException)
+                .threadName("demo-chat-deadlines").build();
+    }
+
+    @Bean
+    FilterRegistrationBean<ChatFilter> chatMethods(Origins origins) {
+        FilterRegistrationBean<ChatFilter> registration = new FilterRegistrationBean<>(new ChatFilter(origins));
+        registration.addUrlPatterns("/api/v1/chat");
+        registration.setAsyncSupported(true);
+        return registration;
+    }
+
+    /**
+     * @return ends every chat's stream before the web server's graceful shutdown, which would otherwise wait for
+     *         them as in-flight requests
+     */
+    @Bean
+    SmartLifecycle endChats(ServletContext context) {
+        return new SmartLifecycle() {
+            private volatile boolean running = true;
+
+            @Override
+            public void start() {
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                running = false;
+                try {
+                    SseStreams.shutdown(context, Duration.ofMillis(250), null).get(2, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException | TimeoutException e) {
+                    LOG.warn("chat streams did not all end within 2 s");
+                }
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+        };
     }
 
     private static ServletRegistrationBean<SseServlet> stream(String name, Hub hub, String path) {

@@ -3,6 +3,7 @@ package dev.sse.examples.boot;
 import dev.sse.core.Hub;
 import dev.sse.core.HubClosedException;
 import dev.sse.core.SseEvent;
+import dev.sse.examples.shared.Json;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,30 +1,30 @@
-package dev.sse.examples;
+package dev.sse.examples.shared;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The memory every request body held by {@link PublishFilter} may take together: the bytes of the buffers that hold
+ * The memory every request body held by a {@link RequestBodies} may take together: the bytes of the buffers that hold
  * bodies being received or waiting to be published. A body reserves room before its buffer grows and gives all of it
- * back once its request is answered; a reservation that would pass the budget is refused, and the filter sheds that
+ * back once its request is answered; a reservation that would pass the budget is refused, and the reader sheds that
  * request with a {@code 503}. Thread-safe, lock-free.
  */
-final class PendingBodies {
+public final class PendingBodies {
 
     private final long budget;
     private final AtomicLong reserved = new AtomicLong();
 
     /** @param budget the most bytes reserved at once, at least 1 */
-    PendingBodies(long budget) {
+    public PendingBodies(long budget) {
         this.budget = budget;
     }
 
     /** @return the budget in bytes */
-    long budget() {
+    public long budget() {
         return budget;
     }
 
     /** @return the bytes reserved right now */
-    long reserved() {
+    public long reserved() {
         return reserved.get();
     }
 
@@ -32,7 +32,7 @@ final class PendingBodies {
      * @param bytes more bytes one body's buffer needs, at least 0
      * @return false if that would pass the budget, and then nothing was reserved
      */
-    boolean tryReserve(long bytes) {
+    public boolean tryReserve(long bytes) {
         long now;
         do {
             now = reserved.get();
@@ -44,7 +44,7 @@ final class PendingBodies {
     }
 
     /** @param bytes bytes reserved earlier, given back */
-    void release(long bytes) {
+    public void release(long bytes) {
         reserved.addAndGet(-bytes);
     }
 }

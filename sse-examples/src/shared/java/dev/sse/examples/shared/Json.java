@@ -1,9 +1,10 @@
-package dev.sse.examples;
+package dev.sse.examples.shared;
 
 /**
- * Just enough JSON writing for the demo's small, flat documents, so that it needs no JSON library.
+ * Just enough JSON writing for the demos' small, flat documents, so that they need no JSON library. Shared by
+ * sse-examples and sse-examples-spring-boot (both compile {@code sse-examples/src/shared/java}). Stateless.
  */
-final class Json {
+public final class Json {
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -14,8 +15,11 @@ final class Json {
      * Quotes a string as a JSON string literal. Control characters, quotes and backslashes are escaped as RFC 8259
      * requires; U+2028, U+2029 and unpaired surrogates are escaped too, so the output is safe inside a script and
      * never turns into {@code ?} when encoded as UTF-8.
+     *
+     * @param s the text
+     * @return the literal, quotes included
      */
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder sb = new StringBuilder(s.length() + 2);
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
@@ -56,8 +60,14 @@ final class Json {
                 .append(HEX[c & 0xf]);
     }
 
-    /** A one-member error document, e.g. {@code {"error":"...","field":"event"}}; {@code field} may be null. */
-    static String error(String message, String field) {
+    /**
+     * An error document, e.g. {@code {"error":"...","field":"event"}}.
+     *
+     * @param message what is wrong
+     * @param field the request's field at fault, or {@code null}
+     * @return the JSON text
+     */
+    public static String error(String message, String field) {
         StringBuilder sb = new StringBuilder("{\"error\":").append(quote(message));
         if (field != null) {
             sb.append(",\"field\":").append(quote(field));

@@ -1,0 +1,88 @@
+package dev.sse.examples.boot;
+
+import dev.sse.core.SseStream;
+import dev.sse.examples.shared.BadRequest;
+import dev.sse.examples.shared.ChatGenerator;
+import dev.sse.examples.shared.ChatRequest;
+import dev.sse.examples.shared.Json;
+import dev.sse.examples.shared.Origins;
+import dev.sse.examples.shared.RequestBodies;
+import dev.sse.servlet.SseStreams;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Controller;
+import org.springframework.web.bind.annotation.PostMapping;
+
+/**
+ * {@code POST /api/v1/chat?tokens=N&interval=MS}: the prompt's words streamed back as tokens, as in sse-examples
+ * (same contract, same shared code: {@link ChatRequest}, {@link RequestBodies}, {@link ChatGenerator}). A plain
+ * Spring MVC controller that calls {@link SseStreams#start} with the request and response.
+ *
+ * <p>The prompt is read without blocking by {@link RequestBodies} (408, 413, 400 naming {@code body}); once read, the
+ * request is dispatched back here, and this second, asynchronous dispatch starts the stream on an asynchronous cycle
+ * of its own. {@code OPTIONS} and other methods are {@link ChatFilter}'s, in front of this controller.
+ */
+@Controller
+class ChatController {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChatController.class);
+    private static final String REQUEST = ChatController.class.getName() + ".request";
+
+    private final ChatGenerator chat;
+    private final RequestBodies bodies;
+    private final Origins origins;
+
+    ChatController(ChatGenerator chat, RequestBodies chatBodies, Origins origins) {
+        this.chat = chat;
+        this.bodies = chatBodies;
+        this.origins = origins;
+    }
+
+    @PostMapping("/api/v1/chat")
+    void chat(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (req.getDispatcherType() == DispatcherType.ASYNC) {
+            stream(req, resp);
+            return;
+        }
+        if (!origins.admit(req, resp, "chat")) {
+            return;
+        }
+        ChatRequest query;
+        try {
+            // Not a @RequestParam: for curl's default form-encoded -d, reading parameters would consume the prompt.
+            query = ChatRequest.fromQuery(req.getQueryString());
+        } catch (BadRequest e) {
+            RequestBodies.json(resp, 400, e.json());
+            return;
+        }
+        bodies.read(req, resp, (prompt, body) -> {
+            try {
+                body.dispatch(REQUEST, query.withPrompt(prompt));
+            } catch (BadRequest e) {
+                body.answer(400, e.json(), false, null);
+            }
+        });
+    }
+
+    private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!(req.getAttribute(REQUEST) instanceof ChatRequest request)) {
+            RequestBodies.json(resp, 500, Json.error("the chat lost its prompt", null));
+            return;
+        }
+        // The demo's HTTP contract names exactly "no-cache" for every stream.
+        resp.setHeader("Cache-Control", "no-cache");
+        SseStream stream;
+        try {
+            stream = SseStreams.start(req, resp);
+        } catch (IllegalStateException refused) {
+            // Stopping, or at a stream limit: SseStreams has answered 503 or 429 already.
+            LOG.debug("chat stream refused: {}", refused.getMessage());
+            return;
+        }
+        chat.start(stream, request);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.sse.examples;
+
+import dev.sse.core.SseStream;
+import dev.sse.examples.shared.BadRequest;
+import dev.sse.examples.shared.ChatGenerator;
+import dev.sse.examples.shared.ChatRequest;
+import dev.sse.examples.shared.Json;
+import dev.sse.examples.shared.Origins;
+import dev.sse.examples.shared.RequestBodies;
+import dev.sse.servlet.SseStreams;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /api/v1/chat?tokens=N&interval=MS}: streams the prompt's words back as tokens, as an LLM endpoint
+ * streams its answer, on the response's own {@link SseStream} ({@link SseStreams#start}):
+ *
+ * <pre>
+ * POST /api/v1/chat?tokens=5&amp;interval=0     body: a b c
+ * 200 text/event-stream
+ * id: 1 / event: token / data: a   ...   id: 5 / event: token / data: b   then   event: done / data: [DONE]
+ * </pre>
+ *
+ * <p>The body is read by {@link RequestBodies} with the publish endpoint's protections and its own init-params
+ * ({@code max-body-bytes}, default and most 65536; {@code body-deadline-ms}, {@code body-grace-ms},
+ * {@code min-body-rate}, {@code max-pending-body-bytes}): {@code 408}, {@code 413}, {@code 400} naming {@code body}.
+ * Before the body is read, the origin is checked as for publishing ({@code 403}), then the query
+ * ({@link ChatRequest}: {@code 400} naming {@code tokens} or {@code interval}). Once the prompt has arrived the request is dispatched back to this servlet,
+ * which starts the stream in that dispatch, so the stream's asynchronous cycle is its own (no timeout) and not the
+ * body's. The tokens come from the demo's {@link ChatGenerator}. {@code OPTIONS} is the {@code POST} preflight, as
+ * for publishing; other methods get {@code 405} with {@code Allow: POST, OPTIONS}.
+ *
+ * <p>Threads: the container calls {@code service} concurrently; see {@link RequestBodies} and {@link ChatGenerator}.
+ */
+public final class ChatServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ChatServlet.class);
+    static final String ALLOW = "POST, OPTIONS";
+    /** The request attribute under which the read request travels to the dispatch that streams it. */
+    private static final String REQUEST = ChatServlet.class.getName() + ".request";
+
+    private transient Origins origins;
+    private transient RequestBodies bodies;
+
+    /** Called by the container. */
+    public ChatServlet() {
+    }
+
+    @Override
+    public void init() throws ServletException {
+        origins = Origins.allowing(Origins.parse(getServletContext().getInitParameter(PublishFilter.ALLOWED_ORIGINS)));
+        bodies = PublishFilter.bodies(this::getInitParameter, "demo-chat-deadlines", ChatRequest.MAX_PROMPT_BYTES,
+                ChatRequest.MAX_PROMPT_BYTES, "too many chats are arriving at once; retry later",
+                new ThrottledWarning("chat refused with 503, the pending-body budget is spent",
+                        TimeUnit.SECONDS.toNanos(10), System::nanoTime, line -> LOG.warn(line)))
+                .build();
+    }
+
+    @Override
+    public void destroy() {
+        if (bodies != null) {
+            bodies.close();
+        }
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        switch (req.getMethod()) {
+            case "POST" -> {
+                if (req.getDispatcherType() == DispatcherType.ASYNC) {
+                    stream(req, resp);
+                } else {
+                    chat(req, resp);
+                }
+            }
+            case "OPTIONS" -> origins.preflight(req, resp, ALLOW, "chat");
+            default -> {
+                resp.setHeader("Allow", ALLOW);
+                RequestBodies.json(resp, 405, Json.error(req.getMethod() + " is not supported here; POST a prompt",
+                        null));
+            }
+        }
+    }
+
+    private void chat(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!origins.admit(req, resp, "chat")) {
+            LOG.debug("chat refused for origin {}", req.getHeader("Origin"));
+            return;
+        }
+        ChatRequest query;
+        try {
+            // Not getParameter: for curl's default form-encoded -d that would consume the prompt.
+            query = ChatRequest.fromQuery(req.getQueryString());
+        } catch (BadRequest e) {
+            RequestBodies.json(resp, 400, e.json());
+            return;
+        }
+        bodies.read(req, resp, (prompt, body) -> {
+            try {
+                body.dispatch(REQUEST, query.withPrompt(prompt));
+            } catch (BadRequest e) {
+                body.answer(400, e.json(), false, null);
+            }
+        });
+    }
+
+    /** In the dispatch after the body was read: the stream, on the request's own new asynchronous cycle. */
+    private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!(req.getAttribute(REQUEST) instanceof ChatRequest request)) {
+            RequestBodies.json(resp, 500, Json.error("the chat lost its prompt", null));
+            return;
+        }
+        DemoStreams demo = DemoStreams.from(getServletContext());
+        // The demo's HTTP contract names exactly "no-cache" for every stream.
+        resp.setHeader("Cache-Control", "no-cache");
+        SseStream stream;
+        try {
+            stream = SseStreams.start(req, resp);
+        } catch (IllegalStateException refused) {
+            // Stopping, or at a stream limit: SseStreams has answered 503 or 429 already.
+            LOG.debug("chat stream refused: {}", refused.getMessage());
+            return;
+        }
+        demo.chat().start(stream, request);
+    }
+}
