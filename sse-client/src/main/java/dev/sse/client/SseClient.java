@@ -230,16 +230,16 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         if (listener != null) {
             throw new IllegalStateException("next() is for clients made with open(); this one has a listener");
         }
-        Object item;
+        Item item;
         do {
             item = handOff.take(1, TimeUnit.DAYS);
         } while (item == null);
-        if (item instanceof MessageEvent) {
-            return (MessageEvent) item;
+        if (item instanceof Item.Event event) {
+            return event.event();
         }
-        Object end = handOff.terminal();
-        if (end instanceof SseException && !closed) {
-            throw (SseException) end;
+        SseException error = ((Item.Closed) item).error();
+        if (error != null && !closed) {
+            throw error;
         }
         return null;
     }
@@ -381,7 +381,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
     }
 
     private void run() {
-        Object terminal = null;
+        SseException terminal = null;
         int attempt = 0;
         try {
             while (!closed) {
@@ -413,14 +413,14 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
                         terminal = cause.givingUp(!retryPolicy.reconnects() ? "not reconnecting (RetryPolicy.none())"
                                 : "not sending the " + method + " again (only a GET without a body is, unless "
                                 + "the builder's reconnect(true) allows it)");
-                        report((SseException) terminal);
+                        report(terminal);
                     }
                     break;
                 }
                 attempt++;
                 if (!retryPolicy.allows(attempt)) {
                     terminal = cause.givingUp("gave up after " + retryPolicy.maxAttempts() + " attempts");
-                    report((SseException) terminal);
+                    report(terminal);
                     break;
                 }
                 Duration delay = retryPolicy.delay(attempt, baseDelay, ThreadLocalRandom.current()::nextDouble);
@@ -430,7 +430,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
                 if (outcome.clean) {
                     LOG.debug("{}: stream ended; reconnecting in {} ms", name, delay.toMillis());
                     if (listener != null) {
-                        deliver(new StreamEnd(delay), 0);
+                        deliver(new Item.StreamEnd(delay));
                     }
                 } else {
                     report(cause.retrying(delay));
@@ -445,16 +445,12 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
             LOG.error("{}: reader failed", name, e);
             terminal = SseException.fatal("client failed: " + e, 0, null, null, e);
         } finally {
-            if (terminal instanceof SseException) {
-                lastStatus = ((SseException) terminal).status();
-                lastHeaders = ((SseException) terminal).headers();
-            }
-            handOff.finish(terminal);
+            Item.Closed end = terminal != null ? Item.Closed.after(terminal)
+                    : new Item.Closed(lastStatus, lastHeaders, null);
+            handOff.finish(end);
             if (direct) {
                 closedDelivered = true;
-                int status = closed ? 0 : lastStatus;
-                HttpHeaders headers = closed ? SseException.NO_HEADERS : lastHeaders;
-                call(() -> listener.onClosed(status, headers));
+                call(closed ? Item.Closed.BY_APPLICATION : end);
             } else if (listener != null) {
                 scheduleDrain();
             }
@@ -465,7 +461,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
     private void report(SseException error) {
         LOG.debug("{}: {}", name, error.getMessage());
         if (listener != null) {
-            deliver(error, 0);
+            deliver(new Item.Failure(error));
         }
     }
 
@@ -619,7 +615,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         long opened = System.nanoTime();
         LOG.debug("{}: open ({} {})", name, response.statusCode(), response.version());
         if (listener != null) {
-            deliver(new Open(response.statusCode(), response.headers()), 0);
+            deliver(new Item.Opened(response.statusCode(), response.headers()));
         }
         eventsOnConnection = 0;
         SseParser parser = new SseParser(new ParserListener(), maxLineBytes, maxEventBytes, lastEventId);
@@ -801,7 +797,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
             }
             eventsOnConnection++;
             MessageEvent event = MessageEvent.of(type, data, id);
-            deliver(event, data.length());
+            deliver(new Item.Event(event));
             if (lastEvent != null && isLast(event)) {
                 lastEventSeen = true;
                 lastEventId = id;
@@ -811,7 +807,7 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         @Override
         public void onComment(String comment) {
             if (listener != null && !lastEventSeen) {
-                deliver(new Comment(comment), comment.length());
+                deliver(new Item.Comment(comment));
             }
         }
 
@@ -870,49 +866,13 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
 
     // ---- hand-off to the consumer
 
-    private static final class Open {
-        final int status;
-        final HttpHeaders headers;
-
-        Open(int status, HttpHeaders headers) {
-            this.status = status;
-            this.headers = headers;
-        }
-    }
-
-    private static final class StreamEnd {
-        final Duration delay;
-
-        StreamEnd(Duration delay) {
-            this.delay = delay;
-        }
-    }
-
-    private static final class Comment {
-        final String text;
-
-        Comment(String text) {
-            this.text = text;
-        }
-    }
-
-    static int sizeOf(Object item) {
-        if (item instanceof MessageEvent) {
-            return ((MessageEvent) item).data().length();
-        }
-        if (item instanceof Comment) {
-            return ((Comment) item).text.length();
-        }
-        return 0;
-    }
-
-    private void deliver(Object item, int size) {
+    private void deliver(Item item) {
         if (direct) {
             // The listener runs right here on the reader thread: one event in flight, no queue to pass through.
             if (!closed) {
-                dispatch(item);
+                call(item);
             }
-        } else if (handOff.put(item, size) && listener != null) {
+        } else if (handOff.put(item) && listener != null) {
             scheduleDrain();
         }
     }
@@ -932,21 +892,19 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
     /** Runs on the executor; {@link #draining} makes it the only one running, so calls never overlap. */
     private void drain() {
         while (true) {
-            Object item;
+            Item item;
             while ((item = handOff.poll()) != null) {
-                if (item == HandOff.END) {
+                if (item instanceof Item.Closed) {
                     if (!closedDelivered) {
                         closedDelivered = true;
-                        int status = closed ? 0 : lastStatus;
-                        HttpHeaders headers = closed ? SseException.NO_HEADERS : lastHeaders;
-                        call(() -> listener.onClosed(status, headers));
+                        call(closed ? Item.Closed.BY_APPLICATION : item);
                     }
                     break;
                 }
                 if (closed) {
                     continue;
                 }
-                dispatch(item);
+                call(item);
             }
             draining.set(false);
             boolean more = handOff.ready() && !closedDelivered;
@@ -956,24 +914,9 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         }
     }
 
-    private void dispatch(Object item) {
-        if (item instanceof MessageEvent) {
-            call(() -> listener.onEvent((MessageEvent) item));
-        } else if (item instanceof Comment) {
-            call(() -> listener.onComment(((Comment) item).text));
-        } else if (item instanceof Open) {
-            Open open = (Open) item;
-            call(() -> listener.onOpen(open.status, open.headers));
-        } else if (item instanceof SseException) {
-            call(() -> listener.onError((SseException) item));
-        } else if (item instanceof StreamEnd) {
-            call(() -> listener.onStreamEnd(((StreamEnd) item).delay));
-        }
-    }
-
-    private void call(Runnable callback) {
+    private void call(Item item) {
         try {
-            callback.run();
+            item.deliverTo(listener);
         } catch (RuntimeException e) {
             LOG.warn("{}: the listener threw; the stream goes on", name, e);
         }
