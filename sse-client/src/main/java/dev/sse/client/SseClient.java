@@ -92,16 +92,17 @@ import org.slf4j.LoggerFactory;
  * {@link HttpRequest.Builder#timeout}, whose meaning for bodies is not settled (JDK-8208693).
  *
  * <h2>Threads and back-pressure</h2>
- * Each client has one reader thread ({@code sse-client-N}, daemon) that connects, reads and parses. It hands events
- * to the consumer through a bounded queue ({@link Builder#maxInFlight} events, and at most twice the event limit in
- * characters); when the queue is full the reader stops reading, so the socket stops draining and TCP slows the
- * server down. Events arrive in order and none is dropped while the client is open. A consumer is either a
- * {@link SseListener} ({@link Builder#start}) or a thread calling {@link #next()}, {@link #iterator()} or
- * {@link #stream()} ({@link Builder#open}), plain or virtual.
+ * Each client has one reader thread ({@code sse-client-N}, daemon) that connects, reads and parses. A listener
+ * without an {@link Builder#executor} runs on that thread, between reads; otherwise events reach the consumer through
+ * a bounded queue ({@link Builder#maxInFlight} events, and at most twice the event limit in characters). Either way a
+ * slow consumer stops the reading, so the socket stops draining and TCP slows the server down. Events arrive in
+ * order and none is dropped while the client is open. A consumer is either a {@link SseListener}
+ * ({@link Builder#start}) or a thread calling {@link #next()}, {@link #iterator()} or {@link #stream()}
+ * ({@link Builder#open}), plain or virtual.
  *
  * <p>{@link #close()} may be called from any thread, also from a listener, any number of times. It returns at once:
  * a pending connect is cancelled, the socket released, a pending reconnect cancelled, and no event is delivered
- * after it returns.
+ * after it returns. {@link #readyState()} tells where the connection is at any time.
  */
 public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
 
