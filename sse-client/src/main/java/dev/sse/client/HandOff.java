@@ -6,28 +6,27 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The bounded queue between the reader thread and whoever consumes (the listener's drain task or a thread in
- * {@code next()}). Bounded by item count and by characters, so a slow consumer stops the reader, which stops
- * reading the socket: back-pressure reaches the server through TCP instead of growing memory here.
+ * The bounded queue of {@link Item}s between the reader thread and whoever consumes (the listener's drain task or a
+ * thread in {@code next()}). Bounded by item count and by characters, so a slow consumer stops the reader, which
+ * stops reading the socket: back-pressure reaches the server through TCP instead of growing memory here. The
+ * reader's last item, {@link Item.Closed}, is kept aside and returned after every other item, then again on every
+ * later call.
  *
  * <p>Threads: {@link #put} and {@link #finish} only from the reader thread; {@link #take} and {@link #poll} from
  * consumers; {@link #discard} from any thread. {@link #lock} guards every field; it is never held while calling out.
  */
 final class HandOff {
 
-    /** What {@link #take} and {@link #poll} return once the reader finished and every item was consumed. */
-    static final Object END = new Object();
-
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notFull = lock.newCondition();
     private final Condition notEmpty = lock.newCondition();
-    private final ArrayDeque<Object> items = new ArrayDeque<>();
+    private final ArrayDeque<Item> items = new ArrayDeque<>();
     private final int maxItems;
     private final long maxChars;
     private long chars;
     private boolean finished;
     private boolean discarded;
-    private Object terminal;
+    private Item.Closed terminal;
 
     HandOff(int maxItems, long maxChars) {
         this.maxItems = maxItems;
@@ -40,7 +39,8 @@ final class HandOff {
      *
      * @return false if the queue was discarded (the client closed) and the item dropped
      */
-    boolean put(Object item, int size) {
+    boolean put(Item item) {
+        int size = item.chars();
         lock.lock();
         try {
             while (!discarded && !items.isEmpty() && (items.size() >= maxItems || chars + size > maxChars)) {
@@ -59,7 +59,7 @@ final class HandOff {
     }
 
     /** The reader is done; {@code terminalItem} is what consumers see after the last item. */
-    void finish(Object terminalItem) {
+    void finish(Item.Closed terminalItem) {
         lock.lock();
         try {
             finished = true;
@@ -87,9 +87,10 @@ final class HandOff {
     /**
      * Waits for the next item.
      *
-     * @return the item, or {@link #END} when the reader finished (or the queue was discarded) and nothing is left
+     * @return the item; the terminal item when the reader finished (or {@link Item.Closed#BY_APPLICATION} when the
+     *         queue was discarded first) and nothing is left; null when the time ran out
      */
-    Object take(long timeout, TimeUnit unit) throws InterruptedException {
+    Item take(long timeout, TimeUnit unit) throws InterruptedException {
         long nanos = unit.toNanos(timeout);
         lock.lockInterruptibly();
         try {
@@ -105,8 +106,8 @@ final class HandOff {
         }
     }
 
-    /** @return the next item, {@link #END}, or null if nothing is queued yet */
-    Object poll() {
+    /** @return the next item, the terminal item once the reader finished, or null if nothing is queued yet */
+    Item poll() {
         lock.lock();
         try {
             if (items.isEmpty() && !finished) {
@@ -128,22 +129,12 @@ final class HandOff {
         }
     }
 
-    /** @return the terminal item given to {@link #finish}, or null */
-    Object terminal() {
-        lock.lock();
-        try {
-            return terminal;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private Object removeFirst() {
-        Object item = items.poll();
+    private Item removeFirst() {
+        Item item = items.poll();
         if (item == null) {
-            return END;
+            return terminal != null ? terminal : Item.Closed.BY_APPLICATION;
         }
-        chars -= SseClient.sizeOf(item);
+        chars -= item.chars();
         notFull.signal();
         return item;
     }

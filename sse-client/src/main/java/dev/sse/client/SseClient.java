@@ -1,44 +1,23 @@
 package dev.sse.client;
 
 import dev.sse.core.SseParser;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -113,94 +92,44 @@ import org.slf4j.LoggerFactory;
  * {@link HttpRequest.Builder#timeout}, whose meaning for bodies is not settled (JDK-8208693).
  *
  * <h2>Threads and back-pressure</h2>
- * Each client has one reader thread ({@code sse-client-N}, daemon) that connects, reads and parses. It hands events
- * to the consumer through a bounded queue ({@link Builder#maxInFlight} events, and at most twice the event limit in
- * characters); when the queue is full the reader stops reading, so the socket stops draining and TCP slows the
- * server down. Events arrive in order and none is dropped while the client is open. A consumer is either a
- * {@link SseListener} ({@link Builder#start}) or a thread calling {@link #next()}, {@link #iterator()} or
- * {@link #stream()} ({@link Builder#open}), plain or virtual.
+ * Each client has one reader thread ({@code sse-client-N}, daemon) that connects, reads and parses. A listener
+ * without an {@link Builder#executor} runs on that thread, between reads; otherwise events reach the consumer through
+ * a bounded queue ({@link Builder#maxInFlight} events, and at most twice the event limit in characters). Either way a
+ * slow consumer stops the reading, so the socket stops draining and TCP slows the server down. Events arrive in
+ * order and none is dropped while the client is open. A consumer is either a {@link SseListener}
+ * ({@link Builder#start}) or a thread calling {@link #next()}, {@link #iterator()} or {@link #stream()}
+ * ({@link Builder#open}), plain or virtual.
  *
  * <p>{@link #close()} may be called from any thread, also from a listener, any number of times. It returns at once:
  * a pending connect is cancelled, the socket released, a pending reconnect cancelled, and no event is delivered
- * after it returns.
+ * after it returns. {@link #readyState()} tells where the connection is at any time.
  */
 public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SseClient.class);
     private static final AtomicInteger IDS = new AtomicInteger();
-    private static final int MAX_REDIRECTS = 20;
-    private static final int EXCERPT_BYTES = 512;
-    private static final Duration EXCERPT_WAIT = Duration.ofSeconds(1);
-    private static final int READ_BUFFER = 16 * 1024;
-    private static final String STREAM_ENDED = "stream ended";
 
     private final URI uri;
     private final String method;
-    private final Supplier<HttpRequest.BodyPublisher> body;
-    private final List<String[]> fixedHeaders;
-    private final Supplier<Map<String, String>> attemptHeaders;
-    private final Duration connectTimeout;
-    private final Duration idleTimeout;
-    private final RetryPolicy retryPolicy;
-    /** The request may be sent again: a plain GET by default, any request the application allowed. */
-    private final boolean resend;
-    /** Matches the last event wanted; null for none. Called on the reader thread. */
-    private final Predicate<MessageEvent> lastEvent;
-    private final int maxLineBytes;
-    private final int maxEventBytes;
-    private final HttpClient http;
-    private final SseListener listener;
-    private final Executor executor;
-    /** The listener runs on the reader thread itself (no executor given): no hand-off queue in between. */
-    private final boolean direct;
-    private final HandOff handOff;
-    private final Thread reader;
     private final String name;
-
-    // Written by the reader thread only; volatile so that lastEventId() may read it from anywhere.
-    private volatile String lastEventId;
-    private Duration baseDelay;
-    /** Events dispatched on the current connection; one or more resets the backoff count. */
-    private long eventsOnConnection;
-    /** The {@link #lastEvent} arrived: nothing after it is delivered, the client stops. */
-    private boolean lastEventSeen;
-    private int lastStatus;
-    private HttpHeaders lastHeaders = SseException.NO_HEADERS;
-
-    // Shared between the reader, close() and the idle timer.
-    private volatile boolean closed;
-    private final CountDownLatch closeSignal = new CountDownLatch(1);
-    private volatile CompletableFuture<?> pendingResponse;
-    private volatile InputStream currentBody;
-    /** The reader is blocked in a read of {@link #currentBody}; only then may the idle timer count. */
-    private volatile boolean inRead;
-    private volatile long lastProgress;
-
-    // The listener's drain task: at most one runs at a time.
-    private final AtomicBoolean draining = new AtomicBoolean();
-    private boolean closedDelivered;
+    /** Null for a client made with {@link Builder#open()}. */
+    private final SseListener listener;
+    private final HandOff handOff;
+    private final Reconnector reconnector;
+    /** Where the reader thread puts each item: the listener pump, or the hand-off queue {@link #next()} takes from. */
+    private final Consumer<Item> sink;
+    private final Thread reader;
 
     private SseClient(Builder b, SseListener listener) {
         this.uri = b.uri;
         this.method = b.method;
-        this.body = b.body;
-        this.fixedHeaders = List.copyOf(b.fixedHeaders);
-        this.attemptHeaders = b.attemptHeaders;
-        this.connectTimeout = b.connectTimeout;
-        this.idleTimeout = b.idleTimeout;
-        this.retryPolicy = b.retryPolicy;
-        this.resend = b.reconnect != null ? b.reconnect : b.method.equals("GET") && b.body == null;
-        this.lastEvent = b.lastEvent;
-        this.maxLineBytes = b.maxLineBytes;
-        this.maxEventBytes = b.maxEventBytes;
-        this.http = b.http != null ? b.http : DefaultHttp.CLIENT;
-        this.listener = listener;
-        this.executor = b.executor;
-        this.direct = listener != null && b.executor == null;
-        this.handOff = new HandOff(b.maxInFlight, 2L * maxEventBytes);
-        this.lastEventId = b.lastEventId;
-        this.baseDelay = retryPolicy.baseDelay();
         this.name = "sse-client-" + IDS.incrementAndGet();
+        this.listener = listener;
+        this.handOff = new HandOff(b.maxInFlight, 2L * b.maxEventBytes);
+        this.reconnector = new Reconnector(b, b.http != null ? b.http : DefaultHttp.CLIENT, name);
+        this.sink = listener != null
+                ? new ListenerPump(listener, b.executor, handOff, reconnector::closed, this::close, name)
+                : this::queueForNext;
         this.reader = new Thread(this::run, name);
         this.reader.setDaemon(true);
     }
@@ -230,16 +159,17 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         if (listener != null) {
             throw new IllegalStateException("next() is for clients made with open(); this one has a listener");
         }
-        Object item;
+        Item item;
         do {
             item = handOff.take(1, TimeUnit.DAYS);
         } while (item == null);
-        if (item instanceof MessageEvent) {
-            return (MessageEvent) item;
+        if (item instanceof Item.Event event) {
+            return event.event();
         }
-        Object end = handOff.terminal();
-        if (end instanceof SseException && !closed) {
-            throw (SseException) end;
+        // queueForNext queues events and the end only.
+        SseException error = ((Item.Closed) item).error();
+        if (error != null && !reconnector.closed()) {
+            throw error;
         }
         return null;
     }
@@ -300,7 +230,18 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
      * @return the last event id, never null
      */
     public String lastEventId() {
-        return lastEventId;
+        return reconnector.lastEventId();
+    }
+
+    /**
+     * Returns where the connection is: {@link ReadyState#CONNECTING} while connecting or waiting to reconnect,
+     * {@link ReadyState#OPEN} while a stream is read, {@link ReadyState#CLOSED} once the client stopped for good. It
+     * is the reader thread's view, which may be ahead of the consumer (see {@link ReadyState}). Any thread.
+     *
+     * @return the ready state, never null
+     */
+    public ReadyState readyState() {
+        return reconnector.readyState();
     }
 
     /**
@@ -310,24 +251,17 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
      */
     @Override
     public void close() {
-        if (closed) {
+        if (!reconnector.close()) {
             return;
         }
-        closed = true;
-        closeSignal.countDown();
         handOff.discard();
-        CompletableFuture<?> pending = pendingResponse;
-        if (pending != null) {
-            pending.cancel(true);
-        }
-        abortRead();
         LOG.debug("{}: closed by the application", name);
     }
 
     @Override
     public String toString() {
-        return "SseClient{" + name + ", " + method + " " + uri + ", lastEventId=" + lastEventId
-                + (closed ? ", closed" : "") + "}";
+        return "SseClient{" + name + ", " + method + " " + uri + ", lastEventId=" + reconnector.lastEventId()
+                + (reconnector.closed() ? ", closed" : "") + "}";
     }
 
     private SseClient startReader() {
@@ -335,666 +269,35 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
         return this;
     }
 
-    /**
-     * Unblocks the reader if it waits on the socket; from close() and the idle timer. Closing the JDK's response
-     * stream from another thread cancels its subscription and wakes a blocked read with an IOException; the reader
-     * thread is never interrupted, so no stray interrupt can reach a later wait or the listener.
-     */
-    private void abortRead() {
-        InputStream in = currentBody;
-        if (in != null) {
-            try {
-                in.close();
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("{}: closing the response body failed", name, e);
-            }
-        }
-    }
-
-    // ---- the reader thread
-
-    private enum Kind { OPENED_AND_ENDED, STOP, LAST_EVENT, RETRY, FATAL, CLOSED }
-
-    private static final class Outcome {
-        final Kind kind;
-        final SseException error;
-        final Duration retryAfter;
-        final long openNanos;
-        /** The stream ended normally: the server closed it. */
-        final boolean clean;
-        /** The connection dispatched at least one event. */
-        final boolean delivered;
-
-        Outcome(Kind kind, SseException error, Duration retryAfter, long openNanos) {
-            this(kind, error, retryAfter, openNanos, false, false);
-        }
-
-        Outcome(Kind kind, SseException error, Duration retryAfter, long openNanos, boolean clean,
-                boolean delivered) {
-            this.kind = kind;
-            this.error = error;
-            this.retryAfter = retryAfter;
-            this.openNanos = openNanos;
-            this.clean = clean;
-            this.delivered = delivered;
-        }
-    }
-
+    /** The reader thread: pulls each item and hands it on, up to and including the last. */
     private void run() {
-        Object terminal = null;
-        int attempt = 0;
+        Item item = null;
         try {
-            while (!closed) {
-                Outcome outcome = connectAndRead();
-                if (closed || outcome.kind == Kind.CLOSED) {
-                    break;
-                }
-                if (outcome.kind == Kind.STOP) {
-                    LOG.debug("{}: server answered {}; not reconnecting", name, lastStatus);
-                    break;
-                }
-                if (outcome.kind == Kind.LAST_EVENT) {
-                    LOG.debug("{}: the last event wanted arrived; stopping", name);
-                    break;
-                }
-                if (outcome.kind == Kind.FATAL) {
-                    terminal = outcome.error;
-                    report(outcome.error);
-                    break;
-                }
-                SseException cause = outcome.error;
-                if (outcome.kind == Kind.OPENED_AND_ENDED
-                        && (outcome.delivered || outcome.openNanos >= retryPolicy.resetAfter().toNanos())) {
-                    attempt = 0;
-                }
-                if (!retryPolicy.reconnects() || !resend) {
-                    // A clean end of a request that is not sent again is its normal end, not an error.
-                    if (!outcome.clean) {
-                        terminal = cause.givingUp(!retryPolicy.reconnects() ? "not reconnecting (RetryPolicy.none())"
-                                : "not sending the " + method + " again (only a GET without a body is, unless "
-                                + "the builder's reconnect(true) allows it)");
-                        report((SseException) terminal);
-                    }
-                    break;
-                }
-                attempt++;
-                if (!retryPolicy.allows(attempt)) {
-                    terminal = cause.givingUp("gave up after " + retryPolicy.maxAttempts() + " attempts");
-                    report((SseException) terminal);
-                    break;
-                }
-                Duration delay = retryPolicy.delay(attempt, baseDelay, ThreadLocalRandom.current()::nextDouble);
-                if (outcome.retryAfter != null && outcome.retryAfter.compareTo(delay) > 0) {
-                    delay = outcome.retryAfter;
-                }
-                if (outcome.clean) {
-                    LOG.debug("{}: stream ended; reconnecting in {} ms", name, delay.toMillis());
-                    if (listener != null) {
-                        deliver(new StreamEnd(delay), 0);
-                    }
-                } else {
-                    report(cause.retrying(delay));
-                }
-                if (closeSignal.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
-                    break;
-                }
-            }
-        } catch (InterruptedException e) {
-            LOG.debug("{}: reader interrupted, stopping", name);
+            do {
+                item = reconnector.next();
+                sink.accept(item);
+            } while (!(item instanceof Item.Closed));
         } catch (RuntimeException | Error e) {
             LOG.error("{}: reader failed", name, e);
-            terminal = SseException.fatal("client failed: " + e, 0, null, null, e);
+            if (!(item instanceof Item.Closed)) {
+                sink.accept(reconnector.failed(e));
+            }
         } finally {
-            if (terminal instanceof SseException) {
-                lastStatus = ((SseException) terminal).status();
-                lastHeaders = ((SseException) terminal).headers();
-            }
-            handOff.finish(terminal);
-            if (direct) {
-                closedDelivered = true;
-                int status = closed ? 0 : lastStatus;
-                HttpHeaders headers = closed ? SseException.NO_HEADERS : lastHeaders;
-                call(() -> listener.onClosed(status, headers));
-            } else if (listener != null) {
-                scheduleDrain();
-            }
             LOG.debug("{}: stopped", name);
         }
     }
 
-    private void report(SseException error) {
-        LOG.debug("{}: {}", name, error.getMessage());
-        if (listener != null) {
-            deliver(error, 0);
-        }
-    }
-
-    private Outcome connectAndRead() {
-        URI target = uri;
-        String currentMethod = method;
-        boolean withBody = true;
-        Set<URI> seen = new HashSet<>();
-        seen.add(target);
-        for (int hops = 0; ; hops++) {
-            HttpResponse<InputStream> response;
-            try {
-                response = send(request(target, currentMethod, withBody, sameOrigin(uri, target)));
-            } catch (CancellationException | InterruptedException e) {
-                return new Outcome(Kind.CLOSED, null, null, 0);
-            } catch (TimeoutException e) {
-                return retry(SseException.fatal("no response within the connect timeout of "
-                        + connectTimeout.toMillis() + " ms from " + target, 0, null, null, null), null);
-            } catch (IOException e) {
-                return retry(SseException.fatal("connection to " + target + " failed: " + e, 0, null, null, e),
-                        null);
-            } catch (IllegalArgumentException e) {
-                // A supplied header the JDK refuses (a restricted name, a CR in a value) will not get better.
-                return fatal(0, null, "", "invalid request: " + e.getMessage());
-            } catch (RuntimeException e) {
-                // A header or body supplier that failed, e.g. a token service that is down: try again later.
-                return retry(SseException.fatal("preparing the request failed: " + e, 0, null, null, e), null);
-            }
-            InputStream in = response.body();
-            currentBody = in;
-            if (closed) {
-                closeQuietly(in);
-                return new Outcome(Kind.CLOSED, null, null, 0);
-            }
-            int status = response.statusCode();
-            HttpHeaders headers = response.headers();
-            lastStatus = status;
-            lastHeaders = headers;
-            if (status == 200) {
-                String type = headers.firstValue("Content-Type").orElse("");
-                if (isEventStream(type)) {
-                    return read(response, in);
-                }
-                return fatal(response, in, type.isEmpty() ? "200 without a Content-Type, not text/event-stream"
-                        : "200 with Content-Type " + type + ", not text/event-stream");
-            }
-            if (status == 204) {
-                closeQuietly(in);
-                return new Outcome(Kind.STOP, null, null, 0);
-            }
-            if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-                closeQuietly(in);
-                String location = headers.firstValue("Location").orElse(null);
-                if (location == null) {
-                    return fatal(status, headers, "", status + " redirect without a Location header");
-                }
-                URI next;
-                try {
-                    next = target.resolve(location);
-                } catch (IllegalArgumentException e) {
-                    return fatal(status, headers, "", status + " redirect to an invalid Location: " + location);
-                }
-                if (!seen.add(next)) {
-                    return fatal(status, headers, "", "redirect loop: " + next + " was already visited");
-                }
-                if (hops + 1 >= MAX_REDIRECTS) {
-                    return fatal(status, headers, "", "more than " + MAX_REDIRECTS + " redirects");
-                }
-                if (status == 303 || ((status == 301 || status == 302) && currentMethod.equals("POST"))) {
-                    currentMethod = "GET";
-                    withBody = false;
-                }
-                LOG.debug("{}: {} redirect to {}", name, status, next);
-                target = next;
-                continue;
-            }
-            if (status == 408 || status == 429 || status >= 500) {
-                String excerpt = excerpt(in);
-                return retry(SseException.fatal("HTTP " + status + " from " + target + excerptSuffix(excerpt),
-                        status, headers, excerpt, null), retryAfter(headers));
-            }
-            return fatal(response, in, "HTTP " + status + " is not a stream");
-        }
-    }
-
-    private HttpRequest request(URI target, String requestMethod, boolean withBody, boolean sameOrigin) {
-        HttpRequest.BodyPublisher publisher = withBody && body != null ? body.get()
-                : HttpRequest.BodyPublishers.noBody();
-        HttpRequest.Builder rb = HttpRequest.newBuilder(target)
-                .method(requestMethod, Objects.requireNonNull(publisher, "body publisher supplied"))
-                .header("Accept", "text/event-stream")
-                .header("Cache-Control", "no-cache");
-        for (String[] h : fixedHeaders) {
-            if (sameOrigin || !isCredential(h[0])) {
-                rb.header(h[0], h[1]);
-            }
-        }
-        if (attemptHeaders != null) {
-            Map<String, String> supplied = attemptHeaders.get();
-            if (supplied != null) {
-                supplied.forEach((name, value) -> {
-                    if (sameOrigin || !isCredential(name)) {
-                        rb.setHeader(name, value);
-                    }
-                });
-            }
-        }
-        String id = lastEventId;
-        if (!id.isEmpty()) {
-            if (isVisibleAscii(id)) {
-                rb.setHeader("Last-Event-ID", id);
-            } else {
-                // java.net.http writes header values as US-ASCII ('?' for anything else) and rejects chars above
-                // U+00FF: a mangled id would resume at the wrong place, so none is sent.
-                LOG.warn("{}: last event id {} is not printable ASCII, which java.net.http cannot send; "
-                        + "reconnecting without Last-Event-ID", name, id);
-            }
-        }
-        return rb.build();
-    }
-
-    private HttpResponse<InputStream> send(HttpRequest request)
-            throws IOException, InterruptedException, TimeoutException {
-        LOG.debug("{}: {} {}{}", name, request.method(), request.uri(),
-                lastEventId.isEmpty() ? "" : " (Last-Event-ID " + lastEventId + ")");
-        CompletableFuture<HttpResponse<InputStream>> future = http.sendAsync(request, BodyHandlers.ofInputStream());
-        pendingResponse = future;
-        try {
-            if (closed) {
-                future.cancel(true);
-            }
-            return future.get(connectTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException) {
-                throw (IOException) cause;
-            }
-            if (closed) {
-                throw new CancellationException("closed");
-            }
-            throw new IOException(cause);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw e;
-        } finally {
-            pendingResponse = null;
-        }
-    }
-
-    private Outcome read(HttpResponse<InputStream> response, InputStream in) {
-        long opened = System.nanoTime();
-        LOG.debug("{}: open ({} {})", name, response.statusCode(), response.version());
-        if (listener != null) {
-            deliver(new Open(response.statusCode(), response.headers()), 0);
-        }
-        eventsOnConnection = 0;
-        SseParser parser = new SseParser(new ParserListener(), maxLineBytes, maxEventBytes, lastEventId);
-        IdleWatch watch = idleTimeout.isZero() ? null : new IdleWatch(idleTimeout);
-        byte[] buffer = new byte[READ_BUFFER];
-        try {
-            while (true) {
-                if (closed) {
-                    return new Outcome(Kind.CLOSED, null, null, 0);
-                }
-                if (watch != null && watch.fired) {
-                    return retry(opened, "no byte for " + idleTimeout.toMillis() + " ms (idle timeout)", null);
-                }
-                lastProgress = System.nanoTime();
-                inRead = true;
-                int n;
-                try {
-                    n = in.read(buffer);
-                } finally {
-                    inRead = false;
-                }
-                lastProgress = System.nanoTime();
-                if (n < 0) {
-                    return retry(opened, STREAM_ENDED, null);
-                }
-                parser.feed(buffer, 0, n);
-                if (lastEventSeen) {
-                    return new Outcome(Kind.LAST_EVENT, null, null, 0);
-                }
-                lastEventId = parser.lastEventId();
-            }
-        } catch (IOException e) {
-            if (closed) {
-                return new Outcome(Kind.CLOSED, null, null, 0);
-            }
-            if (watch != null && watch.fired) {
-                return retry(opened, "no byte for " + idleTimeout.toMillis() + " ms (idle timeout)", null);
-            }
-            return retry(opened, "stream failed: " + e, e);
-        } catch (SseParser.LimitExceededException e) {
-            return new Outcome(Kind.FATAL, SseException.fatal("stream rejected: " + e.getMessage(),
-                    response.statusCode(), response.headers(), "", e), null, 0);
-        } finally {
-            if (watch != null) {
-                watch.stop();
-            }
-            currentBody = null;
-            closeQuietly(in);
-        }
-    }
-
-    private Outcome retry(long opened, String message, Throwable cause) {
-        SseException error = SseException.fatal(message, lastStatus, lastHeaders, "", cause);
-        return new Outcome(Kind.OPENED_AND_ENDED, error, null, System.nanoTime() - opened, cause == null
-                && message.equals(STREAM_ENDED), eventsOnConnection > 0);
-    }
-
-    private static Outcome retry(SseException error, Duration retryAfter) {
-        return new Outcome(Kind.RETRY, error, retryAfter, 0);
-    }
-
-    private Outcome fatal(HttpResponse<InputStream> response, InputStream in, String problem) {
-        String excerpt = excerpt(in);
-        return fatal(response.statusCode(), response.headers(), excerpt,
-                problem + " (" + response.uri() + ")" + excerptSuffix(excerpt));
-    }
-
-    private static Outcome fatal(int status, HttpHeaders headers, String excerpt, String message) {
-        return new Outcome(Kind.FATAL, SseException.fatal(message, status, headers, excerpt, null), null, 0);
-    }
-
-    private static String excerptSuffix(String excerpt) {
-        return excerpt.isEmpty() ? "" : ": " + excerpt;
-    }
-
-    /** Reads the start of an error body, waiting at most a second for silence; then drops the connection. */
-    private String excerpt(InputStream in) {
-        IdleWatch watch = new IdleWatch(EXCERPT_WAIT);
-        byte[] bytes = new byte[EXCERPT_BYTES];
-        int n = 0;
-        try {
-            while (n < bytes.length && !closed && !watch.fired) {
-                lastProgress = System.nanoTime();
-                inRead = true;
-                int r;
-                try {
-                    r = in.read(bytes, n, bytes.length - n);
-                } finally {
-                    inRead = false;
-                }
-                if (r < 0) {
-                    break;
-                }
-                n += r;
-            }
-        } catch (IOException e) {
-            LOG.debug("{}: reading the error body failed", name, e);
-        } finally {
-            watch.stop();
-            currentBody = null;
-            closeQuietly(in);
-        }
-        return new String(bytes, 0, n, StandardCharsets.UTF_8).strip();
-    }
-
-    private void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("{}: closing the response body failed", name, e);
-        }
-    }
-
-    /** As fetch does on a redirect to another origin, credentials the application set are not sent there. */
-    private static boolean isCredential(String header) {
-        return header.equalsIgnoreCase("Authorization") || header.equalsIgnoreCase("Cookie")
-                || header.equalsIgnoreCase("Proxy-Authorization");
-    }
-
-    static boolean sameOrigin(URI a, URI b) {
-        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
-                && port(a) == port(b);
-    }
-
-    private static int port(URI u) {
-        return u.getPort() >= 0 ? u.getPort() : (u.getScheme().equalsIgnoreCase("https") ? 443 : 80);
-    }
-
-    static boolean isVisibleAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if ((c < 0x20 && c != '\t') || c >= 0x7F) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static boolean isEventStream(String contentType) {
-        int semicolon = contentType.indexOf(';');
-        String mime = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip();
-        return mime.equalsIgnoreCase("text/event-stream");
-    }
-
-    /** {@code Retry-After} as delay-seconds or an HTTP-date; null when absent or unreadable. */
-    static Duration retryAfter(HttpHeaders headers) {
-        String value = headers.firstValue("Retry-After").orElse(null);
-        if (value == null) {
-            return null;
-        }
-        value = value.strip();
-        if (!value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return value.length() > 9 ? Duration.ofSeconds(999_999_999) : Duration.ofSeconds(Long.parseLong(value));
-        }
-        try {
-            ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
-            Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
-            return d.isNegative() ? Duration.ZERO : d;
-        } catch (DateTimeParseException e) {
-            LOG.debug("ignoring an unreadable Retry-After: {}", value);
-            return null;
-        }
-    }
-
-    private boolean isLast(MessageEvent event) {
-        try {
-            return lastEvent.test(event);
-        } catch (RuntimeException e) {
-            LOG.warn("{}: the stopAfter predicate threw; taking the event as not the last", name, e);
-            return false;
-        }
-    }
-
-    private final class ParserListener implements SseParser.Listener {
-        @Override
-        public void onEvent(String type, String data, String id) {
-            if (lastEventSeen) {
-                return; // what followed the last event in the same read is not wanted
-            }
-            eventsOnConnection++;
-            MessageEvent event = MessageEvent.of(type, data, id);
-            deliver(event, data.length());
-            if (lastEvent != null && isLast(event)) {
-                lastEventSeen = true;
-                lastEventId = id;
-            }
-        }
-
-        @Override
-        public void onComment(String comment) {
-            if (listener != null && !lastEventSeen) {
-                deliver(new Comment(comment), comment.length());
-            }
-        }
-
-        @Override
-        public void onRetry(long millis) {
-            baseDelay = Duration.ofMillis(millis);
-        }
-    }
-
-    /** Stops a read that waited longer than the limit for a byte; on the shared timer thread. */
-    private final class IdleWatch implements Runnable {
-        private final long limitNanos;
-        private volatile boolean fired;
-        private volatile boolean stopped;
-        private volatile ScheduledFuture<?> next;
-
-        IdleWatch(Duration limit) {
-            this.limitNanos = limit.toNanos();
-            schedule(limitNanos);
-        }
-
-        private void schedule(long nanos) {
-            if (!stopped) {
-                next = Timer.EXECUTOR.schedule(this, Math.max(nanos, TimeUnit.MILLISECONDS.toNanos(1)),
-                        TimeUnit.NANOSECONDS);
-            }
-        }
-
-        @Override
-        public void run() {
-            if (stopped) {
-                return;
-            }
-            if (!inRead) {
-                schedule(limitNanos);
-                return;
-            }
-            long left = lastProgress + limitNanos - System.nanoTime();
-            if (left > 0) {
-                schedule(left);
-                return;
-            }
-            fired = true;
-            LOG.debug("{}: idle for {} ms, dropping the connection", name, TimeUnit.NANOSECONDS.toMillis(limitNanos));
-            abortRead();
-        }
-
-        void stop() {
-            stopped = true;
-            ScheduledFuture<?> f = next;
-            if (f != null) {
-                f.cancel(false);
-            }
-        }
-    }
-
-    // ---- hand-off to the consumer
-
-    private static final class Open {
-        final int status;
-        final HttpHeaders headers;
-
-        Open(int status, HttpHeaders headers) {
-            this.status = status;
-            this.headers = headers;
-        }
-    }
-
-    private static final class StreamEnd {
-        final Duration delay;
-
-        StreamEnd(Duration delay) {
-            this.delay = delay;
-        }
-    }
-
-    private static final class Comment {
-        final String text;
-
-        Comment(String text) {
-            this.text = text;
-        }
-    }
-
-    static int sizeOf(Object item) {
-        if (item instanceof MessageEvent) {
-            return ((MessageEvent) item).data().length();
-        }
-        if (item instanceof Comment) {
-            return ((Comment) item).text.length();
-        }
-        return 0;
-    }
-
-    private void deliver(Object item, int size) {
-        if (direct) {
-            // The listener runs right here on the reader thread: one event in flight, no queue to pass through.
-            if (!closed) {
-                dispatch(item);
-            }
-        } else if (handOff.put(item, size) && listener != null) {
-            scheduleDrain();
-        }
-    }
-
-    private void scheduleDrain() {
-        if (draining.compareAndSet(false, true)) {
-            try {
-                executor.execute(this::drain);
-            } catch (RejectedExecutionException e) {
-                draining.set(false);
-                LOG.warn("{}: the listener's executor rejected a task; closing the client", name, e);
-                close();
-            }
-        }
-    }
-
-    /** Runs on the executor; {@link #draining} makes it the only one running, so calls never overlap. */
-    private void drain() {
-        while (true) {
-            Object item;
-            while ((item = handOff.poll()) != null) {
-                if (item == HandOff.END) {
-                    if (!closedDelivered) {
-                        closedDelivered = true;
-                        int status = closed ? 0 : lastStatus;
-                        HttpHeaders headers = closed ? SseException.NO_HEADERS : lastHeaders;
-                        call(() -> listener.onClosed(status, headers));
-                    }
-                    break;
-                }
-                if (closed) {
-                    continue;
-                }
-                dispatch(item);
-            }
-            draining.set(false);
-            boolean more = handOff.ready() && !closedDelivered;
-            if (!more || !draining.compareAndSet(false, true)) {
-                return;
-            }
-        }
-    }
-
-    private void dispatch(Object item) {
-        if (item instanceof MessageEvent) {
-            call(() -> listener.onEvent((MessageEvent) item));
-        } else if (item instanceof Comment) {
-            call(() -> listener.onComment(((Comment) item).text));
-        } else if (item instanceof Open) {
-            Open open = (Open) item;
-            call(() -> listener.onOpen(open.status, open.headers));
-        } else if (item instanceof SseException) {
-            call(() -> listener.onError((SseException) item));
-        } else if (item instanceof StreamEnd) {
-            call(() -> listener.onStreamEnd(((StreamEnd) item).delay));
-        }
-    }
-
-    private void call(Runnable callback) {
-        try {
-            callback.run();
-        } catch (RuntimeException e) {
-            LOG.warn("{}: the listener threw; the stream goes on", name, e);
+    /** The pull mode's sink: {@link #next()} wants events and the end, nothing else. */
+    private void queueForNext(Item item) {
+        if (item instanceof Item.Closed end) {
+            handOff.finish(end);
+        } else if (item instanceof Item.Event) {
+            handOff.put(item);
         }
     }
 
     private static final class DefaultHttp {
         static final HttpClient CLIENT = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-    }
-
-    private static final class Timer {
-        static final ScheduledExecutorService EXECUTOR;
-
-        static {
-            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "sse-client-timer");
-                t.setDaemon(true);
-                return t;
-            });
-            timer.setRemoveOnCancelPolicy(true);
-            EXECUTOR = timer;
-        }
     }
 
     /**
@@ -1003,22 +306,24 @@ public final class SseClient implements AutoCloseable, Iterable<MessageEvent> {
      */
     public static final class Builder {
 
-        private final URI uri;
-        private String method = "GET";
-        private Supplier<HttpRequest.BodyPublisher> body;
-        private final List<String[]> fixedHeaders = new ArrayList<>();
-        private Supplier<Map<String, String>> attemptHeaders;
-        private String lastEventId = "";
-        private Duration connectTimeout = Duration.ofSeconds(30);
-        private Duration idleTimeout = Duration.ofMinutes(5);
-        private RetryPolicy retryPolicy = RetryPolicy.defaults();
-        private Boolean reconnect;
-        private Predicate<MessageEvent> lastEvent;
-        private int maxLineBytes = 8 << 20;
-        private int maxEventBytes = 8 << 20;
-        private HttpClient http;
-        private Executor executor;
-        private int maxInFlight = 256;
+        // Package-private: the client's parts copy what they need from here when a client is made.
+
+        final URI uri;
+        String method = "GET";
+        Supplier<HttpRequest.BodyPublisher> body;
+        final List<String[]> fixedHeaders = new ArrayList<>();
+        Supplier<Map<String, String>> attemptHeaders;
+        String lastEventId = "";
+        Duration connectTimeout = Duration.ofSeconds(30);
+        Duration idleTimeout = Duration.ofMinutes(5);
+        RetryPolicy retryPolicy = RetryPolicy.defaults();
+        Boolean reconnect;
+        Predicate<MessageEvent> lastEvent;
+        int maxLineBytes = 8 << 20;
+        int maxEventBytes = 8 << 20;
+        HttpClient http;
+        Executor executor;
+        int maxInFlight = 256;
 
         private Builder(URI uri) {
             Objects.requireNonNull(uri, "uri");

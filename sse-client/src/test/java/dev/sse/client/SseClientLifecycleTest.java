@@ -284,10 +284,10 @@ class SseClientLifecycleTest {
                 .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(10));
         java.net.http.HttpHeaders headers = java.net.http.HttpHeaders.of(Map.of("Retry-After",
                 List.of(inTenSeconds)), (a, b) -> true);
-        assertThat(SseClient.retryAfter(headers)).isBetween(Duration.ofSeconds(8), Duration.ofSeconds(10));
+        assertThat(Connector.retryAfter(headers)).isBetween(Duration.ofSeconds(8), Duration.ofSeconds(10));
         java.net.http.HttpHeaders junk = java.net.http.HttpHeaders.of(Map.of("Retry-After", List.of("soon")),
                 (a, b) -> true);
-        assertThat(SseClient.retryAfter(junk)).isNull();
+        assertThat(Connector.retryAfter(junk)).isNull();
     }
 
     @Test
