@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -347,6 +348,47 @@ public final class Hub implements AutoCloseable {
      */
     public String broadcast(String topic, SseEvent event) {
         return publish(Objects.requireNonNull(topic, "topic"), event);
+    }
+
+    /**
+     * Sends an event to every open channel without waiting for a shared log: on a hub with a {@link Backplane} the
+     * append is pipelined (many in flight on one connection, each caller told its own id or failure, one global
+     * order); on a hub of its own the event is delivered as {@link #broadcast(SseEvent)} does and the stage is
+     * already complete.
+     *
+     * <pre>{@code
+     * hub.broadcastAsync(SseEvent.data(json)).whenComplete((id, failure) -> answer(id, failure));
+     * }</pre>
+     *
+     * @param event the event; ids as for {@link #broadcast(SseEvent)}
+     * @return completes with the id the event was sent with (or {@code null}), or exceptionally as
+     *         {@link #broadcast(SseEvent)} would throw ({@link HubClosedException}, the log's failure)
+     */
+    public CompletionStage<String> broadcastAsync(SseEvent event) {
+        return publishAsync(null, event);
+    }
+
+    /**
+     * Sends an event to a topic's subscribers without waiting for a shared log; see {@link #broadcastAsync(SseEvent)}.
+     *
+     * @param topic the topic
+     * @param event the event
+     * @return completes with the id, or exceptionally
+     */
+    public CompletionStage<String> broadcastAsync(String topic, SseEvent event) {
+        return publishAsync(Objects.requireNonNull(topic, "topic"), event);
+    }
+
+    private CompletionStage<String> publishAsync(String topic, SseEvent event) {
+        Objects.requireNonNull(event, "event");
+        if (backplane != null && !closed) {
+            return backplane.publishAsync(topic, event);
+        }
+        try {
+            return CompletableFuture.completedFuture(publish(topic, event));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /**

@@ -341,6 +341,32 @@ class BackplaneTest {
     }
 
     @Test
+    void asyncBroadcastTellsEachCallerItsIdOnAHubOfItsOwnAndOnABackplane() throws Exception {
+        Hub local = Hub.builder().clock(TestClocks.NUMBERED_FROM_ONE).keepAlive(Duration.ZERO).build();
+        hubs.add(local);
+        Hub a = node();
+        RecordingTransport onA = new RecordingTransport();
+        onA.openOn(a);
+
+        assertThat(local.broadcastAsync(SseEvent.data("x")).toCompletableFuture().get()).isEqualTo("1");
+        assertThat(a.broadcastAsync(SseEvent.data("y")).toCompletableFuture().get()).isEqualTo("L1");
+        assertThat(a.broadcastAsync("news", SseEvent.data("z")).toCompletableFuture().get()).isEqualTo("L2");
+        assertThat(onA.ids()).containsExactly("L1");
+    }
+
+    @Test
+    void asyncBroadcastFailsTheStageNotTheCallerWhenTheLogOrTheHubCannotTakeIt() {
+        Hub a = node();
+        log.down.set(true);
+        assertThat(a.broadcastAsync(SseEvent.data("x")).toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(1)).withThrowableThat().withMessageContaining("unreachable");
+        a.close();
+        assertThat(a.broadcastAsync(SseEvent.data("x")).toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(1)).withThrowableThat().havingCause()
+                .isInstanceOf(HubClosedException.class);
+    }
+
+    @Test
     void historyAndBackplaneTogetherAreRefused() {
         assertThatThrownBy(() -> Hub.builder().history(EventHistory.none()).backplane(log.node()).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("backplane");

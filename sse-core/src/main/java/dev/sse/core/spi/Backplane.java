@@ -1,6 +1,8 @@
 package dev.sse.core.spi;
 
 import dev.sse.core.SseEvent;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A shared, ordered event log under a hub, so that hubs on many nodes act as one: a hub built with a backplane sends
@@ -39,6 +41,24 @@ public interface Backplane {
      * @throws RuntimeException if the log cannot take it now; nothing is delivered then
      */
     String publish(String topic, SseEvent event);
+
+    /**
+     * Appends an event to the shared log without waiting for it: a backplane that can pipeline (many appends in
+     * flight on one connection) overrides this; the default calls {@link #publish} on the caller's thread. Each
+     * caller is told its own id or its own failure; what the log accepts keeps one global order. It must not queue
+     * without bound: when too many appends are in flight it fails the stage (or waits a bounded time).
+     *
+     * @param topic the topic, or {@code null} for every channel
+     * @param event the event; without an id the log assigns one
+     * @return completes with the id (or {@code null} for a comment), or exceptionally if the log did not take it
+     */
+    default CompletionStage<String> publishAsync(String topic, SseEvent event) {
+        try {
+            return CompletableFuture.completedFuture(publish(topic, event));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /**
      * Where the hub keeps delivered events and replays resumes from; the hub appends every delivered event to it,
