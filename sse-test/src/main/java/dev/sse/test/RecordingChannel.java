@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -60,6 +60,9 @@ public final class RecordingChannel implements AutoCloseable {
     private final Object lock = new Object();
     // Guarded by lock.
     private final List<SseFrame> frames = new ArrayList<>();
+    /** The frames that are not keep-alives, as events. */
+    private final List<SseEvent> events = new ArrayList<>();
+    private int keepAlives;
     private boolean stalled;
     private CloseReason closeReason;
 
@@ -192,7 +195,7 @@ public final class RecordingChannel implements AutoCloseable {
      */
     public List<SseEvent> events() {
         synchronized (lock) {
-            return eventsLocked();
+            return List.copyOf(events);
         }
     }
 
@@ -221,13 +224,7 @@ public final class RecordingChannel implements AutoCloseable {
     /** @return how many keep-alive comments the hub wrote so far */
     public int keepAlives() {
         synchronized (lock) {
-            int n = 0;
-            for (SseFrame f : frames) {
-                if (f == SseFrame.KEEP_ALIVE) {
-                    n++;
-                }
-            }
-            return n;
+            return keepAlives;
         }
     }
 
@@ -266,11 +263,13 @@ public final class RecordingChannel implements AutoCloseable {
      * @throws IllegalArgumentException if {@code count} is below 1 or the timeout is not positive
      */
     public List<SseEvent> awaitEvents(int count, Duration timeout) {
-        if (count < 1) {
-            throw new IllegalArgumentException("count must be at least 1 (was " + count + ")");
+        requireCount(count);
+        long deadline = deadline(timeout);
+        String what = count + (count == 1 ? " event" : " events");
+        synchronized (lock) {
+            waitWhile(() -> events.size() < count, deadline, timeout, what);
+            return List.copyOf(events.subList(0, count));
         }
-        return await(count + (count == 1 ? " event" : " events"), timeout, events ->
-                events.size() >= count ? List.copyOf(events.subList(0, count)) : null);
     }
 
     /**
@@ -303,15 +302,41 @@ public final class RecordingChannel implements AutoCloseable {
     public SseEvent awaitEvent(String description, Predicate<? super SseEvent> match, Duration timeout) {
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(match, "match");
-        int[] tested = {0};
-        return await(description, timeout, events -> {
-            for (; tested[0] < events.size(); tested[0]++) {
-                if (match.test(events.get(tested[0]))) {
-                    return events.get(tested[0]);
+        long deadline = deadline(timeout);
+        int tested = 0;
+        while (true) {
+            List<SseEvent> fresh;
+            synchronized (lock) {
+                int seen = tested;
+                waitWhile(() -> events.size() == seen, deadline, timeout, description);
+                fresh = List.copyOf(events.subList(seen, events.size()));
+            }
+            // User code: tested with no lock held, so the hub's threads are never kept waiting by it.
+            for (SseEvent e : fresh) {
+                tested++;
+                if (match.test(e)) {
+                    return e;
                 }
             }
-            return null;
-        });
+        }
+    }
+
+    /**
+     * Waits until the hub has written at least {@code count} keep-alive comments in all.
+     *
+     * @param count how many, at least 1
+     * @param timeout how long to wait at most
+     * @return how many there are now
+     * @throws AssertionError if they did not come in time, or the channel closed first
+     * @throws IllegalArgumentException if {@code count} is below 1 or the timeout is not positive
+     */
+    public int awaitKeepAlives(int count, Duration timeout) {
+        requireCount(count);
+        long deadline = deadline(timeout);
+        synchronized (lock) {
+            waitWhile(() -> keepAlives < count, deadline, timeout, count + " keep-alives (" + keepAlives + " before)");
+            return keepAlives;
+        }
     }
 
     /**
@@ -329,7 +354,7 @@ public final class RecordingChannel implements AutoCloseable {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new AssertionError(this + ": waited " + timeout.toMillis() + " ms for the channel to "
-                            + "close; it is still open" + queueState() + "; " + Describe.events(eventsLocked()));
+                            + "close; " + Describe.events(events) + "; still open" + queueState());
                 }
                 waitLocked(left, "the channel to close");
             }
@@ -384,35 +409,31 @@ public final class RecordingChannel implements AutoCloseable {
         return (stream != null ? "stream " : "channel ") + (s == null ? "(opening)" : s.channel().id());
     }
 
-    private <T> T await(String what, Duration timeout, Function<List<SseEvent>, T> check) {
-        long deadline = deadline(timeout);
-        while (true) {
-            List<SseEvent> events;
-            CloseReason reason;
-            synchronized (lock) {
-                events = eventsLocked();
-                reason = closeReason;
+    /**
+     * Waits under the lock while the condition holds and the channel is open. At the deadline, or when the channel
+     * closed while still waiting (nothing more can arrive then), an {@code AssertionError} says what arrived.
+     */
+    private void waitWhile(BooleanSupplier condition, long deadline, Duration timeout, String what) {
+        while (condition.getAsBoolean()) {
+            if (closeReason != null) {
+                throw new AssertionError(this + ": waited for " + what + "; " + Describe.events(events)
+                        + "; then the channel closed (" + closeReason + ")");
             }
-            // The check is user code: run it with no lock held, so the hub's threads are never kept waiting.
-            T found = check.apply(events);
-            if (found != null) {
-                return found;
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError(this + ": waited " + timeout.toMillis() + " ms for " + what + "; "
+                        + Describe.events(events) + "; still open" + queueState());
             }
-            synchronized (lock) {
-                int seen = events.size();
-                while (eventsLocked().size() == seen && closeReason == null) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        throw new AssertionError(this + ": waited " + timeout.toMillis() + " ms for " + what + "; "
-                                + Describe.events(eventsLocked()) + "; still open" + queueState());
-                    }
-                    waitLocked(left, what);
-                }
-                if (reason != null) {
-                    throw new AssertionError(this + ": waited for " + what + "; " + Describe.events(events)
-                            + "; then the channel closed (" + reason + ")");
-                }
-            }
+            waitLocked(left, what);
+        }
+    }
+
+    private void waitLocked(long nanos, String what) {
+        try {
+            lock.wait(Math.max(1, nanos / 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(this + ": interrupted while waiting for " + what, e);
         }
     }
 
@@ -422,22 +443,9 @@ public final class RecordingChannel implements AutoCloseable {
         return (stalled ? ", stalled" : "") + (queued > 0 ? ", " + queued + " frames queued" : "");
     }
 
-    private List<SseEvent> eventsLocked() {
-        List<SseEvent> events = new ArrayList<>(frames.size());
-        for (SseFrame f : frames) {
-            if (f != SseFrame.KEEP_ALIVE) {
-                events.add(f.event());
-            }
-        }
-        return events;
-    }
-
-    private void waitLocked(long nanos, String what) {
-        try {
-            lock.wait(Math.max(1, nanos / 1_000_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(this + ": interrupted while waiting for " + what, e);
+    private static void requireCount(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be at least 1 (was " + count + ")");
         }
     }
 
@@ -465,6 +473,11 @@ public final class RecordingChannel implements AutoCloseable {
                 }
                 synchronized (lock) {
                     frames.add(f);
+                    if (f == SseFrame.KEEP_ALIVE) {
+                        keepAlives++;
+                    } else {
+                        events.add(f.event());
+                    }
                     lock.notifyAll();
                 }
             }

@@ -54,12 +54,8 @@ class RecordingChannelTest {
         hub = Hub.builder().keepAlive(Duration.ofMillis(30)).build();
         RecordingChannel client = RecordingChannel.open(hub);
         String id = hub.broadcast(SseEvent.builder().event("update").data("a\nb").build());
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (client.keepAlives() == 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait(); // polled with a deadline: the keep-alive comes from the hub's scheduler
-        }
 
-        assertThat(client.keepAlives()).isPositive();
+        assertThat(client.awaitKeepAlives(1, WAIT)).isPositive();
         assertThat(client.wire()).startsWith("id: " + id + "\nevent: update\ndata: a\ndata: b\n\n")
                 .endsWith(SseFrame.KEEP_ALIVE.toString());
         assertThat(client.events()).as("keep-alives are not events").hasSize(1);
@@ -267,6 +263,15 @@ class RecordingChannelTest {
         hub.close();
 
         assertThatThrownBy(() -> RecordingChannel.open(hub)).isInstanceOf(HubClosedException.class);
+    }
+
+    @Test
+    void awaitingKeepAlivesOnAHubWithoutThemFailsNamingTheCount() {
+        RecordingChannel client = RecordingChannel.open(hub);
+
+        assertThatThrownBy(() -> client.awaitKeepAlives(2, Duration.ofMillis(50)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("waited 50 ms for 2 keep-alives (0 before)");
     }
 
     @Test
