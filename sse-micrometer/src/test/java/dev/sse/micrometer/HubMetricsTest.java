@@ -3,6 +3,7 @@ package dev.sse.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.sse.core.ChannelOptions;
 import dev.sse.core.CloseReason;
 import dev.sse.core.EventChannel;
 import dev.sse.core.Hub;
@@ -14,7 +15,9 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import dev.sse.test.RecordingChannel;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,8 +45,8 @@ class HubMetricsTest {
     void everyMeterIsTaggedWithTheHubAndNeverPerClient() {
         hub = Hub.create();
         new HubMetrics(hub, "clock").bindTo(registry);
-        Channels.open(hub);
-        Channels.open(hub, "1");
+        RecordingChannel.open(hub);
+        RecordingChannel.open(hub, ChannelOptions.builder().lastEventId("1").build());
 
         Set<String> names = new HashSet<>();
         for (Meter meter : registry.getMeters()) {
@@ -63,8 +66,8 @@ class HubMetricsTest {
     void activeConnectionsFollowTheHub() {
         hub = Hub.create();
         new HubMetrics(hub, "clock").bindTo(registry);
-        EventChannel a = Channels.open(hub);
-        Channels.open(hub);
+        EventChannel a = RecordingChannel.open(hub).channel();
+        RecordingChannel.open(hub);
         assertThat(registry.get("sse.connections.active").gauge().value()).isEqualTo(2.0);
         a.close();
         assertThat(registry.get("sse.connections.active").gauge().value()).isEqualTo(1.0);
@@ -74,9 +77,9 @@ class HubMetricsTest {
     void opensAndClosesAreCountedByReason() {
         hub = Hub.create();
         new HubMetrics(hub, "clock").bindTo(registry);
-        Channels.open(hub).close();
-        Channels.open(hub).close(CloseReason.CLIENT_GONE);
-        Channels.open(hub);
+        RecordingChannel.open(hub).channel().close();
+        RecordingChannel.open(hub).close(); // the client leaves
+        RecordingChannel.open(hub);
 
         assertThat(registry.get("sse.connections.opened").counter().count()).isEqualTo(3.0);
         assertThat(closed("closed_by_app")).isEqualTo(1.0);
@@ -91,7 +94,7 @@ class HubMetricsTest {
         hub = Hub.create();
         MutableClock clock = new MutableClock();
         new HubMetrics(hub, "clock", Tags.empty(), clock).bindTo(registry);
-        EventChannel channel = Channels.open(hub);
+        EventChannel channel = RecordingChannel.open(hub).channel();
         clock.now = channel.openedAt().plusSeconds(3);
         channel.close();
 
@@ -104,11 +107,12 @@ class HubMetricsTest {
     void publishedSentAndBytesFollowTheHubsCounters() {
         hub = Hub.create();
         new HubMetrics(hub, "clock").bindTo(registry);
-        EventChannel a = Channels.open(hub);
-        EventChannel b = Channels.open(hub);
+        RecordingChannel a = RecordingChannel.open(hub);
+        RecordingChannel b = RecordingChannel.open(hub);
         hub.broadcast(SseEvent.of("update", "one"));
         hub.broadcast(SseEvent.of("update", "two"));
-        long bytes = Channels.drain(a) + Channels.drain(b);
+        long bytes = a.wire().getBytes(StandardCharsets.UTF_8).length
+                + b.wire().getBytes(StandardCharsets.UTF_8).length;
 
         assertThat(registry.get("sse.events.published").functionCounter().count()).isEqualTo(2.0);
         assertThat(registry.get("sse.events.sent").functionCounter().count()).isEqualTo(4.0);
@@ -120,7 +124,7 @@ class HubMetricsTest {
     void framesDiscardedByTheSlowClientPolicyAreCountedAsDropped() {
         hub = Hub.builder().slowClientPolicy(SlowClientPolicy.dropOldest()).maxQueuedFrames(1).build();
         new HubMetrics(hub, "clock").bindTo(registry);
-        Channels.open(hub);
+        RecordingChannel.openStalled(hub, ChannelOptions.defaults());
         for (int i = 0; i < 3; i++) {
             hub.broadcast(SseEvent.data("x" + i));
         }
@@ -133,8 +137,8 @@ class HubMetricsTest {
         new HubMetrics(hub, "notes").bindTo(registry);
         String first = hub.broadcast(SseEvent.data("a"));
         hub.broadcast(SseEvent.data("b"));
-        Channels.open(hub);
-        Channels.open(hub, first);
+        RecordingChannel.open(hub);
+        RecordingChannel.open(hub, ChannelOptions.builder().lastEventId(first).build());
 
         assertThat(replays("hit")).isEqualTo(1.0);
         assertThat(replays("gap")).isZero();
@@ -154,7 +158,8 @@ class HubMetricsTest {
         String first = hub.broadcast(SseEvent.data("a"));
         hub.broadcast(SseEvent.data("b"));
         hub.broadcast(SseEvent.data("c"));
-        EventChannel channel = Channels.open(hub, first);
+        EventChannel channel = RecordingChannel.open(hub, ChannelOptions.builder().lastEventId(first).build())
+                .channel();
         assertThat(channel.resumeGap()).as("the history evicted the id").isTrue();
         assumeThat(gapKnownAtOpen.get())
                 .as("sse-core that sets resumeGap() before HubListener.onOpen (promised; not in this build yet)")
@@ -169,9 +174,9 @@ class HubMetricsTest {
         hub = Hub.create();
         HubMetrics metrics = new HubMetrics(hub, "clock");
         metrics.bindTo(registry);
-        Channels.open(hub);
+        RecordingChannel.open(hub);
         metrics.close();
-        Channels.open(hub);
+        RecordingChannel.open(hub);
 
         assertThat(registry.get("sse.connections.opened").counter().count()).isEqualTo(1.0);
         assertThat(registry.get("sse.connections.active").gauge().value()).isEqualTo(2.0);

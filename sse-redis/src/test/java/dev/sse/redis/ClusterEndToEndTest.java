@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
 import dev.sse.servlet.SseServlet;
+import dev.sse.test.RecordingChannel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -79,7 +80,7 @@ class ClusterEndToEndTest {
     void clientMovedToAnotherServerMidStreamGetsEveryEventOnceInOrder() throws Exception {
         int port1 = jetty();
         int port2 = jetty();
-        Recorder reference = Recorder.on(hub(1));
+        RecordingChannel reference = RecordingChannel.open(hub(1));
         int total = 400;
         ExecutorService publisher = Executors.newSingleThreadExecutor();
         try (StreamClient first = StreamClient.open(port1, null)) {
@@ -94,7 +95,7 @@ class ClusterEndToEndTest {
             List<String> beforeMove = first.readIds(100, Duration.ofSeconds(20));
             first.close();
             String last = beforeMove.get(beforeMove.size() - 1);
-            reference.await(fs -> fs.stream().anyMatch(f -> last.equals(f.event().id())), Duration.ofSeconds(20));
+            reference.awaitEvent(e -> last.equals(e.id()), Duration.ofSeconds(20));
 
             try (StreamClient second = StreamClient.open(port2, last)) {
                 assertThat(second.status).isEqualTo(200);
@@ -102,7 +103,8 @@ class ClusterEndToEndTest {
                 List<String> afterMove = second.readIdsThrough(end, Duration.ofSeconds(30));
                 List<String> joined = new ArrayList<>(beforeMove);
                 joined.addAll(afterMove);
-                assertThat(joined).containsExactlyElementsOf(reference.awaitIds(total, Duration.ofSeconds(20)));
+                reference.awaitEvents(total, Duration.ofSeconds(20));
+                assertThat(joined).containsExactlyElementsOf(reference.ids());
             }
         } finally {
             publisher.shutdownNow();

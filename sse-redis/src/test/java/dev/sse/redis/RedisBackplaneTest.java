@@ -8,6 +8,7 @@ import dev.sse.core.CloseReason;
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
 import dev.sse.core.SseFrame;
+import dev.sse.test.RecordingChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -84,9 +85,9 @@ class RedisBackplaneTest {
         Hub a = node();
         Hub b = node();
         Hub c = node();
-        Recorder onA = Recorder.on(a);
-        Recorder onB = Recorder.on(b);
-        Recorder onC = Recorder.on(c);
+        RecordingChannel onA = RecordingChannel.open(a);
+        RecordingChannel onB = RecordingChannel.open(b);
+        RecordingChannel onC = RecordingChannel.open(c);
 
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -95,19 +96,20 @@ class RedisBackplaneTest {
 
         assertThat(sent).allMatch(id -> id.matches("\\d+-\\d+"));
         assertIncreasing(sent);
-        for (Recorder r : List.of(onA, onB, onC)) {
-            assertThat(r.awaitIds(20, WAIT)).containsExactlyElementsOf(sent);
+        for (RecordingChannel r : List.of(onA, onB, onC)) {
+            r.awaitEvents(20, WAIT);
+            assertThat(r.ids()).containsExactlyElementsOf(sent);
         }
-        assertThat(onB.frames().get(3).toByteArray()).isEqualTo(onC.frames().get(3).toByteArray());
+        assertThat(onB.wire()).isEqualTo(onC.wire());
     }
 
     @Test
     void threeNodesPublishingConcurrentlyGiveEveryChannelEveryEventOnceInOneGlobalOrder() throws Exception {
         List<Hub> nodes = List.of(node(), node(), node());
-        List<Recorder> recorders = new ArrayList<>();
+        List<RecordingChannel> recorders = new ArrayList<>();
         for (Hub n : nodes) {
-            recorders.add(Recorder.on(n));
-            recorders.add(Recorder.on(n));
+            recorders.add(RecordingChannel.open(n));
+            recorders.add(RecordingChannel.open(n));
         }
         int perNode = 300;
         ConcurrentLinkedQueue<String> sent = new ConcurrentLinkedQueue<>();
@@ -131,11 +133,12 @@ class RedisBackplaneTest {
         }
         pool.shutdown();
 
-        List<String> order = recorders.get(0).awaitIds(3 * perNode, WAIT);
+        List<String> order = recorders.get(0).awaitEvents(3 * perNode, WAIT).stream().map(SseEvent::id).toList();
         assertThat(order).hasSize(3 * perNode).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(sent);
         assertIncreasing(order);
-        for (Recorder r : recorders) {
-            assertThat(r.awaitIds(3 * perNode, WAIT)).containsExactlyElementsOf(order);
+        for (RecordingChannel r : recorders) {
+            r.awaitEvents(3 * perNode, WAIT);
+            assertThat(r.ids()).containsExactlyElementsOf(order);
         }
         // Each node's own events keep the order it published them in.
         for (int n = 0; n < 3; n++) {
@@ -159,9 +162,9 @@ class RedisBackplaneTest {
         Hub a = node();
         Hub b = node();
         Hub c = node();
-        Recorder reference = Recorder.on(b);
-        Recorder seenOnC = Recorder.on(c);
-        Recorder first = Recorder.on(a);
+        RecordingChannel reference = RecordingChannel.open(b);
+        RecordingChannel seenOnC = RecordingChannel.open(c);
+        RecordingChannel first = RecordingChannel.open(a);
         int perNode = 200;
         ExecutorService pool = Executors.newFixedThreadPool(3);
         List<Future<?>> done = new ArrayList<>();
@@ -173,24 +176,26 @@ class RedisBackplaneTest {
                 return null;
             }));
         }
-        first.awaitIds(100, WAIT);
-        first.channel.close(CloseReason.CLIENT_GONE);
+        first.awaitEvents(100, WAIT);
+        first.channel().close(CloseReason.CLIENT_GONE);
         List<String> beforeMove = first.ids();
         String last = beforeMove.get(beforeMove.size() - 1);
         // A browser reconnects after its retry delay (seconds); the target node has read that far by then.
-        seenOnC.await(fs -> fs.stream().anyMatch(f -> last.equals(f.event().id())), WAIT);
-        Recorder moved = Recorder.on(c, resumeFrom(last));
+        seenOnC.awaitEvent(e -> last.equals(e.id()), WAIT);
+        RecordingChannel moved = RecordingChannel.open(c, resumeFrom(last));
         for (Future<?> f : done) {
             f.get(60, TimeUnit.SECONDS);
         }
         pool.shutdown();
 
-        List<String> all = reference.awaitIds(3 * perNode, WAIT);
-        List<String> afterMove = moved.awaitIds(3 * perNode - beforeMove.size(), WAIT);
+        reference.awaitEvents(3 * perNode, WAIT);
+        List<String> all = reference.ids();
+        moved.awaitEvents(3 * perNode - beforeMove.size(), WAIT);
+        List<String> afterMove = moved.ids();
         List<String> joined = new ArrayList<>(beforeMove);
         joined.addAll(afterMove);
         assertThat(joined).containsExactlyElementsOf(all);
-        assertThat(moved.channel.resumeGap()).isFalse();
+        assertThat(moved.channel().resumeGap()).isFalse();
     }
 
     @Test
@@ -201,13 +206,14 @@ class RedisBackplaneTest {
             sent.add(a.broadcast(SseEvent.data("old" + i)));
         }
         Hub late = node();
-        Recorder resumed = Recorder.on(late, resumeFrom(sent.get(4)));
+        RecordingChannel resumed = RecordingChannel.open(late, resumeFrom(sent.get(4)));
         String live = a.broadcast(SseEvent.data("live"));
 
         List<String> expected = new ArrayList<>(sent.subList(5, 30));
         expected.add(live);
-        assertThat(resumed.awaitIds(26, WAIT)).containsExactlyElementsOf(expected);
-        assertThat(resumed.channel.resumeGap()).isFalse();
+        resumed.awaitEvents(26, WAIT);
+        assertThat(resumed.ids()).containsExactlyElementsOf(expected);
+        assertThat(resumed.channel().resumeGap()).isFalse();
     }
 
     @Test
@@ -218,28 +224,30 @@ class RedisBackplaneTest {
         b.close();
         // The deploy: node 2 starts again after the newest entry, and the client comes back with exactly that id.
         Hub restarted = node();
-        Recorder resumed = Recorder.on(restarted, resumeFrom(newest));
-        Recorder fresh = Recorder.on(restarted);
+        RecordingChannel resumed = RecordingChannel.open(restarted, resumeFrom(newest));
+        RecordingChannel fresh = RecordingChannel.open(restarted);
         List<String> later = List.of(a.broadcast(SseEvent.data("after 1")), a.broadcast(SseEvent.data("after 2")));
 
-        assertThat(fresh.awaitIds(2, WAIT)).containsExactlyElementsOf(later);
-        assertThat(resumed.awaitIds(2, WAIT)).containsExactlyElementsOf(later);
-        assertThat(resumed.channel.resumeGap()).isFalse();
+        fresh.awaitEvents(2, WAIT);
+        assertThat(fresh.ids()).containsExactlyElementsOf(later);
+        resumed.awaitEvents(2, WAIT);
+        assertThat(resumed.ids()).containsExactlyElementsOf(later);
+        assertThat(resumed.channel().resumeGap()).isFalse();
     }
 
     @Test
     void reconnectStormIsReplayedFromTheMirrorWithoutAskingRedis() throws Exception {
         Hub a = node();
-        Recorder watcher = Recorder.on(a);
+        RecordingChannel watcher = RecordingChannel.open(a);
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             sent.add(a.broadcast(SseEvent.data("m" + i)));
         }
-        watcher.awaitIds(50, WAIT);
+        watcher.awaitEvents(50, WAIT);
 
         long before = redis.calls("xrange");
         for (int i = 0; i < 100; i++) {
-            Recorder r = Recorder.on(a, resumeFrom(sent.get(9)));
+            RecordingChannel r = RecordingChannel.open(a, resumeFrom(sent.get(9)));
             assertThat(r.ids()).containsExactlyElementsOf(sent.subList(10, 50));
         }
         assertThat(redis.calls("xrange")).isEqualTo(before);
@@ -248,15 +256,15 @@ class RedisBackplaneTest {
     @Test
     void withoutMirrorEveryResumeAsksRedis() throws Exception {
         Hub a = node(b -> b.mirrorSize(0));
-        Recorder watcher = Recorder.on(a);
+        RecordingChannel watcher = RecordingChannel.open(a);
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             sent.add(a.broadcast(SseEvent.data("m" + i)));
         }
-        watcher.awaitIds(5, WAIT);
+        watcher.awaitEvents(5, WAIT);
 
         long before = redis.calls("xrange");
-        Recorder r = Recorder.on(a, resumeFrom(sent.get(1)));
+        RecordingChannel r = RecordingChannel.open(a, resumeFrom(sent.get(1)));
         assertThat(r.ids()).containsExactlyElementsOf(sent.subList(2, 5));
         assertThat(redis.calls("xrange")).isGreaterThan(before);
     }
@@ -272,22 +280,22 @@ class RedisBackplaneTest {
         assertThat(held).as("approximate trimming keeps whole nodes").isLessThan(400);
         Hub late = node(b -> b.maxLength(10));
 
-        Recorder resumed = Recorder.on(late, resumeFrom(sent.get(0)));
+        RecordingChannel resumed = RecordingChannel.open(late, resumeFrom(sent.get(0)));
 
-        assertThat(resumed.channel.resumeGap()).isTrue();
-        assertThat(resumed.frames().get(0).event().event()).isEqualTo("gap");
+        assertThat(resumed.channel().resumeGap()).isTrue();
+        assertThat(resumed.events().get(0).event()).isEqualTo("gap");
         assertThat(resumed.ids()).containsExactlyElementsOf(sent.subList((int) (400 - held), 400));
     }
 
     @Test
     void idThatIsNoStreamIdResumesWithAGapNotAnError() throws Exception {
         Hub a = node();
-        Recorder watcher = Recorder.on(a);
+        RecordingChannel watcher = RecordingChannel.open(a);
         a.broadcast(SseEvent.data("x"));
-        watcher.awaitIds(1, WAIT);
+        watcher.awaitEvents(1, WAIT);
         for (String bogus : List.of("42", "abc", "1-2-3", "-1", "99999999999999999999999-0", "1-")) {
-            Recorder r = Recorder.on(a, resumeFrom(bogus));
-            assertThat(r.channel.resumeGap()).as(bogus).isTrue();
+            RecordingChannel r = RecordingChannel.open(a, resumeFrom(bogus));
+            assertThat(r.channel().resumeGap()).as(bogus).isTrue();
             assertThat(r.ids()).as(bogus).isEmpty();
             assertThat(r.closed()).as(bogus).isFalse();
         }
@@ -296,12 +304,12 @@ class RedisBackplaneTest {
     @Test
     void idFromBeyondTheStreamsEndIsAGap() throws Exception {
         Hub a = node(b -> b.mirrorSize(0));
-        Recorder watcher = Recorder.on(a);
+        RecordingChannel watcher = RecordingChannel.open(a);
         String id = a.broadcast(SseEvent.data("x"));
-        watcher.awaitIds(1, WAIT);
+        watcher.awaitEvents(1, WAIT);
         StreamId future = StreamId.parse(id);
-        Recorder r = Recorder.on(a, resumeFrom((future.millis() + 60_000) + "-0"));
-        assertThat(r.channel.resumeGap()).isTrue();
+        RecordingChannel r = RecordingChannel.open(a, resumeFrom((future.millis() + 60_000) + "-0"));
+        assertThat(r.channel().resumeGap()).isTrue();
         assertThat(r.ids()).isEmpty();
     }
 
@@ -309,20 +317,21 @@ class RedisBackplaneTest {
     void topicsAreHonouredAcrossNodesLiveAndOnResume() throws Exception {
         Hub a = node();
         Hub b = node();
-        Recorder news = Recorder.on(b, ChannelOptions.builder().topics(Set.of("news")).build());
-        Recorder all = Recorder.on(b);
+        RecordingChannel news = RecordingChannel.open(b, ChannelOptions.builder().topics(Set.of("news")).build());
+        RecordingChannel all = RecordingChannel.open(b);
 
         String first = a.broadcast("news", SseEvent.data("n1"));
         a.broadcast("sport", SseEvent.data("s1"));
         String everyone = a.broadcast(SseEvent.data("all"));
         a.broadcast("news", SseEvent.data("n2"));
 
-        news.awaitIds(3, WAIT);
+        news.awaitEvents(3, WAIT);
         assertThat(news.data()).containsExactly("n1", "all", "n2");
-        all.awaitIds(1, WAIT);
+        all.awaitEvents(1, WAIT);
         assertThat(all.data()).containsExactly("all");
         Hub c = node(p -> p.mirrorSize(0));
-        Recorder resumed = Recorder.on(c, ChannelOptions.builder().topics(Set.of("news")).lastEventId(first).build());
+        RecordingChannel resumed = RecordingChannel.open(c,
+                ChannelOptions.builder().topics(Set.of("news")).lastEventId(first).build());
         assertThat(resumed.data()).containsExactly("all", "n2");
         assertThat(everyone).isNotNull();
     }
@@ -331,7 +340,7 @@ class RedisBackplaneTest {
     void absentDataEmptyDataAndEveryFieldSurviveTheStream() throws Exception {
         Hub a = node();
         Hub b = node();
-        Recorder onB = Recorder.on(b);
+        RecordingChannel onB = RecordingChannel.open(b);
         SseEvent full = SseEvent.builder().event("update").data("line1\nline2\n\u00e9\ud83d\ude00 lone \ud800!")
                 .retry(Duration.ofMillis(1500)).comment("c").build();
         String fullId = a.broadcast(full);
@@ -339,17 +348,15 @@ class RedisBackplaneTest {
         assertThat(a.broadcast(SseEvent.comment("just a comment"))).isNull();
         String lastId = a.broadcast(SseEvent.of("done", "."));
 
-        List<SseFrame> frames = onB.await(fs -> fs.size() >= 4, WAIT);
-        assertThat(frames.get(0).toByteArray()).isEqualTo(SseFrame.of(full.withId(fullId)).toByteArray());
-        assertThat(frames.get(1).toByteArray()).isEqualTo(SseFrame.of(SseEvent.data("").withId(emptyId))
-                .toByteArray());
-        assertThat(frames.get(2).event()).isEqualTo(SseEvent.comment("just a comment"));
-        assertThat(frames.get(3).event().id()).isEqualTo(lastId);
+        onB.awaitEvents(4, WAIT);
+        assertThat(onB.wire()).isEqualTo(SseFrame.of(full.withId(fullId)).toString()
+                + SseFrame.of(SseEvent.data("").withId(emptyId)) + SseFrame.of(SseEvent.comment("just a comment"))
+                + SseFrame.of(SseEvent.of("done", ".").withId(lastId)));
 
         Hub c = node(p -> p.mirrorSize(0));
-        Recorder replayed = Recorder.on(c, resumeFrom(fullId));
-        assertThat(replayed.frames()).extracting(f -> f.event().id()).containsExactly(emptyId, lastId);
-        assertThat(replayed.frames().get(0).event().data()).isEmpty();
+        RecordingChannel replayed = RecordingChannel.open(c, resumeFrom(fullId));
+        assertThat(replayed.ids()).containsExactly(emptyId, lastId);
+        assertThat(replayed.events().get(0).data()).isEmpty();
     }
 
     @Test
@@ -364,22 +371,23 @@ class RedisBackplaneTest {
     void nodeClosedAndStartedAgainServesResumesOfWhatItMissed() throws Exception {
         Hub a = node();
         Hub b = node();
-        Recorder onA = Recorder.on(a);
+        RecordingChannel onA = RecordingChannel.open(a);
         String seen = b.broadcast(SseEvent.data("before"));
-        onA.awaitIds(1, WAIT);
+        onA.awaitEvents(1, WAIT);
         a.close();
         List<String> missed = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             missed.add(b.broadcast(SseEvent.data("while down " + i)));
         }
         Hub again = node();
-        Recorder resumed = Recorder.on(again, resumeFrom(seen));
+        RecordingChannel resumed = RecordingChannel.open(again, resumeFrom(seen));
         String live = b.broadcast(SseEvent.data("after"));
 
         List<String> expected = new ArrayList<>(missed);
         expected.add(live);
-        assertThat(resumed.awaitIds(11, WAIT)).containsExactlyElementsOf(expected);
-        assertThat(resumed.channel.resumeGap()).isFalse();
+        resumed.awaitEvents(11, WAIT);
+        assertThat(resumed.ids()).containsExactlyElementsOf(expected);
+        assertThat(resumed.channel().resumeGap()).isFalse();
     }
 
     @Test
@@ -409,11 +417,11 @@ class RedisBackplaneTest {
     void entriesOlderThanMaxAgeAreTrimmedByTheReader() throws Exception {
         MovableClock clock = new MovableClock();
         Hub a = node(b -> b.maxAge(Duration.ofMinutes(1)).clock(clock));
-        Recorder watcher = Recorder.on(a);
+        RecordingChannel watcher = RecordingChannel.open(a);
         for (int i = 0; i < 300; i++) {
             a.broadcast(SseEvent.data("aging" + i));
         }
-        watcher.awaitIds(300, WAIT);
+        watcher.awaitEvents(300, WAIT);
         assertThat(redis.integer("XLEN", stream)).isEqualTo(300);
 
         clock.advance(Duration.ofHours(1));
