@@ -26,13 +26,16 @@ import org.springframework.web.method.support.ModelAndViewContainer;
  * response stays open until the stream ends. Arguments are resolved in order, so an {@code SseStream} declared after
  * {@code @RequestBody} and {@code @Valid} parameters starts only once they have been read and checked, and bad input
  * is still answered {@code 400} (declared before them, bad input ends the started stream with an error event instead).
- * An exception the method throws once the stream has started is {@link SseStreamExceptionResolver}'s. Runs on the
- * request's thread.
+ * An exception the method throws once the stream has started is {@link SseStreamExceptionResolver}'s, and so is a
+ * request the streams' host turned away ({@code 503} at its limit or while stopping, {@code 429} beyond the per-client
+ * cap): the method is not called. Runs on the request's thread.
  */
 final class SseStreamArgumentResolver implements HandlerMethodArgumentResolver {
 
     /** The request attribute holding the stream started for the request's handler. */
     static final String STREAM_ATTRIBUTE = SseStreamArgumentResolver.class.getName() + ".stream";
+
+    private static final int TOO_MANY_REQUESTS = 429;
 
     @Override
     public boolean supportsParameter(MethodParameter parameter) {
@@ -50,7 +53,18 @@ final class SseStreamArgumentResolver implements HandlerMethodArgumentResolver {
             throw new IllegalStateException("a request has one SseStream; " + parameter.getExecutable()
                     + " asks for two");
         }
-        SseStream stream = SseStreams.start(request, response(request, webRequest));
+        HttpServletResponse response = response(request, webRequest);
+        SseStream stream;
+        try {
+            stream = SseStreams.start(request, response);
+        } catch (IllegalStateException e) {
+            int status = response.getStatus();
+            if (status == HttpServletResponse.SC_SERVICE_UNAVAILABLE || status == TOO_MANY_REQUESTS) {
+                // Turned away at a limit or during shutdown, and already answered: normal life under load.
+                throw new Refused(e);
+            }
+            throw e;
+        }
         request.setAttribute(STREAM_ATTRIBUTE, stream);
         if (mavContainer != null) {
             mavContainer.setRequestHandled(true);
@@ -74,5 +88,14 @@ final class SseStreamArgumentResolver implements HandlerMethodArgumentResolver {
             throw new IllegalStateException("an SseStream parameter needs a servlet response");
         }
         return response;
+    }
+
+    /** The host refused the stream and answered the client; the handler method is not called. */
+    static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(IllegalStateException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 }

@@ -19,6 +19,9 @@ import org.springframework.web.servlet.ModelAndView;
  * when the stream had already ended, say because the client left), and the exception counts as resolved, so neither
  * Spring nor the container writes to the response or logs it again.
  *
+ * <p>A stream the host turned away ({@code 503} or {@code 429}, already sent) is resolved too, logged at DEBUG only:
+ * shedding load is normal life, not an error.
+ *
  * <p>It runs before the application's {@code @ExceptionHandler}s, which could not answer this request anyway, and
  * does nothing for requests without such a stream. Runs on the request's thread.
  */
@@ -32,6 +35,10 @@ final class SseStreamExceptionResolver implements HandlerExceptionResolver {
     @Override
     public ModelAndView resolveException(HttpServletRequest request, HttpServletResponse response, Object handler,
                                          Exception ex) {
+        if (ex instanceof SseStreamArgumentResolver.Refused) {
+            LOG.debug("{} {}: {}", request.getMethod(), request.getRequestURI(), ex.getMessage());
+            return new ModelAndView();
+        }
         if (!(request.getAttribute(SseStreamArgumentResolver.STREAM_ATTRIBUTE) instanceof SseStream stream)) {
             return null;
         }
