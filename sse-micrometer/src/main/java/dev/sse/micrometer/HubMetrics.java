@@ -6,18 +6,12 @@ import dev.sse.core.Hub;
 import dev.sse.core.HubListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.ToDoubleFunction;
@@ -37,7 +31,8 @@ import java.util.function.ToDoubleFunction;
  *     ({@link Hub#channelCount()})</td></tr>
  * <tr><td>{@code sse.connections.opened}</td><td>counter</td><td></td><td>Channels opened since binding</td></tr>
  * <tr><td>{@code sse.connections.closed}</td><td>counter</td><td>{@code reason}: {@code client_gone},
- *     {@code slow_client}, {@code closed_by_app}, {@code hub_closed}, {@code max_age}, {@code error}</td>
+ *     {@code slow_client}, {@code closed_by_app}, {@code hub_closed}, {@code max_age}, {@code write_timeout},
+ *     {@code error} (and, on a host of per-request streams, {@code completed}, {@code failed})</td>
  *     <td>Channels closed since binding, by {@link CloseReason}</td></tr>
  * <tr><td>{@code sse.connections.duration}</td><td>timer</td><td></td><td>How long each channel closed since binding
  *     was open</td></tr>
@@ -53,6 +48,9 @@ import java.util.function.ToDoubleFunction;
  *     <td>Channels opened with a {@code Last-Event-ID} since binding: {@code hit} when the history could serve
  *     everything after it, {@code gap} when it could not</td></tr>
  * </table>
+ *
+ * <p>The per-request streams of a web application live on a host hub of their own: meter it with
+ * {@link StreamMetrics}, whose {@code sse.streams.*} meters have the shapes of the connection meters here.
  *
  * <p>The counters of connections and replays come from a {@link HubListener} added by {@link #bindTo}, so they count
  * from then on; the function counters read {@link Hub#stats()} when the registry polls them.
@@ -106,8 +104,6 @@ public final class HubMetrics implements MeterBinder, AutoCloseable {
      */
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("sse.connections.active", hub, Hub::channelCount)
-                .tags(tags).baseUnit("connections").description("SSE connections open now").register(registry);
         functionCounter(registry, "sse.events.published", h -> h.stats().eventsBroadcast(), "events",
                 "Events broadcast to the hub");
         functionCounter(registry, "sse.events.sent", h -> h.stats().framesSent(), "events",
@@ -117,23 +113,15 @@ public final class HubMetrics implements MeterBinder, AutoCloseable {
         functionCounter(registry, "sse.bytes.sent", h -> h.stats().bytesSent(), "bytes",
                 "Bytes handed to client connections");
 
-        Counter opened = Counter.builder("sse.connections.opened").tags(tags).baseUnit("connections")
-                .description("SSE connections opened").register(registry);
-        Map<CloseReason, Counter> closed = new EnumMap<>(CloseReason.class);
-        for (CloseReason reason : CloseReason.values()) {
-            closed.put(reason, Counter.builder("sse.connections.closed").tags(tags)
-                    .tag("reason", reason.name().toLowerCase(Locale.ROOT)).baseUnit("connections")
-                    .description("SSE connections closed, by reason").register(registry));
-        }
-        Timer duration = Timer.builder("sse.connections.duration").tags(tags)
-                .description("How long SSE connections stayed open").register(registry);
+        ChannelMeters channels = new ChannelMeters(registry, hub, "sse.connections", "connections",
+                "SSE connections", tags, clock);
         Counter hit = replayCounter(registry, "hit");
         Counter gap = replayCounter(registry, "gap");
 
         HubListener listener = new HubListener() {
             @Override
             public void onOpen(EventChannel channel) {
-                opened.increment();
+                channels.opened();
                 if (channel.resumedFrom() != null) {
                     (channel.resumeGap() ? gap : hit).increment();
                 }
@@ -141,9 +129,7 @@ public final class HubMetrics implements MeterBinder, AutoCloseable {
 
             @Override
             public void onClose(EventChannel channel, CloseReason reason) {
-                closed.get(reason).increment();
-                Duration open = Duration.between(channel.openedAt(), clock.instant());
-                duration.record(open.isNegative() ? Duration.ZERO : open);
+                channels.closed(channel, reason);
             }
         };
         bound.add(listener);

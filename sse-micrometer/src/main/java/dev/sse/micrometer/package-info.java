@@ -1,4 +1,5 @@
 /**
- * Micrometer meters for a {@link dev.sse.core.Hub}: see {@link dev.sse.micrometer.HubMetrics} for their names.
+ * Micrometer meters for a {@link dev.sse.core.Hub} ({@link dev.sse.micrometer.HubMetrics}, {@code sse.connections.*})
+ * and for the per-request streams of an application ({@link dev.sse.micrometer.StreamMetrics}, {@code sse.streams.*}).
  */
 package dev.sse.micrometer;

@@ -16,10 +16,12 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
  * Serves Server-Sent Events in a servlet web application with no code: inject the {@link Hub} and call
- * {@code hub.broadcast(...)}.
+ * {@code hub.broadcast(...)}; or answer one request with its own stream from a controller that takes an
+ * {@code SseStream} parameter.
  *
  * <ul>
  *   <li>A {@code Hub} bean named {@value #HUB_BEAN}, built from the {@code sse.*} properties, unless the application
@@ -33,7 +35,11 @@ import org.springframework.context.annotation.Configuration;
  *       waits for in-flight requests, so stopping takes seconds instead of that shutdown's timeout.</li>
  *   <li>With Micrometer and {@code sse-micrometer} on the class path, a {@code MeterBinder} that binds
  *       {@link HubMetrics} for every {@code Hub} bean (tag {@code hub}: {@code sse.name} for the starter's hub,
- *       the bean name for others).</li>
+ *       the bean name for others), and {@code StreamMetrics} ({@code sse.streams.*}) for the per-request streams.</li>
+ *   <li>With Spring MVC, handler methods may take an {@code SseStream} parameter: the request's own stream, started
+ *       when the argument is resolved; a method that throws after that ends its stream with an error event.</li>
+ *   <li>The {@code sse.streams.*} properties, set as the servlet context init-params of the per-request streams'
+ *       host; the {@code SmartLifecycle} above ends those streams too.</li>
  * </ul>
  *
  * <p>Only in a servlet web application, and not with {@code sse.enabled=false}.
@@ -50,6 +56,9 @@ public class SseAutoConfiguration {
 
     /** The name of the servlet registration bean this configuration creates. */
     public static final String REGISTRATION_BEAN = "sseServletRegistration";
+
+    /** The name of the initializer that hands {@code sse.streams.*} to the per-request streams' host. */
+    static final String STREAMS_INITIALIZER_BEAN = "sseStreamsInitializer";
 
     /** Created by Spring Boot. */
     public SseAutoConfiguration() {
@@ -98,8 +107,34 @@ public class SseAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "sseShutdownLifecycle")
     static org.springframework.context.SmartLifecycle sseShutdownLifecycle(ObjectProvider<Hub> hubs,
-                                                                          SseProperties properties) {
-        return new SseShutdownLifecycle(hubs, properties);
+                                                                          SseProperties properties,
+                                                                          ObjectProvider<SseStreamsInitializer> streams) {
+        return new SseShutdownLifecycle(hubs, properties, streams);
+    }
+
+    /**
+     * Sets the {@code sse.streams.*} properties as the servlet context init-params of the per-request streams' host,
+     * and learns the servlet context for their shutdown and meters.
+     *
+     * @param properties the properties
+     * @return the initializer
+     */
+    @Bean(STREAMS_INITIALIZER_BEAN)
+    @ConditionalOnMissingBean(name = STREAMS_INITIALIZER_BEAN)
+    static SseStreamsInitializer sseStreamsInitializer(SseProperties properties) {
+        return new SseStreamsInitializer(properties);
+    }
+
+    /** {@code SseStream} parameters of Spring MVC handler methods, when Spring MVC is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(WebMvcConfigurer.class)
+    static class StreamParameters {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "sseStreamWebMvcConfigurer")
+        static WebMvcConfigurer sseStreamWebMvcConfigurer() {
+            return new SseStreamWebMvcConfigurer();
+        }
     }
 
     /** The health of hubs on a backplane, on Spring Boot 4's health API (Boot 3 has it in another package). */
@@ -121,8 +156,9 @@ public class SseAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean(name = "sseHubMetrics")
-        static MeterBinder sseHubMetrics(ListableBeanFactory beans, SseProperties properties) {
-            return new SseHubMetrics(beans, properties);
+        static MeterBinder sseHubMetrics(ListableBeanFactory beans, SseProperties properties,
+                                         ObjectProvider<SseStreamsInitializer> streams) {
+            return new SseHubMetrics(beans, properties, streams);
         }
     }
 }

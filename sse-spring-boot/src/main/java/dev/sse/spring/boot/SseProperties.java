@@ -129,6 +129,9 @@ public class SseProperties {
     /** Many nodes as one hub: the Redis backplane (needs {@code dev.sse:sse-redis} on the class path). */
     private final Redis redis = new Redis();
 
+    /** Per-request streams: {@code SseStream} controller parameters and {@code SseStreams.start}. */
+    private final Streams streams = new Streams();
+
     /** @return whether the starter is on */
     public boolean isEnabled() {
         return enabled;
@@ -414,6 +417,11 @@ public class SseProperties {
         return redis;
     }
 
+    /** @return the per-request stream settings */
+    public Streams getStreams() {
+        return streams;
+    }
+
     /** The {@code sse.redis.*} properties. */
     public static class Redis {
 
@@ -449,6 +457,118 @@ public class SseProperties {
         /** @param useSpringDataRedis whether to use Boot's spring.data.redis.* settings */
         public void setUseSpringDataRedis(boolean useSpringDataRedis) {
             this.useSpringDataRedis = useSpringDataRedis;
+        }
+    }
+
+    /**
+     * The {@code sse.streams.*} properties: the host of every per-request stream of the application (a controller's
+     * {@code SseStream} parameter, {@code SseStreams.start}). Each one left unset keeps sse-servlet's default; a set
+     * one becomes the servlet context init-param {@code sse.streams.<camelCaseName>} at start-up. They are independent
+     * of the hub settings above.
+     */
+    public static class Streams {
+
+        /**
+         * Comment sent on a stream whose producer is silent this long; also finds clients that left. Default 15s; 0
+         * disables.
+         */
+        private Duration keepAlive;
+
+        /** A stream whose socket takes nothing for this long ends (WRITE_TIMEOUT). Default 30s; 0 disables. */
+        private Duration writeTimeout;
+
+        /** The most events queued for one stream. Default 1000. */
+        private Integer maxQueuedFrames;
+
+        /** The most bytes queued for one stream. Default 1MB. */
+        private DataSize maxQueuedBytes;
+
+        /** What a stream whose queue is full gets when its producer sends without waiting. Default disconnect. */
+        private SlowClientPolicy slowClientPolicy;
+
+        /**
+         * The most open streams; beyond it a request is answered 503 with Retry-After. Default: the process's file
+         * limit bound shared with the SSE servlets; 0 for no limit.
+         */
+        private Integer maxConnections;
+
+        /**
+         * The most open streams of one client (user, else address); beyond it 429 with Retry-After. Default 0 (off).
+         */
+        private Integer maxConnectionsPerClient;
+
+        /** Created by Spring Boot's binder. */
+        public Streams() {
+        }
+
+        /** @return the keep-alive interval, or {@code null} for the default */
+        public Duration getKeepAlive() {
+            return keepAlive;
+        }
+
+        /** @param keepAlive the keep-alive interval */
+        public void setKeepAlive(Duration keepAlive) {
+            this.keepAlive = keepAlive;
+        }
+
+        /** @return the write timeout, or {@code null} for the default */
+        public Duration getWriteTimeout() {
+            return writeTimeout;
+        }
+
+        /** @param writeTimeout the write timeout */
+        public void setWriteTimeout(Duration writeTimeout) {
+            this.writeTimeout = writeTimeout;
+        }
+
+        /** @return the most queued events per stream, or {@code null} for the default */
+        public Integer getMaxQueuedFrames() {
+            return maxQueuedFrames;
+        }
+
+        /** @param maxQueuedFrames the most queued events per stream */
+        public void setMaxQueuedFrames(Integer maxQueuedFrames) {
+            this.maxQueuedFrames = maxQueuedFrames;
+        }
+
+        /** @return the most queued bytes per stream, or {@code null} for the default */
+        public DataSize getMaxQueuedBytes() {
+            return maxQueuedBytes;
+        }
+
+        /** @param maxQueuedBytes the most queued bytes per stream */
+        public void setMaxQueuedBytes(DataSize maxQueuedBytes) {
+            this.maxQueuedBytes = maxQueuedBytes;
+        }
+
+        /** @return the slow-client policy, or {@code null} for the default */
+        public SlowClientPolicy getSlowClientPolicy() {
+            return slowClientPolicy;
+        }
+
+        /** @param slowClientPolicy the slow-client policy */
+        public void setSlowClientPolicy(SlowClientPolicy slowClientPolicy) {
+            this.slowClientPolicy = slowClientPolicy;
+        }
+
+        /** @return the most open streams, or {@code null} for the default bound */
+        public Integer getMaxConnections() {
+            return maxConnections;
+        }
+
+        /** @param maxConnections the most open streams; 0 for no limit */
+        public void setMaxConnections(Integer maxConnections) {
+            this.maxConnections = maxConnections;
+        }
+
+        /** @return the most open streams per client, or {@code null} for the default */
+        public Integer getMaxConnectionsPerClient() {
+            return maxConnectionsPerClient;
+        }
+
+        /** @param maxConnectionsPerClient the most open streams per client; 0 for no cap */
+        public void setMaxConnectionsPerClient(Integer maxConnectionsPerClient) {
+            this.maxConnectionsPerClient = maxConnectionsPerClient;
         }
     }
 }

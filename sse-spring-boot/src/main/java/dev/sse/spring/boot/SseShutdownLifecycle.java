@@ -1,6 +1,8 @@
 package dev.sse.spring.boot;
 
 import dev.sse.core.Hub;
+import dev.sse.servlet.SseStreams;
+import jakarta.servlet.ServletContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -11,14 +13,16 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Ends every hub's streams when the application stops, before the web server's graceful shutdown starts waiting for
- * in-flight requests (an open stream is one, and would hold it for its whole timeout).
+ * Ends every hub's streams, and the application's per-request streams, when the application stops, before the web
+ * server's graceful shutdown starts waiting for in-flight requests (an open stream is one, and would hold it for its
+ * whole timeout).
  *
  * <p>Its phase, {@link #PHASE}, is above Boot's {@code WebServerGracefulShutdownLifecycle}
  * ({@code SmartLifecycle.DEFAULT_PHASE - 1024} in Boot 3.x and 4.x), so it stops first. {@link #stop(Runnable)}
- * calls {@code Hub.shutdown(drainWindow, farewell)} on every {@code Hub} bean and reports back when all of them have
- * ended their streams, or after the window plus {@value #GRACE_MILLIS} ms at most. Called by Spring's lifecycle
- * processor; the callback runs on a hub's scheduler thread.
+ * calls {@code Hub.shutdown(drainWindow, farewell)} on every {@code Hub} bean and
+ * {@code SseStreams.shutdown(servletContext, drainWindow, farewell)}, and reports back when all of them have ended
+ * their streams, or after the window plus {@value #GRACE_MILLIS} ms at most. Called by Spring's lifecycle
+ * processor; the callback runs on a hub's scheduler thread or the streams host's.
  */
 final class SseShutdownLifecycle implements SmartLifecycle {
 
@@ -31,12 +35,15 @@ final class SseShutdownLifecycle implements SmartLifecycle {
 
     private final ObjectProvider<Hub> hubs;
     private final SseProperties properties;
+    private final ObjectProvider<SseStreamsInitializer> streams;
     private volatile List<Hub> started = List.of();
     private volatile boolean running;
 
-    SseShutdownLifecycle(ObjectProvider<Hub> hubs, SseProperties properties) {
+    SseShutdownLifecycle(ObjectProvider<Hub> hubs, SseProperties properties,
+                         ObjectProvider<SseStreamsInitializer> streams) {
         this.hubs = hubs;
         this.properties = properties;
+        this.streams = streams;
     }
 
     @Override
@@ -71,10 +78,14 @@ final class SseShutdownLifecycle implements SmartLifecycle {
         List<Hub> all = started;
         Duration window = properties.getDrainWindow();
         LOG.debug("ending the streams of {} hub(s) over {}", all.size(), window);
-        CompletableFuture<?>[] done = new CompletableFuture<?>[all.size()];
-        for (int i = 0; i < done.length; i++) {
+        CompletableFuture<?>[] done = new CompletableFuture<?>[all.size() + 1];
+        for (int i = 0; i < all.size(); i++) {
             done[i] = SseWiring.shutdown(all.get(i), properties);
         }
+        SseStreamsInitializer initializer = streams.getIfAvailable();
+        ServletContext context = initializer == null ? null : initializer.servletContext();
+        done[all.size()] = context == null ? CompletableFuture.completedFuture(null)
+                : SseStreams.shutdown(context, window, SseWiring.farewell(properties));
         return CompletableFuture.allOf(done).orTimeout(window.toMillis() + GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 

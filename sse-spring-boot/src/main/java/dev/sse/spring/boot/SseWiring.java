@@ -7,9 +7,13 @@ import dev.sse.core.SseEvent;
 import dev.sse.core.spi.BackplaneProvider;
 import dev.sse.core.spi.EventHistory;
 import dev.sse.servlet.SseServlet;
+import dev.sse.servlet.SseStreams;
 import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /** The one place where {@link SseProperties} become sse-core and sse-servlet settings. */
@@ -105,11 +109,37 @@ final class SseWiring {
                 .build();
     }
 
+    /**
+     * The servlet context init-params ({@code sse.streams.keepAlive} and so on) that carry the {@code sse.streams.*}
+     * properties that are set to sse-servlet's host of per-request streams.
+     */
+    static Map<String, String> streamParameters(SseProperties.Streams s) {
+        Map<String, String> params = new LinkedHashMap<>();
+        BiConsumer<String, Object> put = (name, value) -> {
+            if (value != null) {
+                params.put(SseStreams.PARAMETER_PREFIX + name, value.toString());
+            }
+        };
+        // Durations as ISO-8601: exact, where milliseconds would turn 100us into 0 (off).
+        put.accept("keepAlive", s.getKeepAlive());
+        put.accept("writeTimeout", s.getWriteTimeout());
+        put.accept("maxQueuedFrames", s.getMaxQueuedFrames());
+        put.accept("maxQueuedBytes", s.getMaxQueuedBytes() == null ? null : s.getMaxQueuedBytes().toBytes());
+        put.accept("slowClientPolicy", s.getSlowClientPolicy() == null ? null : switch (s.getSlowClientPolicy()) {
+            case DISCONNECT -> "disconnect";
+            case DROP_OLDEST -> "dropOldest";
+            case COALESCE -> "coalesce";
+        });
+        put.accept("maxConnections", s.getMaxConnections());
+        put.accept("maxConnectionsPerClient", s.getMaxConnectionsPerClient());
+        return params;
+    }
+
     static CompletableFuture<Void> shutdown(Hub hub, SseProperties p) {
         return hub.shutdown(p.getDrainWindow(), farewell(p));
     }
 
-    private static SseEvent farewell(SseProperties p) {
+    static SseEvent farewell(SseProperties p) {
         return emptyEvent(p.getFarewellEvent(), "sse.farewell-event");
     }
 

@@ -16,11 +16,33 @@ final class RawSseClient implements AutoCloseable {
     private boolean eof;
 
     RawSseClient(int port, String path) throws IOException {
+        this("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n", port);
+    }
+
+    private RawSseClient(String request, int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
-        socket.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
         socket.getOutputStream().flush();
         in = socket.getInputStream();
+    }
+
+    /** A POST with a text body, as an LLM client sends a prompt. */
+    static RawSseClient post(int port, String path, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return new RawSseClient("POST " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                + "Content-Type: text/plain;charset=utf-8\r\nContent-Length: " + bytes.length + "\r\n\r\n" + body, port);
+    }
+
+    /** @return what arrived after the response head, once the head is complete */
+    String body() {
+        int end = received.indexOf("\r\n\r\n");
+        return end < 0 ? "" : received.substring(end + 4);
+    }
+
+    /** Ends the connection with a TCP reset, as a killed client or a dropped network does. */
+    void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
     }
 
     /** Reads until what arrived contains {@code expected}; fails after {@code timeout}. */
