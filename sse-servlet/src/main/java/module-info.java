@@ -5,6 +5,9 @@ module dev.sse.servlet {
     requires transitive dev.sse.core;
     requires static transitive jakarta.servlet;
     requires org.slf4j;
+    requires java.management;
+    // The file limit comes from com.sun.management where the JDK has it; without it there is no default bound.
+    requires static jdk.management;
 
     exports dev.sse.servlet;
 

@@ -94,7 +94,7 @@ final class ContextHubs {
 
     static Hub build(Settings s) {
         Hub.Builder hub = Hub.builder().keepAlive(s.keepAlive).maxQueuedFrames(s.maxQueuedFrames)
-                .maxQueuedBytes(s.maxQueuedBytes).slowClientPolicy(s.slowClientPolicy);
+                .maxQueuedBytes(s.maxQueuedBytes).slowClientPolicy(s.slowClientPolicy).gapEvent(s.gap);
         if (s.backplane != null) {
             return hub.backplane(backplane(s.backplane, s.hubAttribute)).build();
         }

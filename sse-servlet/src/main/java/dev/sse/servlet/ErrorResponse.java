@@ -19,7 +19,7 @@ final class ErrorResponse {
         if (resp.isCommitted()) {
             return;
         }
-        byte[] body = ("{\"error\":" + quote(message) + ",\"field\":" + quote(field) + "}")
+        byte[] body = ("{\"error\":" + quote(message) + (field == null ? "" : ",\"field\":" + quote(field)) + "}")
                 .getBytes(StandardCharsets.UTF_8);
         resp.setContentType("application/json");
         resp.setCharacterEncoding("utf-8");

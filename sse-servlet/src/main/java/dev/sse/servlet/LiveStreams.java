@@ -4,6 +4,7 @@ import dev.sse.core.CloseReason;
 import dev.sse.core.EventChannel;
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
+import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,13 +20,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The registry of one servlet's live streams and the threads that serve them: admission against
- * {@code maxConnections}, the writer threads that run drain loops handed off by broadcasts, the timer for maximum
- * connection ages and the write-timeout sweep, and the graceful drain when the servlet stops.
+ * {@code maxConnectionsPerClient}, {@code maxConnections} or, without it, the process's {@link FileLimit}; the writer
+ * threads that run drain loops handed off by broadcasts, the timer for maximum connection ages and the write-timeout
+ * sweep, and the graceful drain when the servlet stops.
  *
  * <h2>Threads</h2>
  * Container threads call {@link #admit}, {@link #added} and {@link #abandon}; any thread calls {@link #released}
- * (exactly once per added stream, guarded by the stream). The count is exact: every admitted request is either
- * added (and later released) or abandoned. The writer threads ({@code sse-writer-NAME-i}, daemon, as many as the
+ * (exactly once per added stream, guarded by the stream). The counts (this servlet's, the client's, the file
+ * limit's) are exact: every admitted request is either added (and later released) or abandoned, and both give back
+ * each place it took. The writer threads ({@code sse-writer-NAME-i}, daemon, as many as the
  * cores by default) run only non-blocking drain loops; the timer ({@code sse-servlet-timer-NAME}) only closes
  * channels. Both stop in {@link #stop()}.
  */
@@ -36,14 +39,22 @@ final class LiveStreams {
     private static final int SWEEPS_PER_TIMEOUT = 4;
     private static final long MIN_SWEEP_MILLIS = 50;
 
+    /** The outcome of {@link #admit}. */
+    enum Admission { ADMITTED, CLIENT_FULL, SERVLET_FULL, FILES_FULL }
+
     private final Settings settings;
+    private final FileLimit files;
+    /** Null when {@code maxConnectionsPerClient} is off. */
+    private final ClientCounts clients;
     private final Set<StreamConnection> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger count = new AtomicInteger();
     private final ScheduledThreadPoolExecutor timer;
     private final WriterThreads writers;
 
-    LiveStreams(Settings settings, String servletName) {
+    LiveStreams(Settings settings, String servletName, FileLimit files) {
         this.settings = settings;
+        this.files = files;
+        this.clients = settings.maxConnectionsPerClient > 0 ? new ClientCounts(settings.maxConnectionsPerClient) : null;
         this.timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "sse-servlet-timer-" + servletName);
             t.setDaemon(true);
@@ -63,19 +74,50 @@ final class LiveStreams {
         return writers.assign();
     }
 
-    /** @return false if {@code maxConnections} streams are live already; otherwise the request holds a place */
-    boolean admit() {
-        int n = count.incrementAndGet();
-        if (settings.maxConnections > 0 && n > settings.maxConnections) {
-            count.decrementAndGet();
-            return false;
-        }
-        return true;
+    /** @return the key a request is counted under per client, or {@code null} when there is no per-client cap */
+    String clientKey(HttpServletRequest req) {
+        return clients == null ? null : ClientCounts.key(req);
     }
 
-    /** An admitted request that did not become a stream gives its place back. */
-    void abandon() {
+    /**
+     * Takes a place for a request, or says which limit refuses it (and then holds nothing): the client's first, so
+     * a client over its cap does not take places from others; then {@code maxConnections} if it was set, else the
+     * file limit. Every stream counts towards the file limit, also one of a servlet with {@code maxConnections}.
+     *
+     * @param client the key from {@link #clientKey}
+     */
+    Admission admit(String client) {
+        if (clients != null && !clients.tryEnter(client)) {
+            return Admission.CLIENT_FULL;
+        }
+        Integer max = settings.maxConnections;
+        int n = count.incrementAndGet();
+        if (max != null && max > 0 && n > max) {
+            count.decrementAndGet();
+            exitClient(client);
+            return Admission.SERVLET_FULL;
+        }
+        if (!files.enter(max == null)) {
+            count.decrementAndGet();
+            exitClient(client);
+            files.shed();
+            return Admission.FILES_FULL;
+        }
+        return Admission.ADMITTED;
+    }
+
+    /** An admitted request that did not become a stream gives its places back. */
+    void abandon(String client) {
+        // The servlet's count goes last: once connectionCount() shows a stream gone, its other places are free too.
+        exitClient(client);
+        files.exit();
         count.decrementAndGet();
+    }
+
+    private void exitClient(String client) {
+        if (clients != null) {
+            clients.exit(client);
+        }
     }
 
     void added(StreamConnection conn) {
@@ -84,6 +126,8 @@ final class LiveStreams {
 
     void released(StreamConnection conn) {
         if (live.remove(conn)) {
+            exitClient(conn.client());
+            files.exit();
             count.decrementAndGet();
         }
     }

@@ -19,13 +19,14 @@ final class Settings {
     /** Every init-param the servlet knows; anything else is reported as a probable typo. */
     static final Set<String> NAMES = Set.of("hub", "keepAlive", "maxQueuedFrames", "maxQueuedBytes", "historySize",
             "historyMaxAge", "historyMaxBytes", "slowClientPolicy", "retry", "retryJitter", "overloadRetry",
-            "maxConnections", "topics", "topicParameter", "allowedTopics", "allowedOrigins", "allowCredentials",
-            "allowedHeaders", "publicOrigin", "ignoreClientLastEventId", "lastEventIdParameter", "maxConnectionAge",
-            "drainWindow", "farewellEvent", "writeTimeout", "cacheControl", "requestHook", "writerThreads", "backplane");
+            "maxConnections", "maxConnectionsPerClient", "topics", "topicParameter", "allowedTopics", "allowedOrigins",
+            "allowCredentials", "allowedHeaders", "publicOrigin", "ignoreClientLastEventId", "lastEventIdParameter",
+            "maxConnectionAge", "drainWindow", "farewellEvent", "gapEvent", "writeTimeout", "cacheControl", "requestHook",
+            "writerThreads", "backplane");
 
     /** Init-params that only configure a hub the servlet builds itself. */
     static final Set<String> HUB_NAMES = Set.of("keepAlive", "maxQueuedFrames", "maxQueuedBytes", "historySize",
-            "historyMaxAge", "historyMaxBytes", "slowClientPolicy", "backplane");
+            "historyMaxAge", "historyMaxBytes", "slowClientPolicy", "gapEvent", "backplane");
 
     String hubAttribute = SseServlet.DEFAULT_HUB_ATTRIBUTE;
     Duration keepAlive = Duration.ofSeconds(15);
@@ -38,7 +39,9 @@ final class Settings {
     Duration retry;
     Duration retryJitter = Duration.ZERO;
     Duration overloadRetry = Duration.ofSeconds(10);
-    int maxConnections;
+    /** Null: not set, the process's {@link FileLimit} bounds this servlet's streams; 0: no limit at all. */
+    Integer maxConnections;
+    int maxConnectionsPerClient;
     Set<String> topics = Set.of();
     String topicParameter = "topic";
     Set<String> allowedTopics = Set.of();
@@ -51,6 +54,7 @@ final class Settings {
     Duration maxConnectionAge = Duration.ZERO;
     Duration drainWindow = Duration.ofSeconds(5);
     SseEvent farewell;
+    SseEvent gap;
     Duration writeTimeout = Duration.ofSeconds(30);
     String cacheControl = "no-cache, no-transform";
     String requestHook;
@@ -71,6 +75,7 @@ final class Settings {
         s.retryJitter = retryJitter;
         s.overloadRetry = overloadRetry;
         s.maxConnections = maxConnections;
+        s.maxConnectionsPerClient = maxConnectionsPerClient;
         s.topics = topics;
         s.topicParameter = topicParameter;
         s.allowedTopics = allowedTopics;
@@ -83,6 +88,7 @@ final class Settings {
         s.maxConnectionAge = maxConnectionAge;
         s.drainWindow = drainWindow;
         s.farewell = farewell;
+        s.gap = gap;
         s.writeTimeout = writeTimeout;
         s.cacheControl = cacheControl;
         s.requestHook = requestHook;
@@ -111,7 +117,12 @@ final class Settings {
         retry = duration(param, "retry", retry);
         retryJitter = duration(param, "retryJitter", retryJitter);
         overloadRetry = duration(param, "overloadRetry", overloadRetry);
-        maxConnections = (int) number(param, "maxConnections", maxConnections, 0, Integer.MAX_VALUE);
+        if (present(param, "maxConnections")) {
+            // Present, 0 included, replaces the default bound: 0 then means no limit at all.
+            maxConnections = (int) number(param, "maxConnections", 0, 0, Integer.MAX_VALUE);
+        }
+        maxConnectionsPerClient = (int) number(param, "maxConnectionsPerClient", maxConnectionsPerClient, 0,
+                Integer.MAX_VALUE);
         topics = list(param, "topics", topics);
         topicParameter = text(param, "topicParameter", topicParameter);
         allowedTopics = list(param, "allowedTopics", allowedTopics);
@@ -126,7 +137,11 @@ final class Settings {
         drainWindow = duration(param, "drainWindow", drainWindow);
         String farewellEvent = param.apply("farewellEvent");
         if (farewellEvent != null && !farewellEvent.isBlank()) {
-            farewell = SseEvent.of(farewellEvent.trim(), "");
+            farewell = event("farewellEvent", farewellEvent.trim());
+        }
+        String gapEvent = param.apply("gapEvent");
+        if (gapEvent != null && !gapEvent.isBlank()) {
+            gap = event("gapEvent", gapEvent.trim());
         }
         writeTimeout = duration(param, "writeTimeout", writeTimeout);
         requestHook = text(param, "requestHook", requestHook);
@@ -161,6 +176,21 @@ final class Settings {
         if (allowCredentials && allowedOrigins.contains("*")) {
             throw new IllegalArgumentException(
                     "allowCredentials cannot be combined with allowedOrigins \"*\": list the origins explicitly");
+        }
+    }
+
+    private static boolean present(Function<String, String> param, String name) {
+        String v = param.apply(name);
+        return v != null && !v.isBlank();
+    }
+
+    /** An empty event of the given type; a type that cannot go on the wire is refused naming the init-param. */
+    private static SseEvent event(String name, String type) {
+        try {
+            return SseEvent.of(type, "");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("init-param " + name + " must be a valid event type (" + e.getMessage()
+                    + ")", e);
         }
     }
 

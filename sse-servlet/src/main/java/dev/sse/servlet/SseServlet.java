@@ -49,9 +49,14 @@ import org.slf4j.LoggerFactory;
  *       any other method gets {@code 405} with {@code Allow: GET, HEAD, OPTIONS}.</li>
  *   <li>A request whose {@code Origin} is not allowed gets {@code 403} before any stream starts; a request without
  *       {@code Origin} (same origin, or not a browser) is allowed.</li>
- *   <li>Beyond {@code maxConnections}, or while the servlet stops, a {@code GET} gets {@code 200}, a
- *       {@code retry:} hint and the end of the stream: the browser comes back later. Never {@code 503}, after which
- *       {@code EventSource} would give up for good.</li>
+ *   <li>Beyond {@code maxConnections} (by default: beyond what the process's file limit leaves room for, see
+ *       <em>Limits</em>), or while the servlet stops, a {@code GET} gets {@code 200}, a {@code retry:} hint and the
+ *       end of the stream: the browser comes back later. Never {@code 503}, after which {@code EventSource} would
+ *       give up for good.</li>
+ *   <li>A client with {@code maxConnectionsPerClient} live streams already gets {@code 429} with
+ *       {@code Retry-After} (the {@code overloadRetry}, in whole seconds, at least 1) and a JSON body
+ *       {@code {"error":"...","field":"maxConnectionsPerClient"}}; a browser's {@code EventSource} stops there, which
+ *       is meant: this is the answer to one client hoarding streams, not to load.</li>
  *   <li>A malformed query (bad percent-encoding, not UTF-8, raw bytes) gets {@code 400} with a JSON body naming the
  *       parameter; a topic not allowed gets {@code 204}, so the browser stops asking.</li>
  *   <li>The {@link RequestHook} (builder, or the {@code requestHook} init-param naming a class) can refuse with
@@ -68,6 +73,28 @@ import org.slf4j.LoggerFactory;
  * queue limits, history, policy) are ignored with a WARN naming them. A hub built for the servlet is shut down in
  * {@link #destroy()}; one the application made is never closed by it: only the servlet's own streams end. Unknown
  * init-params (typos) are logged at WARN.
+ *
+ * <h2>Limits</h2>
+ * Every stream holds a socket, so streams without a bound take every file descriptor of the process, after which
+ * nothing else (pages, API calls, new streams) can be accepted. By default, a servlet without {@code maxConnections}
+ * admits a stream only while the streams of <em>all</em> such servlets (all {@code SseServlet}s loaded by the same
+ * class loader: one web application, or the whole process when the library sits on the container's class path)
+ * number fewer than the process's file limit ({@code ulimit -n}, read once at start through
+ * {@code com.sun.management.UnixOperatingSystemMXBean}; HotSpot raises the soft limit to the hard one as it starts)
+ * minus a reserve of 64 or a tenth of the limit, whichever is more, for everything else the process opens (measured:
+ * 41 files at rest for a JVM serving two such servlets on Jetty with its jars on the class path): with
+ * {@code ulimit -n 1200}, 1,080 streams; with 65,536, 58,983. Beyond it streams are shed as at {@code maxConnections},
+ * and one WARN a minute says how many were shed. Streams of servlets with an explicit
+ * {@code maxConnections} count towards that bound too, but are held only to their own setting; {@code 0} means no
+ * limit at all. Where the JVM cannot tell the file limit (not on Unix) there is no default bound. Streams multiplexed
+ * over one HTTP/2 connection share one socket but count one each, which errs on the safe side.
+ *
+ * <p>{@code maxConnectionsPerClient} (off by default) bounds the live streams of one client on this servlet: the
+ * client is the authenticated user ({@link HttpServletRequest#getUserPrincipal()}) when there is one, else the remote
+ * address. Behind a proxy every client has the proxy's address unless the container takes it from
+ * {@code X-Forwarded-For}/{@code Forwarded} (Jetty's {@code ForwardedRequestCustomizer}, Tomcat's
+ * {@code RemoteIpValve}): set that up, or the cap applies to everyone at once. A place is given back when the
+ * stream ends, however it ends.
  *
  * <h2>Init-params</h2>
  * Durations are written {@code 250ms}, {@code 15s}, {@code 5m}, {@code 1h}, ISO-8601 ({@code PT15S}) or plain
@@ -94,7 +121,10 @@ import org.slf4j.LoggerFactory;
  *     all reconnect at once</td></tr>
  * <tr><td>{@code overloadRetry}</td><td>10s</td><td>{@code retry:} hint sent when a connection is shed (plus
  *     jitter)</td></tr>
- * <tr><td>{@code maxConnections}</td><td>0 (no limit)</td><td>Most live streams of this servlet</td></tr>
+ * <tr><td>{@code maxConnections}</td><td>none: the file limit's bound (see <em>Limits</em>)</td><td>Most live
+ *     streams of this servlet; replaces the default bound. 0 for no limit at all</td></tr>
+ * <tr><td>{@code maxConnectionsPerClient}</td><td>0 (off)</td><td>Most live streams of one client (user, else
+ *     address) on this servlet; beyond it {@code 429}</td></tr>
  * <tr><td>{@code topics}</td><td>none</td><td>Topics every stream subscribes to</td></tr>
  * <tr><td>{@code topicParameter}</td><td>{@code topic}</td><td>Query parameter (repeatable or comma-separated)
  *     naming more topics</td></tr>
@@ -118,6 +148,9 @@ import org.slf4j.LoggerFactory;
  * <tr><td>{@code drainWindow}</td><td>5s</td><td>On {@link #destroy()}, streams end spread over this window</td></tr>
  * <tr><td>{@code farewellEvent}</td><td>none</td><td>Event type of an empty event sent to each stream before it ends
  *     on shutdown</td></tr>
+ * <tr><td>{@code gapEvent}</td><td>none</td><td>Event type of an empty event sent ahead of the replay to a client
+ *     whose {@code Last-Event-ID} the history cannot fully serve, so it can reload its state (hub the servlet
+ *     builds)</td></tr>
  * <tr><td>{@code writeTimeout}</td><td>30s</td><td>A client whose socket takes nothing for this long is dropped;
  *     0 disables</td></tr>
  * <tr><td>{@code requestHook}</td><td>none</td><td>Class name of a {@link RequestHook} with a public no-argument
@@ -151,6 +184,7 @@ public final class SseServlet extends HttpServlet {
     private final transient Settings base;
     private final transient RequestHook givenHook;
     private final transient boolean bypassAggregation;
+    private final transient FileLimit fileLimit;
 
     private transient Settings settings;
     private transient volatile Hub hub;
@@ -164,7 +198,7 @@ public final class SseServlet extends HttpServlet {
 
     /** For web.xml: everything comes from init-params and the hub from the context (or is built). */
     public SseServlet() {
-        this(null, new Settings(), null, true);
+        this(null, new Settings(), null, true, FileLimit.PROCESS);
     }
 
     /**
@@ -173,14 +207,15 @@ public final class SseServlet extends HttpServlet {
      * @param hub the hub; the servlet never closes it
      */
     public SseServlet(Hub hub) {
-        this(Objects.requireNonNull(hub, "hub"), new Settings(), null, true);
+        this(Objects.requireNonNull(hub, "hub"), new Settings(), null, true, FileLimit.PROCESS);
     }
 
-    private SseServlet(Hub hub, Settings settings, RequestHook hook, boolean bypassAggregation) {
+    private SseServlet(Hub hub, Settings settings, RequestHook hook, boolean bypassAggregation, FileLimit fileLimit) {
         this.givenHub = hub;
         this.base = settings;
         this.givenHook = hook;
         this.bypassAggregation = bypassAggregation;
+        this.fileLimit = fileLimit;
     }
 
     /** @return a builder for registration in code */
@@ -223,6 +258,18 @@ public final class SseServlet extends HttpServlet {
         return l == null ? 0 : l.count();
     }
 
+    /**
+     * The bound this servlet's streams are held to (see <em>Limits</em>): its {@code maxConnections} when set (init-params
+     * count only from {@link #init()} on), else the bound derived from the process's file limit, which every servlet
+     * without {@code maxConnections} shares, so fewer may be admitted here.
+     *
+     * @return the most live streams, or 0 for no limit
+     */
+    public int connectionLimit() {
+        Settings s = settings != null ? settings : base;
+        return s.maxConnections != null ? s.maxConnections : fileLimit.maxStreams();
+    }
+
     @Override
     public void init() throws ServletException {
         ServletConfig config = getServletConfig();
@@ -249,7 +296,14 @@ public final class SseServlet extends HttpServlet {
         settings = s;
         cors = new Cors(s);
         writePaths = new FrameWriter.Paths(bypassAggregation);
-        live = new LiveStreams(s, config.getServletName());
+        live = new LiveStreams(s, config.getServletName(), fileLimit);
+        if (s.maxConnections != null && fileLimit.maxStreams() > 0
+                && (s.maxConnections == 0 || s.maxConnections > fileLimit.maxStreams())) {
+            LOG.warn("SseServlet {}: maxConnections {} allows more streams than the file limit of {} leaves room for "
+                    + "({}); beyond that, accepting a connection fails for the whole process", config.getServletName(),
+                    s.maxConnections == 0 ? "0 (no limit)" : s.maxConnections, fileLimit.fileLimit(),
+                    fileLimit.maxStreams());
+        }
         LOG.debug("SseServlet {} ready ({} hub under \"{}\")", config.getServletName(), ownsHub ? "own" : "shared",
                 s.hubAttribute);
     }
@@ -330,9 +384,19 @@ public final class SseServlet extends HttpServlet {
             shed(resp, "stopping");
             return;
         }
-        if (!live.admit()) {
-            shed(resp, "at maxConnections " + s.maxConnections);
-            return;
+        String client = live.clientKey(req);
+        switch (live.admit(client)) {
+            case CLIENT_FULL:
+                tooManyFromClient(resp, client);
+                return;
+            case SERVLET_FULL:
+                shed(resp, "at maxConnections " + s.maxConnections);
+                return;
+            case FILES_FULL:
+                shed(resp, "at the file limit's bound of " + fileLimit.maxStreams() + " streams");
+                return;
+            default:
+                break;
         }
         boolean added = false;
         try {
@@ -340,7 +404,7 @@ public final class SseServlet extends HttpServlet {
             AsyncContext async = req.startAsync();
             async.setTimeout(0);
             ServletOutputStream out = resp.getOutputStream();
-            StreamConnection conn = new StreamConnection(live, async, out, writePaths, live.writerFor());
+            StreamConnection conn = new StreamConnection(live, async, out, writePaths, live.writerFor(), client);
             async.addListener(conn);
             live.added(conn);
             added = true;
@@ -358,7 +422,7 @@ public final class SseServlet extends HttpServlet {
             out.setWriteListener(conn);
         } finally {
             if (!added) {
-                live.abandon();
+                live.abandon(client);
             }
         }
     }
@@ -378,6 +442,15 @@ public final class SseServlet extends HttpServlet {
         byte[] body = retryFrame(settings.overloadRetry).toByteArray();
         resp.setContentLength(body.length);
         resp.getOutputStream().write(body);
+    }
+
+    /** One client holds too many streams: 429, which a browser does not retry, with when to try again otherwise. */
+    private void tooManyFromClient(HttpServletResponse resp, String client) {
+        LOG.debug("stream refused: {} has {} streams already", client, settings.maxConnectionsPerClient);
+        long seconds = Math.max(1, (settings.overloadRetry.toMillis() + 999) / 1000);
+        resp.setHeader("Retry-After", Long.toString(seconds));
+        ErrorResponse.send(resp, 429, "maxConnectionsPerClient", "this client has "
+                + settings.maxConnectionsPerClient + " streams open already, the most allowed");
     }
 
     private SseFrame retryFrame(Duration retry) {
@@ -468,6 +541,7 @@ public final class SseServlet extends HttpServlet {
         private final Settings settings = new Settings();
         private RequestHook hook;
         private boolean bypass = true;
+        private FileLimit fileLimit = FileLimit.PROCESS;
 
         private Builder() {
         }
@@ -519,9 +593,10 @@ public final class SseServlet extends HttpServlet {
         }
 
         /**
-         * The most live streams; beyond it a client is told to retry later.
+         * The most live streams of this servlet; beyond it a client is told to retry later. Replaces the default
+         * bound derived from the process's file limit (see <em>Limits</em> in {@link SseServlet}).
          *
-         * @param max at least 1, or 0 for no limit
+         * @param max at least 1, or 0 for no limit at all
          * @return this builder
          */
         public Builder maxConnections(int max) {
@@ -529,6 +604,21 @@ public final class SseServlet extends HttpServlet {
                 throw new IllegalArgumentException("maxConnections must not be negative (was " + max + ")");
             }
             settings.maxConnections = max;
+            return this;
+        }
+
+        /**
+         * The most live streams of one client on this servlet (the authenticated user, else the remote address);
+         * beyond it the client gets {@code 429} with {@code Retry-After}.
+         *
+         * @param max at least 1, or 0 for no cap (the default)
+         * @return this builder
+         */
+        public Builder maxConnectionsPerClient(int max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("maxConnectionsPerClient must not be negative (was " + max + ")");
+            }
+            settings.maxConnectionsPerClient = max;
             return this;
         }
 
@@ -634,6 +724,12 @@ public final class SseServlet extends HttpServlet {
             return this;
         }
 
+        /** The file-limit bound this servlet shares; only tests give another than the process's. */
+        Builder fileLimit(FileLimit limit) {
+            this.fileLimit = Objects.requireNonNull(limit, "limit");
+            return this;
+        }
+
         /**
          * Request headers a CORS preflight may ask for besides {@code Last-Event-ID}.
          *
@@ -673,7 +769,7 @@ public final class SseServlet extends HttpServlet {
 
         /** @return the servlet */
         public SseServlet build() {
-            return new SseServlet(hub, settings.copy(), hook, bypass);
+            return new SseServlet(hub, settings.copy(), hook, bypass, fileLimit);
         }
     }
 }

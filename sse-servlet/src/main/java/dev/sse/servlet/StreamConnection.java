@@ -54,6 +54,8 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private final ServletOutputStream out;
     private final FrameWriter frameWriter;
     private final WriterThreads.Worker writer;
+    /** The key this stream is counted under per client, or {@code null}. */
+    private final String client;
     private final AtomicReference<Drain> state = new AtomicReference<>(Drain.WAIT_SOCKET);
     private final AtomicBoolean released = new AtomicBoolean();
     /**
@@ -83,8 +85,9 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private SseFrame carried;
 
     StreamConnection(LiveStreams registry, AsyncContext async, ServletOutputStream out, FrameWriter.Paths paths,
-                     WriterThreads.Worker writer) {
+                     WriterThreads.Worker writer, String client) {
         this.registry = registry;
+        this.client = client;
         this.async = async;
         this.out = out;
         this.frameWriter = new FrameWriter(out, paths);
@@ -95,6 +98,10 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     @Override
     public void attach(FrameSource source) {
         this.frames = source;
+    }
+
+    String client() {
+        return client;
     }
 
     EventChannel channel() {
@@ -300,10 +307,14 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     /** The peer is gone or the container failed the stream: the hub forgets the channel, the response ends. */
     void gone() {
+        gone(CloseReason.CLIENT_GONE);
+    }
+
+    private void gone(CloseReason reason) {
         quiesce();
         EventChannel ch = channel();
         if (ch != null) {
-            ch.close(CloseReason.CLIENT_GONE);
+            ch.close(reason);
         }
         // Unconditionally: a drain loop on another thread may already have seen dead and set CLOSED, and the
         // response must still be completed, exactly once (complete() guards that).
@@ -319,7 +330,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     void timedOut(long millis) {
         LOG.debug("stream {} not writable for more than {} ms, client gone", channel(), millis);
-        gone();
+        gone(CloseReason.WRITE_TIMEOUT);
     }
 
     private void complete() {

@@ -459,7 +459,7 @@ abstract class AbstractSseServletTest {
                 Thread.yield();
             }
             assertThat(hub.channelCount()).isZero();
-            assertThat(closes.poll(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLIENT_GONE);
+            assertThat(closes.poll(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.WRITE_TIMEOUT);
             org.slf4j.LoggerFactory.getLogger(getClass()).info("stalled peer dropped after {} ms (writeTimeout 500 ms)",
                     (System.nanoTime() - start) / 1_000_000);
         } finally {
@@ -604,6 +604,119 @@ abstract class AbstractSseServletTest {
             hub.broadcast(SseEvent.data("still here"));
             assertThat(a.nextEvent(T)).endsWith("data: still here\n\n");
             assertThat(b.nextEvent(T)).endsWith("data: still here\n\n");
+        }
+    }
+
+    @Test
+    void streamsBeyondTheFileLimitAreShedAcrossTwoServletsWith200AndRetry() throws Exception {
+        // A process allowed 64 + 3 files: the reserve keeps 64, so three streams in all, whichever servlet.
+        FileLimit files = new FileLimit(FileLimit.MIN_RESERVE + 3, System::nanoTime);
+        hub = hubBuilder().build();
+        SseServlet a = SseServlet.builder().hub(hub).overloadRetry(Duration.ofSeconds(7)).fileLimit(files).build();
+        SseServlet b = SseServlet.builder().hub(hub).overloadRetry(Duration.ofSeconds(7)).fileLimit(files).build();
+        server = newServer();
+        port = server.startAll(Map.of("/a", a, "/b", b));
+        assertThat(a.connectionLimit()).isEqualTo(3);
+        SseClient a1 = openAt("/a");
+        try (SseClient a2 = openAt("/a"); SseClient b1 = openAt("/b")) {
+            awaitChannels(3);
+            for (String path : List.of("/a", "/b")) {
+                try (SseClient shed = SseClient.get(port, path).head(T)) {
+                    assertThat(shed.status()).as(path).isEqualTo(200);
+                    assertThat(shed.header("content-type")).startsWith("text/event-stream");
+                    assertThat(shed.nextFrame(T)).isEqualTo("retry: 7000\n\n");
+                    assertThat(shed.awaitEnd(T)).isTrue();
+                }
+            }
+            assertThat(files.streams()).isEqualTo(3);
+            hub.broadcast(SseEvent.data("still here"));
+            assertThat(b1.nextEvent(T)).endsWith("data: still here\n\n");
+
+            // A stream that ends gives its place back to every servlet.
+            a1.close();
+            await("the closed stream released", () -> files.streams() == 2);
+            try (SseClient again = openAt("/b")) {
+                awaitChannels(3);
+                assertThat(files.streams()).isEqualTo(3);
+            }
+        } finally {
+            a1.close();
+        }
+        await("every place given back", () -> files.streams() == 0);
+    }
+
+    @Test
+    void oneClientCannotHoardStreamsAndGets429WithRetryAfterBeyondItsCap() throws Exception {
+        params.put("maxConnectionsPerClient", "2");
+        params.put("overloadRetry", "2500ms");
+        start();
+        try (SseClient a = open(); SseClient b = open()) {
+            awaitChannels(2);
+            try (SseClient third = SseClient.get(port, "/events").head(T)) {
+                assertThat(third.status()).isEqualTo(429);
+                assertThat(third.header("retry-after")).isEqualTo("3");
+                assertThat(third.header("content-type")).startsWith("application/json");
+                assertThat(third.readBody(T)).startsWith("{\"error\":\"").contains("maxConnectionsPerClient");
+            }
+            // Another address is another client.
+            try (SseClient other = SseClient.request(port, "GET", "/events", AbstractSseServletTest::from127002)
+                    .head(T)) {
+                assertThat(other.status()).isEqualTo(200);
+                awaitChannels(3);
+            }
+            hub.broadcast(SseEvent.data("still here"));
+            assertThat(a.nextEvent(T)).endsWith("data: still here\n\n");
+            assertThat(b.nextEvent(T)).endsWith("data: still here\n\n");
+        }
+    }
+
+    @Test
+    void aClientsPlaceIsGivenBackWhenItsStreamIsResetOrEndedByTheServer() throws Exception {
+        params.put("maxConnectionsPerClient", "1");
+        start(hubBuilder().maxQueuedFrames(2).build());
+        SseServlet sse = (SseServlet) servlet;
+        for (int round = 0; round < 3; round++) {
+            SseClient c = open();
+            awaitChannels(1);
+            try (SseClient refused = SseClient.get(port, "/events").head(T)) {
+                assertThat(refused.status()).isEqualTo(429);
+            }
+            if (round == 0) {
+                c.reset();
+            } else if (round == 1) {
+                hub.channels().get(0).close(CloseReason.CLOSED_BY_APP);
+            } else {
+                c.close();
+            }
+            await("the stream released", () -> sse.connectionCount() == 0);
+            c.close();
+        }
+        try (SseClient last = open()) {
+            awaitChannels(1);
+        }
+    }
+
+    @Test
+    void gapEventInitParamTellsAClientThatResumesPastTheHistoryToReload() throws Exception {
+        params.put("gapEvent", "reload");
+        params.put("historySize", "2");
+        params.put("keepAlive", "200ms");
+        start(null, new SseServlet());
+        hub = SseServlet.hub(server.servletContext());
+        for (String d : List.of("a", "b", "c", "d")) {
+            hub.broadcast(SseEvent.data(d));
+        }
+        try (SseClient c = openWith("Last-Event-ID: 1")) {
+            assertThat(c.nextEvent(T)).isEqualTo("event: reload\ndata:\n\n");
+            assertThat(c.nextEvent(T)).isEqualTo("id: 3\ndata: c\n\n");
+        }
+    }
+
+    static void from127002(java.net.Socket s) {
+        try {
+            s.bind(new java.net.InetSocketAddress("127.0.0.2", 0));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

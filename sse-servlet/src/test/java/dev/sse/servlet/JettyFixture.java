@@ -55,6 +55,19 @@ final class JettyFixture implements ServerFixture {
     }
 
     @Override
+    public int startAll(Map<String, HttpServlet> servletsByPath) throws Exception {
+        ServletContextHandler handler = new ServletContextHandler();
+        handler.setContextPath("/");
+        servletsByPath.forEach((path, servlet) -> {
+            ServletHolder holder = new ServletHolder("sse" + path.replace('/', '-'), servlet);
+            holder.setAsyncSupported(true);
+            holder.setInitOrder(1);
+            handler.addServlet(holder, path);
+        });
+        return start(handler);
+    }
+
+    @Override
     public int startWebapp(String dir) throws Exception {
         WebAppContext webapp = new WebAppContext();
         webapp.setContextPath("/");

@@ -10,6 +10,9 @@ interface ServerFixture extends AutoCloseable {
     /** Starts serving {@code servlet} with its init-params; returns the port. */
     int start(HttpServlet servlet, Map<String, String> initParams) throws Exception;
 
+    /** Starts serving several servlets, each at its path (e.g. {@code /a}), without init-params; returns the port. */
+    int startAll(Map<String, HttpServlet> servletsByPath) throws Exception;
+
     /** Deploys the web application directory (with its WEB-INF/web.xml) at the root; returns the port. */
     int startWebapp(String dir) throws Exception;
 

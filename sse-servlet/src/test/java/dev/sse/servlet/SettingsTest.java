@@ -52,4 +52,26 @@ class SettingsTest {
         assertThatThrownBy(() -> ContextHubs.build(s)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("backplane").hasMessageContaining("nosuch");
     }
+
+    @Test
+    void maxConnectionsUnsetLeavesTheFileBoundAndAnExplicitZeroMeansNoLimit() {
+        assertThat(apply(Map.of()).maxConnections).isNull();
+        assertThat(apply(Map.of("maxConnections", " ")).maxConnections).isNull();
+        assertThat(apply(Map.of("maxConnections", "0")).maxConnections).isZero();
+        assertThat(apply(Map.of("maxConnections", "500")).maxConnections).isEqualTo(500);
+        assertThatThrownBy(() -> apply(Map.of("maxConnections", "-1"))).hasMessageContaining("maxConnections");
+    }
+
+    @Test
+    void perClientCapAndGapEventAreKnownAndParsed() {
+        Settings s = apply(Map.of("maxConnectionsPerClient", "4", "gapEvent", "reload"));
+        assertThat(s.maxConnectionsPerClient).isEqualTo(4);
+        assertThat(s.gap).isEqualTo(dev.sse.core.SseEvent.of("reload", ""));
+        assertThat(Settings.NAMES).contains("maxConnectionsPerClient", "gapEvent");
+        assertThat(Settings.HUB_NAMES).contains("gapEvent");
+        assertThatThrownBy(() -> apply(Map.of("maxConnectionsPerClient", "-2")))
+                .hasMessageContaining("maxConnectionsPerClient");
+        assertThatThrownBy(() -> apply(Map.of("gapEvent", "a\nid: 9"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gapEvent");
+    }
 }

@@ -43,6 +43,21 @@ final class TomcatFixture implements ServerFixture {
     }
 
     @Override
+    public int startAll(Map<String, HttpServlet> servletsByPath) throws Exception {
+        tomcat = create();
+        context = tomcat.addContext("", Files.createTempDirectory("ctx").toFile().getAbsolutePath());
+        servletsByPath.forEach((path, servlet) -> {
+            String name = "sse" + path.replace('/', '-');
+            Wrapper w = Tomcat.addServlet(context, name, servlet);
+            w.setAsyncSupported(true);
+            w.setLoadOnStartup(1);
+            context.addServletMappingDecoded(path, name);
+        });
+        tomcat.start();
+        return tomcat.getConnector().getLocalPort();
+    }
+
+    @Override
     public int startWebapp(String dir) throws Exception {
         tomcat = create();
         context = tomcat.addWebapp("", new File(dir).getAbsolutePath());

@@ -16,7 +16,8 @@ import org.springframework.util.unit.DataSize;
  * sse.retry-jitter=2s
  * </pre>
  *
- * <p>Hub settings ({@code keep-alive}, {@code max-queued-*}, {@code history-*}, {@code slow-client-policy}) apply
+ * <p>Hub settings ({@code keep-alive}, {@code max-queued-*}, {@code history-*}, {@code slow-client-policy},
+ * {@code gap-event}) apply
  * to the hub the starter creates, not to a {@code Hub} bean of the application's. Bound once at start-up.
  */
 @ConfigurationProperties(prefix = "sse")
@@ -68,8 +69,17 @@ public class SseProperties {
     /** What a client whose queue is full gets: disconnect, drop-oldest or coalesce (newest per event type). */
     private SlowClientPolicy slowClientPolicy = SlowClientPolicy.DISCONNECT;
 
-    /** The most live streams; beyond it a client is told to retry later. 0 for no limit. */
-    private int maxConnections;
+    /**
+     * The most live streams; beyond it a client is told to retry later (200 with retry:). Unset: the process's file
+     * limit minus a reserve of 64 or a tenth of it, shared by every SSE servlet of the application. 0 for no limit.
+     */
+    private Integer maxConnections;
+
+    /**
+     * The most live streams of one client (the authenticated user, else the remote address); beyond it 429 with
+     * Retry-After. 0 for no cap.
+     */
+    private int maxConnectionsPerClient;
 
     /** Topics every stream subscribes to. */
     private Set<String> topics = new LinkedHashSet<>();
@@ -97,6 +107,12 @@ public class SseProperties {
 
     /** Event type of an empty event sent to each stream before it ends on shutdown; none if unset. */
     private String farewellEvent;
+
+    /**
+     * Event type of an empty event sent, ahead of the replay, to a client whose Last-Event-ID the history cannot fully
+     * serve, so that it reloads its state; none if unset.
+     */
+    private String gapEvent;
 
     /** Most bytes of encoded events kept for Last-Event-ID replay (with history-size and history-max-age). */
     private DataSize historyMaxBytes = DataSize.ofMegabytes(64);
@@ -233,14 +249,24 @@ public class SseProperties {
         this.slowClientPolicy = slowClientPolicy;
     }
 
-    /** @return the connection limit */
-    public int getMaxConnections() {
+    /** @return the connection limit, or {@code null} for the bound derived from the file limit */
+    public Integer getMaxConnections() {
         return maxConnections;
     }
 
-    /** @param maxConnections the connection limit */
-    public void setMaxConnections(int maxConnections) {
+    /** @param maxConnections the connection limit, 0 for none, {@code null} for the file limit's bound */
+    public void setMaxConnections(Integer maxConnections) {
         this.maxConnections = maxConnections;
+    }
+
+    /** @return the per-client stream cap, 0 for none */
+    public int getMaxConnectionsPerClient() {
+        return maxConnectionsPerClient;
+    }
+
+    /** @param maxConnectionsPerClient the per-client stream cap, 0 for none */
+    public void setMaxConnectionsPerClient(int maxConnectionsPerClient) {
+        this.maxConnectionsPerClient = maxConnectionsPerClient;
     }
 
     /** @return the topics of every stream */
@@ -331,6 +357,16 @@ public class SseProperties {
     /** @param farewellEvent the farewell event type */
     public void setFarewellEvent(String farewellEvent) {
         this.farewellEvent = farewellEvent;
+    }
+
+    /** @return the gap event type, or {@code null} */
+    public String getGapEvent() {
+        return gapEvent;
+    }
+
+    /** @param gapEvent the gap event type */
+    public void setGapEvent(String gapEvent) {
+        this.gapEvent = gapEvent;
     }
 
     /** @return the history's byte bound */

@@ -64,7 +64,8 @@ final class SseWiring {
                 .keepAlive(p.getKeepAlive())
                 .maxQueuedFrames(p.getMaxQueuedFrames())
                 .maxQueuedBytes(p.getMaxQueuedBytes().toBytes())
-                .slowClientPolicy(policy);
+                .slowClientPolicy(policy)
+                .gapEvent(emptyEvent(p.getGapEvent(), "sse.gap-event"));
         if (backplane == null) {
             return b.history(history).build();
         }
@@ -84,11 +85,15 @@ final class SseWiring {
         if (p.getWriterThreads() > 0) {
             b.writerThreads(p.getWriterThreads());
         }
+        if (p.getMaxConnections() != null) {
+            // Only when set: unset leaves the servlet's default bound, derived from the process's file limit.
+            b.maxConnections(p.getMaxConnections());
+        }
         return b
                 .hub(hub)
                 .retry(p.getRetry(), p.getRetryJitter())
                 .overloadRetry(p.getOverloadRetry())
-                .maxConnections(p.getMaxConnections())
+                .maxConnectionsPerClient(p.getMaxConnectionsPerClient())
                 .topics(p.getTopics())
                 .allowedTopics(p.getAllowedTopics())
                 .allowedOrigins(p.getAllowedOrigins(), p.isAllowCredentials())
@@ -105,7 +110,18 @@ final class SseWiring {
     }
 
     private static SseEvent farewell(SseProperties p) {
-        String type = p.getFarewellEvent();
-        return type == null || type.isBlank() ? null : SseEvent.of(type.trim(), "");
+        return emptyEvent(p.getFarewellEvent(), "sse.farewell-event");
+    }
+
+    /** An empty event of the type, or {@code null} for none; a type that cannot go on the wire names the property. */
+    private static SseEvent emptyEvent(String type, String property) {
+        if (type == null || type.isBlank()) {
+            return null;
+        }
+        try {
+            return SseEvent.of(type.trim(), "");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(property + " must be a valid event type (" + e.getMessage() + ")", e);
+        }
     }
 }

@@ -89,7 +89,8 @@ class SseAutoConfigurationTest {
                 "sse.slow-client-policy=drop-oldest", "sse.max-connections=100", "sse.topics=a,b",
                 "sse.allowed-topics=*", "sse.allowed-origins=https://app.example.com", "sse.allow-credentials=true",
                 "sse.ignore-client-last-event-id=true", "sse.write-timeout=10s", "sse.max-connection-age=1h",
-                "sse.drain-window=500ms", "sse.farewell-event=bye").run(ctx -> {
+                "sse.drain-window=500ms", "sse.farewell-event=bye", "sse.max-connections-per-client=3",
+                "sse.gap-event=reload").run(ctx -> {
                     assertThat(ctx).hasNotFailed();
                     SseProperties p = ctx.getBean(SseProperties.class);
                     assertThat(p.getKeepAlive()).isEqualTo(Duration.ofSeconds(20));
@@ -111,10 +112,81 @@ class SseAutoConfigurationTest {
                     assertThat(p.getMaxConnectionAge()).isEqualTo(Duration.ofHours(1));
                     assertThat(p.getDrainWindow()).isEqualTo(Duration.ofMillis(500));
                     assertThat(p.getFarewellEvent()).isEqualTo("bye");
+                    assertThat(p.getMaxConnectionsPerClient()).isEqualTo(3);
+                    assertThat(p.getGapEvent()).isEqualTo("reload");
                     ServletRegistrationBean<?> registration = ctx.getBean(ServletRegistrationBean.class);
                     assertThat(registration.getUrlMappings()).containsExactly("/api/stream");
                     assertThat(registration.getServletName()).isEqualTo("prices");
                 });
+    }
+
+    @Test
+    void withoutSseMaxConnectionsTheServletIsBoundedByTheProcesssFileLimit() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(os instanceof com.sun.management.UnixOperatingSystemMXBean);
+        long files = ((com.sun.management.UnixOperatingSystemMXBean) os).getMaxFileDescriptorCount();
+        web.run(ctx -> assertThat(servlet(ctx).connectionLimit())
+                .isEqualTo((int) Math.min(Integer.MAX_VALUE, files - Math.max(64, files / 10))));
+        web.withPropertyValues("sse.max-connections=0").run(ctx -> assertThat(servlet(ctx).connectionLimit()).isZero());
+        web.withPropertyValues("sse.max-connections=100")
+                .run(ctx -> assertThat(servlet(ctx).connectionLimit()).isEqualTo(100));
+    }
+
+    private static SseServlet servlet(org.springframework.context.ApplicationContext ctx) {
+        return (SseServlet) ctx.getBean(SseAutoConfiguration.REGISTRATION_BEAN, ServletRegistrationBean.class)
+                .getServlet();
+    }
+
+    @Test
+    void sseGapEventTellsAClientThatResumesPastTheHistoryToReload() {
+        web.withPropertyValues("sse.gap-event=reload", "sse.history-size=2", "sse.keep-alive=0").run(ctx -> {
+            Hub hub = ctx.getBean(Hub.class);
+            for (String d : java.util.List.of("a", "b", "c", "d")) {
+                hub.broadcast(SseEvent.data(d));
+            }
+            java.util.List<String> wire = new java.util.ArrayList<>();
+            hub.open(new dev.sse.core.spi.Transport() {
+                private dev.sse.core.spi.FrameSource source;
+
+                @Override
+                public void attach(dev.sse.core.spi.FrameSource source) {
+                    this.source = source;
+                }
+
+                @Override
+                public void framesAvailable() {
+                    for (dev.sse.core.SseFrame f = source.poll(); f != null; f = source.poll()) {
+                        wire.add(f.toString());
+                    }
+                }
+
+                @Override
+                public void close() {
+                    // No socket to end.
+                }
+            }, dev.sse.core.ChannelOptions.builder().lastEventId("1").build());
+            assertThat(wire).containsExactly("event: reload\ndata:\n\n", "id: 3\ndata: c\n\n", "id: 4\ndata: d\n\n");
+        });
+    }
+
+    @Test
+    void aGapEventThatCannotGoOnTheWireFailsAtStartUpNamingTheProperty() {
+        web.withPropertyValues("sse.gap-event=a b\rid: 1").run(ctx -> assertThat(ctx).getFailure()
+                .hasStackTraceContaining("sse.gap-event must be a valid event type"));
+    }
+
+    @Test
+    void theNewPropertiesAreInTheConfigurationMetadata() throws Exception {
+        String metadata;
+        try (java.io.InputStream in = SseProperties.class.getClassLoader()
+                .getResourceAsStream("META-INF/spring-configuration-metadata.json")) {
+            assertThat(in).as("generated configuration metadata").isNotNull();
+            metadata = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        for (String name : java.util.List.of("sse.max-connections", "sse.max-connections-per-client", "sse.gap-event")) {
+            assertThat(metadata).containsPattern("\"name\"\\s*:\\s*\"" + java.util.regex.Pattern.quote(name) + "\"");
+        }
+        assertThat(metadata).contains("file limit");
     }
 
     @Test

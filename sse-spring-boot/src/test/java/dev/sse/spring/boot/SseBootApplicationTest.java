@@ -73,6 +73,18 @@ class SseBootApplicationTest {
     }
 
     @Test
+    void oneClientBeyondSseMaxConnectionsPerClientGets429WithRetryAfter() throws Exception {
+        app = start("sse.max-connections-per-client=1", "sse.overload-retry=4s");
+        CountDownLatch opened = opens(1);
+        connect().awaitContains("\r\n\r\n", WAIT);
+        assertThat(opened.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        String refused = connect().awaitEnd(WAIT);
+        assertThat(refused).startsWith("HTTP/1.1 429").containsIgnoringCase("Retry-After: 4")
+                .contains("{\"error\":\"");
+        assertThat(app.getBean(Hub.class).channelCount()).isEqualTo(1);
+    }
+
+    @Test
     void stoppingWithAHundredOpenStreamsTakesLessThanFiveSeconds() throws Exception {
         app = start();
         stopWithAHundredStreams("starter");
@@ -113,14 +125,14 @@ class SseBootApplicationTest {
         }
     }
 
-    private ConfigurableApplicationContext start() {
+    private ConfigurableApplicationContext start(String... more) {
         return new SpringApplicationBuilder(App.class).properties(
                 "server.port=0",
                 "server.address=127.0.0.1",
                 "server.shutdown=graceful",
                 "spring.main.banner-mode=off",
                 "management.endpoints.web.exposure.include=metrics",
-                "sse.farewell-event=bye").run();
+                "sse.farewell-event=bye").properties(more).run();
     }
 
     private CountDownLatch opens(int n) {
