@@ -217,9 +217,12 @@ final class ServerProcess implements AutoCloseable {
         return new long[] {offset, best / 2};
     }
 
-    /** @return how many waiting token producers the server started, -1 if it has none */
-    int go() throws IOException, InterruptedException {
-        String r = ask("GO", "go ", 30_000);
+    /**
+     * @param spreadMillis the window the first tokens are spread over
+     * @return how many waiting token producers the server started, -1 if it has none
+     */
+    int go(long spreadMillis) throws IOException, InterruptedException {
+        String r = ask("GO " + spreadMillis, "go ", 30_000);
         return r == null ? -1 : Integer.parseInt(r);
     }
 

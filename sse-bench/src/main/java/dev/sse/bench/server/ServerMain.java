@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * G            full GC, heap used after                       -&gt; g bytes
  * Q            stop and exit                                  -&gt; q
  * T            this JVM's System.nanoTime()                   -&gt; t nanos
- * GO           start the waiting token producers              -&gt; go started
+ * GO ms        start the waiting token producers, first tokens
+ *              spread over ms                                 -&gt; go started
  * S            token streams and threads                      -&gt; s active produced completed cancelled threads peak
  * P            reset the peak thread count                    -&gt; p threads
  * R id,id,...  each stream's record (TokenStreams#record)     -&gt; r record (one line per id), then r end
@@ -92,7 +93,7 @@ public final class ServerMain {
                     out.println("t " + System.nanoTime());
                     break;
                 case "GO":
-                    out.println("go " + (server.tokenStreams() == null ? -1 : server.tokenStreams().go()));
+                    out.println("go " + (server.tokenStreams() == null ? -1 : server.tokenStreams().go(Long.parseLong(p[1]))));
                     break;
                 case "S": {
                     TokenStreams ts = server.tokenStreams();

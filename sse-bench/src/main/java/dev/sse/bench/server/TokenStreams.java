@@ -18,9 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Token {@code i} of a stream is sent as {@code event: token}, {@code id: i}, {@code data: <System.nanoTime() of
  * this JVM just before the send>}; after the last token the stream is completed with {@code data: [DONE]}. Producers
- * wait for {@link #go()} (the control channel's {@code GO}), so that every stream is open before the first token and
- * the streams are truly concurrent; at {@code GO} their first tokens are spread evenly over one interval, as
- * independent requests would be.
+ * wait for {@link #go(long)} (the control channel's {@code GO}), so that every stream is open before the first token
+ * and the streams are truly concurrent; at {@code GO} their first tokens are spread evenly over a window (the
+ * scenario's interval), as independent requests would be.
  *
  * <p>Cancellation: a server kind calls {@link Producer#cancel()} from whatever tells its application that the client
  * left (our {@code onClose}; Spring's {@code onError}/{@code onCompletion}/{@code onTimeout} or a {@code send} that
@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>Threads</h2>
  * {@link #start} runs on a request thread, {@link Producer#run()} on a producer thread, {@link Producer#cancel()} on
- * whichever thread learns of the close, {@link #go()} and the queries on the control thread. A producer's fields are
+ * whichever thread learns of the close, {@link #go(long)} and the queries on the control thread. A producer's fields are
  * written by its producer thread (one run at a time: {@code scheduleAtFixedRate} never overlaps runs) and read by
  * the control thread after the run, through the volatile {@code produced} count.
  */
@@ -71,7 +71,7 @@ public final class TokenStreams {
     private final AtomicInteger cancelled = new AtomicInteger();
 
     /**
-     * Registers a request's producer; it starts at {@link #go()} (at once if that has happened).
+     * Registers a request's producer; it starts at {@link #go(long)} (at once if that has happened).
      *
      * @param id the client's stream id (its {@code id} query parameter)
      * @param count how many tokens
@@ -100,11 +100,12 @@ public final class TokenStreams {
     }
 
     /**
-     * Starts every waiting producer, the first tokens spread over one interval.
+     * Starts every waiting producer, their first tokens spread evenly over {@code spreadMillis}.
      *
+     * @param spreadMillis the window the first tokens fall in (the scenario's interval)
      * @return how many started
      */
-    public int go() {
+    public int go(long spreadMillis) {
         List<Producer> now;
         synchronized (waiting) {
             started = true;
@@ -113,7 +114,7 @@ public final class TokenStreams {
         }
         for (int i = 0; i < now.size(); i++) {
             Producer p = now.get(i);
-            p.schedule(p.intervalNanos * i / now.size());
+            p.schedule(TimeUnit.MILLISECONDS.toNanos(spreadMillis) * i / now.size());
         }
         return now.size();
     }
