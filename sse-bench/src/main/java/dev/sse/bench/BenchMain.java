@@ -492,7 +492,8 @@ public final class BenchMain {
                 + "%d ms apart, %s of them reset by the client after token %d", Report.num(n), cfg.streamsTokens,
                 cfg.streamsIntervalMillis, Report.num(cfg.streamsResets), cfg.streamsResetAt), "server", OURS_STREAMS,
                 new String[] {"heap B/stream", "RSS B/stream", "token p99"}, true, "tokens/s delivered",
-                "token p50 ms", "token p99 ms", "token max ms", "healthy tokens expected", "healthy lost",
+                "token p50 ms", "token p99 ms", "token max ms", "healthy tokens expected",
+                "healthy lost (not read " + cfg.drainMillis * 3 / 1000 + " s after the last was due)",
                 "healthy streams ended after [DONE]", "heap B/stream", "RSS B/stream",
                 "threads: idle / " + Report.num(n) + " held / peak in run");
         Report.Table resets = report.table(String.format(Locale.ROOT, "Streams: %s of them reset (TCP RST) after "
@@ -609,16 +610,21 @@ public final class BenchMain {
             LatencyHistogram h = s.load.tokenLatency();
             long healthyRead = 0;
             int gaps = 0;
+            int cut = 0;
             Map<Long, LoadGenerator.StreamResult> byId = new HashMap<>();
             for (LoadGenerator.StreamResult r : s.load.streamResults()) {
                 byId.put(r.id, r);
                 if (r.resetAt < 0) {
                     healthyRead += r.tokens;
                     gaps += r.gaps;
+                    if (r.closed && !r.gotDone) {
+                        cut++;
+                    }
                 }
             }
             long expected = (long) healthy * cfg.streamsTokens;
-            String lost = Report.num(expected - healthyRead) + (gaps > 0 ? " (" + gaps + " out of order)" : "");
+            String lost = Report.num(expected - healthyRead) + (gaps > 0 ? ", " + gaps + " out of order" : "")
+                    + (cut > 0 ? ", " + Report.num(cut) + " streams cut" : "");
             main.row(label, new double[] {parse(memory[0]), parse(memory[1]), h.quantileNanos(0.99) / 1e6},
                     Report.num(Math.round(perSecond)), Report.ms(h.quantileNanos(0.5)),
                     Report.ms(h.quantileNanos(0.99)), Report.ms(h.maxNanos()), Report.num(expected), lost,

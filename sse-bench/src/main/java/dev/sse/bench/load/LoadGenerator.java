@@ -180,6 +180,8 @@ public final class LoadGenerator implements AutoCloseable {
         public final boolean ended;
         /** When it reset the connection, this JVM's {@code System.nanoTime()}; 0 if it did not. */
         public final long resetNanos;
+        /** Whether the connection is closed (after the end, a reset, or an error). */
+        public final boolean closed;
 
         StreamResult(Conn c) {
             id = c.streamId;
@@ -189,6 +191,7 @@ public final class LoadGenerator implements AutoCloseable {
             gotDone = c.gotDone;
             ended = c.ended;
             resetNanos = c.resetNanos;
+            closed = c.closed;
         }
     }
 

@@ -296,7 +296,7 @@ final class RawNioServer implements BenchServer {
                 ch.write(buf);
                 if (!buf.hasRemaining()) {
                     if (closeWhenFlushed) {
-                        drop();
+                        endNormally();
                     }
                     return;
                 }
@@ -321,8 +321,15 @@ final class RawNioServer implements BenchServer {
             }
             key.interestOps(SelectionKey.OP_READ);
             if (closeWhenFlushed) {
-                drop();
+                endNormally();
             }
+        }
+
+        /** A stream's {@code [DONE]} is written: close without telling its producer anything. */
+        void endNormally() {
+            producer = null;
+            subscribed = false;
+            drop();
         }
 
         void drop() {

@@ -3,6 +3,7 @@ package dev.sse.bench.server;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -95,6 +96,7 @@ final class SpringEmitterServer implements BenchServer {
         SseEmitter stream(@RequestParam("tokens") int tokens, @RequestParam("interval") long interval,
                 @RequestParam("id") long id) {
             SseEmitter emitter = new SseEmitter(Long.MAX_VALUE);
+            AtomicBoolean endedNormally = new AtomicBoolean();
             TokenStreams.Producer producer = streams.start(id, tokens, interval, new TokenStreams.Sink() {
                 @Override
                 public boolean token(int index, long producedNanos) {
@@ -111,13 +113,18 @@ final class SpringEmitterServer implements BenchServer {
                 public void done() {
                     try {
                         emitter.send(SseEmitter.event().data("[DONE]"));
+                        endedNormally.set(true);
                         emitter.complete();
                     } catch (IOException | IllegalStateException e) {
                         emitter.completeWithError(e);
                     }
                 }
             });
-            emitter.onCompletion(producer::cancel);
+            emitter.onCompletion(() -> {
+                if (!endedNormally.get()) {
+                    producer.cancel();
+                }
+            });
             emitter.onTimeout(producer::cancel);
             emitter.onError(e -> producer.cancel());
             return emitter;

@@ -1,5 +1,6 @@
 package dev.sse.bench.server;
 
+import dev.sse.core.CloseReason;
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
 import dev.sse.core.SseStream;
@@ -121,7 +122,11 @@ final class SseServletServer implements BenchServer {
                     stream.complete(SseEvent.data("[DONE]"));
                 }
             });
-            stream.onClose(reason -> producer.cancel());
+            stream.onClose(reason -> {
+                if (reason != CloseReason.COMPLETED) {
+                    producer.cancel();
+                }
+            });
         }
     }
 }

@@ -119,18 +119,18 @@ public final class TokenStreams {
         return now.size();
     }
 
-    /** @return streams started and neither completed nor cancelled */
+    /** @return streams started that have neither produced every token nor been cancelled */
     public int active() {
         return active.get();
     }
 
-    /** @return {@code "active tokensProduced completed cancelled"} */
+    /** @return {@code "active tokensProduced producedAll cancelled"} (a stream can be both of the last two) */
     public String stats() {
         return active.get() + " " + tokens.get() + " " + completed.get() + " " + cancelled.get();
     }
 
     /**
-     * One stream's record for the bench: {@code id cancelNanos|-1 completed(0|1) t0 t1 ...} (the produce times).
+     * One stream's record for the bench: {@code id cancelNanos|-1 producedAll(0|1) t0 t1 ...} (the produce times).
      *
      * @param id the client's stream id
      * @return the line, or {@code id -2} if no such stream came
@@ -142,7 +142,7 @@ public final class TokenStreams {
         }
         int n = p.produced;
         StringBuilder sb = new StringBuilder().append(id).append(' ').append(p.cancelledAt).append(' ')
-                .append(p.finished && p.cancelledAt == -1 ? 1 : 0);
+                .append(p.producedAll ? 1 : 0);
         for (int i = 0; i < n; i++) {
             sb.append(' ').append(p.producedAt[i]);
         }
@@ -164,6 +164,7 @@ public final class TokenStreams {
         volatile int produced;
         volatile long cancelledAt = -1;
         volatile boolean finished;
+        volatile boolean producedAll;
         private volatile ScheduledFuture<?> future;
 
         Producer(long id, int count, long intervalMillis, Sink sink) {
@@ -199,6 +200,7 @@ public final class TokenStreams {
                 return;
             }
             if (i + 1 == count) {
+                producedAll = true;
                 if (end()) {
                     completed.incrementAndGet();
                 }
@@ -223,13 +225,24 @@ public final class TokenStreams {
             return true;
         }
 
-        /** The client left or the stream ended for a reason other than the producer's own completion: stop. */
+        /**
+         * The client left, or the stream ended for another reason than its normal end after {@code [DONE]}: stop
+         * producing. The first call's time is recorded even if every token had already been produced (they were
+         * queued, not yet written), since it is when the application was told.
+         */
         public void cancel() {
             long now = System.nanoTime();
-            if (end()) {
-                cancelledAt = now;
+            boolean first;
+            synchronized (this) {
+                first = cancelledAt == -1;
+                if (first) {
+                    cancelledAt = now;
+                }
+            }
+            if (first) {
                 cancelled.incrementAndGet();
             }
+            end();
             stopRunning();
         }
     }
