@@ -11,9 +11,14 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ours, configured as a user would from the library's README: {@code Hub.create()} (all defaults, keep-alive 15 s)
@@ -25,8 +30,11 @@ import org.eclipse.jetty.server.Server;
  */
 final class SseServletServer implements BenchServer {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SseServletServer.class);
+
     private final Hub hub = hub(System.getProperty(ServerMain.REDIS_PROPERTY));
     private final TokenStreams streams = new TokenStreams();
+    private TokenStreamServlet streamServlet;
     private Server jetty;
 
     private static Hub hub(String redis) {
@@ -44,7 +52,8 @@ final class SseServletServer implements BenchServer {
         // Initialise at start, as the other servers do, rather than on the first request.
         holder.setInitOrder(0);
         context.addServlet(holder, PATH);
-        ServletHolder streamHolder = new ServletHolder(new TokenStreamServlet(streams));
+        streamServlet = new TokenStreamServlet(streams);
+        ServletHolder streamHolder = new ServletHolder(streamServlet);
         streamHolder.setAsyncSupported(true);
         streamHolder.setInitOrder(0);
         context.addServlet(streamHolder, TokenStreams.PATH);
@@ -70,6 +79,9 @@ final class SseServletServer implements BenchServer {
     @Override
     public void stop() throws Exception {
         // The servlet never closes a hub it was given; stop Jetty (ending the servlet's streams), then the hub.
+        if (!streamServlet.reasons.isEmpty()) {
+            LOG.warn("per-request streams closed: {}", streamServlet.reasons);
+        }
         jetty.stop();
         hub.close();
         streams.stop();
@@ -83,6 +95,8 @@ final class SseServletServer implements BenchServer {
     static final class TokenStreamServlet extends HttpServlet {
         private static final long serialVersionUID = 1L;
         private final transient TokenStreams streams;
+        /** How the streams ended, logged when the server stops: what the close callbacks were told. */
+        final transient Map<CloseReason, LongAdder> reasons = new ConcurrentHashMap<>();
 
         TokenStreamServlet(TokenStreams streams) {
             this.streams = streams;
@@ -123,6 +137,7 @@ final class SseServletServer implements BenchServer {
                 }
             });
             stream.onClose(reason -> {
+                reasons.computeIfAbsent(reason, r -> new LongAdder()).increment();
                 if (reason != CloseReason.COMPLETED) {
                     producer.cancel();
                 }
