@@ -37,6 +37,13 @@ final class BenchConfig {
     final int clusterConnections;
     final int clusterPublishes;
 
+    final int streamsCount;
+    final int streamsTokens;
+    final int streamsIntervalMillis;
+    final int streamsResets;
+    final int streamsResetAt;
+    final int streamsHoldIntervalMillis;
+
     final int drainMillis;
     final boolean jmh;
     final EncoderJmh.Settings jmhSettings;
@@ -64,6 +71,10 @@ final class BenchConfig {
             drainMillis = 3000;
             clusterConnections = 200;
             clusterPublishes = 500;
+            streamsCount = 40;
+            // Five tokens after the reset: room for a generator that reads late on a busy machine.
+            streamsTokens = 10;
+            streamsResets = 4;
         } else {
             memoryLevels = new int[] {1000, 5000, 10_000};
             fanOutLevels = new int[] {1000, 10_000};
@@ -78,7 +89,15 @@ final class BenchConfig {
             drainMillis = 10_000;
             clusterConnections = 10_000;
             clusterPublishes = 20_000;
+            streamsCount = 10_000;
+            streamsTokens = 20;
+            streamsResets = 1000;
         }
+        streamsIntervalMillis = 50;
+        // Mid-stream: the client reads tokens 0..resetAt, then resets.
+        streamsResetAt = streamsTokens / 2 - 1;
+        // Long enough that no second token comes while memory is measured: a stream caught mid-flight.
+        streamsHoldIntervalMillis = 600_000;
         fanOutSize = 64;
         throughputSize = 1024;
         slowSize = 4096;
@@ -95,10 +114,11 @@ final class BenchConfig {
 
     /**
      * {@code [--quick] [--servers=ours,spring,jersey,raw]
-     * [--scenarios=memory,fanout,throughput,slow,encoder,client,cluster]
+     * [--scenarios=memory,fanout,throughput,slow,encoder,client,cluster,streams]
      * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh]}; {@code --jmh} runs the encoder JMH alone (the same as
      * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out. {@code cluster} (ours only, two server JVMs on
-     * a {@code redis-server} the bench starts) runs only when named.
+     * a {@code redis-server} the bench starts) and {@code streams} (per-request {@code POST} streams: ours, Spring
+     * and raw NIO) run only when named.
      */
     static BenchConfig parse(String[] args) {
         boolean quick = false;
@@ -129,7 +149,7 @@ final class BenchConfig {
             } else {
                 throw new IllegalArgumentException("unknown argument " + a + "; usage: [--quick] "
                         + "[--servers=ours,spring,jersey,raw] "
-                        + "[--scenarios=memory,fanout,throughput,slow,encoder,client,cluster] "
+                        + "[--scenarios=memory,fanout,throughput,slow,encoder,client,cluster,streams] "
                         + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh]");
             }
         }

@@ -5,12 +5,16 @@ import dev.sse.bench.load.LoadGenerator;
 import dev.sse.bench.server.BenchServer;
 import dev.sse.bench.server.ServerKind;
 import dev.sse.bench.server.ServerMain;
+import dev.sse.bench.server.TokenStreams;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.TreeSet;
 import java.util.concurrent.locks.LockSupport;
@@ -113,6 +117,9 @@ public final class BenchMain {
                     Report.num(cfg.clusterConnections), cfg.fanOutSize, cfg.fanOutBroadcasts, cfg.fanOutRate), "setup",
                     CLUSTER, new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
                     "publish calls/s (one thread)"));
+        }
+        if (cfg.scenarios.contains("streams")) {
+            runStreams(cfg, report);
         }
         if (cfg.scenarios.contains("encoder")) {
             if (cfg.jmh) {
@@ -464,6 +471,236 @@ public final class BenchMain {
         table.row(label, new double[] {h.quantileNanos(0.99) / 1e6}, Report.ms(h.quantileNanos(0.5)),
                 Report.ms(h.quantileNanos(0.99)), Report.ms(h.maxNanos()), Report.num(expected),
                 Report.num(received), Report.num(expected - received), Report.num(Math.round(publishRate)));
+    }
+
+    /** The row label of ours in the streams tables: the per-request entry point, not the broadcast servlet. */
+    static final String OURS_STREAMS = "ours (SseStreams)";
+
+    private static String streamsLabel(ServerKind kind) {
+        return kind == ServerKind.OURS ? OURS_STREAMS : kind.label();
+    }
+
+    /**
+     * Per-request {@code POST} streams, each server kind in two fresh JVMs: first {@code streamsCount} streams held
+     * open after their first token (memory and threads), then the same number run to the end with tokens
+     * {@code streamsIntervalMillis} apart, every tenth of them reset by the client after token
+     * {@code streamsResetAt}.
+     */
+    private static void runStreams(BenchConfig cfg, Report report) throws Exception {
+        int n = cfg.streamsCount;
+        Report.Table main = report.table(String.format(Locale.ROOT, "Streams: %s concurrent POST streams, %d tokens "
+                + "%d ms apart, %s of them reset by the client after token %d", Report.num(n), cfg.streamsTokens,
+                cfg.streamsIntervalMillis, Report.num(cfg.streamsResets), cfg.streamsResetAt), "server", OURS_STREAMS,
+                new String[] {"heap B/stream", "RSS B/stream", "token p99"}, true, "tokens/s delivered",
+                "token p50 ms", "token p99 ms", "token max ms", "healthy tokens expected",
+                "healthy lost (not read " + cfg.drainMillis * 3 / 1000 + " s after the last was due)",
+                "healthy streams ended after [DONE]", "heap B/stream", "RSS B/stream",
+                "threads: idle / " + Report.num(n) + " held / peak in run");
+        Report.Table resets = report.table(String.format(Locale.ROOT, "Streams: %s of them reset (TCP RST) after "
+                + "reading token %d: from the reset to the application's cancellation, and tokens produced after the "
+                + "reset", Report.num(cfg.streamsResets), cfg.streamsResetAt), "server", OURS_STREAMS,
+                new String[] {"cancel p99"}, true, "reset", "cancelled", "all produced before the reset",
+                "cancel p50 ms", "cancel p99 ms",
+                "cancel max ms", "tokens produced after reset (total)", "most after one reset",
+                "clock offset error ± µs", "target: p99 ≤ " + (cfg.streamsIntervalMillis + 50) + " ms");
+        long maxFds = maxFileDescriptors();
+        if (maxFds > 0 && maxFds < n + 200L) {
+            LOG.warn("streams: this JVM may open {} files; {} streams need more (run.sh raises ulimit -n)", maxFds, n);
+        }
+        for (ServerKind kind : cfg.servers) {
+            if (kind == ServerKind.JERSEY) {
+                main.note("Jersey is not in this comparison (the issue compares ours, Spring's SseEmitter and the "
+                        + "floor).");
+                continue;
+            }
+            String label = streamsLabel(kind);
+            LOG.info("{}: streams, {} held for memory", kind.cliName(), n);
+            String[] memory = streamsMemory(cfg, kind);
+            LOG.info("{}: streams, {} at {} ms", kind.cliName(), n, cfg.streamsIntervalMillis);
+            streamsLoad(cfg, kind, label, memory, main, resets);
+        }
+        main.note("Token latency is from the producer's `System.nanoTime()` in the server JVM (the token's `data`), "
+                + "moved onto the generator's clock by an offset measured over the control channel, to the selector "
+                + "pass that read it; heap and RSS per stream as in the idle-memory table, with every stream open "
+                + "after its first token (the next due in " + cfg.streamsHoldIntervalMillis / 1000 + " s).");
+    }
+
+    private static String target(BenchConfig cfg, int intervalMillis) {
+        return TokenStreams.PATH + "?tokens=" + cfg.streamsTokens + "&interval=" + intervalMillis;
+    }
+
+    /** @return {heap B/stream, RSS B/stream, "idle / held" threads, heap, rss keys as strings} or n/a cells */
+    private static String[] streamsMemory(BenchConfig cfg, ServerKind kind) throws Exception {
+        int n = cfg.streamsCount;
+        try (Session s = new Session(cfg, kind)) {
+            long heap0 = s.server.heapAfterGc();
+            long rss0 = s.server.rssBytes();
+            long threads0 = s.server.streamStats()[4];
+            for (int i = 0; i < n; i++) {
+                s.load.openStream(target(cfg, cfg.streamsHoldIntervalMillis), i, -1);
+            }
+            if (!awaitActive(s, n) || s.server.go(cfg.streamsIntervalMillis) < n
+                    || !LoadGenerator.await(() -> s.load.streamsWithTokens(1) >= n, 120_000)) {
+                LOG.warn("{}: only {} of {} streams read their first token", kind.cliName(),
+                        s.load.streamsWithTokens(1), n);
+                return new String[] {"n/a", "n/a", threads0 + " / n/a"};
+            }
+            long heap = s.server.heapAfterGc();
+            long rss = s.server.rssBytes();
+            long threads = s.server.streamStats()[4];
+            return new String[] {Long.toString((heap - heap0) / n), Long.toString((rss - rss0) / n),
+                threads0 + " / " + threads};
+        }
+    }
+
+    private static boolean awaitActive(Session s, int n) throws InterruptedException {
+        boolean up = LoadGenerator.await(() -> {
+            try {
+                long[] st = s.server.streamStats();
+                return st != null && st[0] >= n && s.load.established() >= n;
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }, 120_000);
+        if (!up) {
+            LOG.warn("only {} streams established ({} failed)", s.load.established(), s.load.failed());
+        }
+        return up;
+    }
+
+    private static void streamsLoad(BenchConfig cfg, ServerKind kind, String label, String[] memory,
+            Report.Table main, Report.Table resets) throws Exception {
+        int n = cfg.streamsCount;
+        int every = Math.max(1, n / Math.max(1, cfg.streamsResets));
+        try (Session s = new Session(cfg, kind)) {
+            long[] clock = s.server.clockOffset(50);
+            LOG.info("{}: server clock offset {} ns, +- {} ns", kind.cliName(), clock[0], clock[1]);
+            s.load.clockOffset(clock[0]);
+            List<Long> resetIds = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                boolean reset = resetIds.size() < cfg.streamsResets && i % every == every - 1;
+                if (reset) {
+                    resetIds.add((long) i);
+                }
+                s.load.openStream(target(cfg, cfg.streamsIntervalMillis), i, reset ? cfg.streamsResetAt : -1);
+            }
+            int healthy = n - resetIds.size();
+            if (!awaitActive(s, n)) {
+                main.row(label, new double[] {Double.NaN, Double.NaN, Double.NaN}, "setup failed");
+                return;
+            }
+            s.server.resetPeakThreads();
+            long go = System.nanoTime();
+            s.server.go(cfg.streamsIntervalMillis);
+            long runMillis = (long) cfg.streamsTokens * cfg.streamsIntervalMillis;
+            LoadGenerator.await(() -> s.load.streamsDone() >= healthy, runMillis + 3L * cfg.drainMillis);
+            // The reset streams' close callbacks: they may come long after the producer queued its last token (a
+            // writer behind, or the write timeout), so wait for all of them, or until none has come for a while.
+            long quiet = cfg.quick ? 1000 : 5000;
+            long waitUntil = System.nanoTime() + 3L * cfg.drainMillis * 1_000_000L;
+            long lastCount = -1;
+            long lastChange = System.nanoTime();
+            while (System.nanoTime() < waitUntil) {
+                long[] st = s.server.streamStats();
+                long count = st == null ? -1 : st[3];
+                if (count >= resetIds.size()) {
+                    break;
+                }
+                if (count != lastCount) {
+                    lastCount = count;
+                    lastChange = System.nanoTime();
+                } else if (System.nanoTime() - lastChange > quiet * 1_000_000L) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            long[] stats = s.server.streamStats();
+            long lastToken = s.load.lastTokenAt();
+            long read = s.load.tokensRead();
+            double perSecond = lastToken > go ? read * 1e9 / (lastToken - go) : Double.NaN;
+            LatencyHistogram h = s.load.tokenLatency();
+            long healthyRead = 0;
+            int gaps = 0;
+            int cut = 0;
+            Map<Long, LoadGenerator.StreamResult> byId = new HashMap<>();
+            for (LoadGenerator.StreamResult r : s.load.streamResults()) {
+                byId.put(r.id, r);
+                if (r.resetAt < 0) {
+                    healthyRead += r.tokens;
+                    gaps += r.gaps;
+                    if (r.closed && !r.gotDone) {
+                        cut++;
+                    }
+                }
+            }
+            long expected = (long) healthy * cfg.streamsTokens;
+            String lost = Report.num(expected - healthyRead) + (gaps > 0 ? ", " + gaps + " out of order" : "")
+                    + (cut > 0 ? ", " + Report.num(cut) + " streams cut" : "");
+            main.row(label, new double[] {parse(memory[0]), parse(memory[1]), h.quantileNanos(0.99) / 1e6},
+                    Report.num(Math.round(perSecond)), Report.ms(h.quantileNanos(0.5)),
+                    Report.ms(h.quantileNanos(0.99)), Report.ms(h.maxNanos()), Report.num(expected), lost,
+                    Report.num(s.load.streamsDone()) + " of " + Report.num(healthy), num(memory[0]), num(memory[1]),
+                    memory[2] + " / " + stats[5]);
+
+            LatencyHistogram cancel = new LatencyHistogram();
+            int wasReset = 0;
+            int cancelled = 0;
+            int finishedFirst = 0;
+            long after = 0;
+            long mostAfter = 0;
+            for (long[] rec : s.server.streamRecords(resetIds)) {
+                LoadGenerator.StreamResult r = byId.get(rec[0]);
+                if (r == null || r.resetNanos == 0 || rec.length < 3) {
+                    continue;
+                }
+                wasReset++;
+                long lastProduced = rec.length > 3 ? rec[rec.length - 1] - clock[0] : Long.MIN_VALUE;
+                if (rec[1] >= 0) {
+                    cancelled++;
+                    cancel.record(rec[1] - clock[0] - r.resetNanos);
+                } else if (rec[2] == 1 && lastProduced <= r.resetNanos) {
+                    // The client read so late that the server had produced every token before the reset.
+                    finishedFirst++;
+                }
+                long producedAfter = 0;
+                for (int i = 3; i < rec.length; i++) {
+                    if (rec[i] - clock[0] > r.resetNanos) {
+                        producedAfter++;
+                    }
+                }
+                after += producedAfter;
+                mostAfter = Math.max(mostAfter, producedAfter);
+            }
+            boolean met = wasReset == resetIds.size() && cancelled + finishedFirst == wasReset
+                    && cancel.quantileNanos(0.99) <= (cfg.streamsIntervalMillis + 50) * 1_000_000L;
+            resets.row(label, new double[] {cancel.quantileNanos(0.99) / 1e6}, Report.num(wasReset) + " of "
+                    + Report.num(resetIds.size()), Report.num(cancelled), Report.num(finishedFirst),
+                    Report.ms(cancel.quantileNanos(0.5)), Report.ms(cancel.quantileNanos(0.99)),
+                    Report.ms(cancel.maxNanos()), Report.num(after), Report.num(mostAfter),
+                    Report.num(Math.round(clock[1] / 1e3)), met ? "yes" : "no");
+        }
+    }
+
+    private static double parse(String v) {
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static String num(String v) {
+        double d = parse(v);
+        return Double.isNaN(d) ? v : Report.num(d);
+    }
+
+    private static long maxFileDescriptors() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {
+            return ((com.sun.management.UnixOperatingSystemMXBean) os).getMaxFileDescriptorCount();
+        }
+        return -1;
     }
 
     private static int indexOf(int[] a, int v) {

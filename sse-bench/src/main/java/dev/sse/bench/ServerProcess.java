@@ -193,6 +193,97 @@ final class ServerProcess implements AutoCloseable {
         return r == null ? -1 : Long.parseLong(r);
     }
 
+    /**
+     * Estimates the server JVM's {@code System.nanoTime()} against this JVM's: the round trip of a {@code T} command
+     * with the least delay out of {@code samples}, the server's reading taken as the midpoint of that trip.
+     *
+     * @return {server minus local, half the round trip (the bound on the error)} in nanoseconds
+     */
+    long[] clockOffset(int samples) throws IOException, InterruptedException {
+        long best = Long.MAX_VALUE;
+        long offset = 0;
+        for (int i = 0; i < samples; i++) {
+            long t0 = System.nanoTime();
+            String r = ask("T", "t ", 10_000);
+            long t1 = System.nanoTime();
+            if (r == null) {
+                throw new IOException(kind.cliName() + " did not answer T");
+            }
+            if (t1 - t0 < best) {
+                best = t1 - t0;
+                offset = Long.parseLong(r) - (t0 + (t1 - t0) / 2);
+            }
+        }
+        return new long[] {offset, best / 2};
+    }
+
+    /**
+     * @param spreadMillis the window the first tokens are spread over
+     * @return how many waiting token producers the server started, -1 if it has none
+     */
+    int go(long spreadMillis) throws IOException, InterruptedException {
+        String r = ask("GO " + spreadMillis, "go ", 30_000);
+        return r == null ? -1 : Integer.parseInt(r);
+    }
+
+    /**
+     * @return {active streams, tokens produced, completed, cancelled, live threads, peak threads}; the first four are
+     *         -1 for a server without per-request streams; {@code null} if it did not answer
+     */
+    long[] streamStats() throws IOException, InterruptedException {
+        String r = ask("S", "s ", 10_000);
+        if (r == null) {
+            return null;
+        }
+        String[] p = r.split(" ");
+        long[] v = new long[p.length];
+        for (int i = 0; i < p.length; i++) {
+            v[i] = Long.parseLong(p[i]);
+        }
+        return v;
+    }
+
+    /** Resets the server JVM's peak thread count to its live count. */
+    void resetPeakThreads() throws IOException, InterruptedException {
+        ask("P", "p ", 10_000);
+    }
+
+    /**
+     * @param ids stream ids
+     * @return each stream's record ({@code TokenStreams.record}): id, cancel time or -1, completed, produce times
+     */
+    List<long[]> streamRecords(List<Long> ids) throws IOException, InterruptedException {
+        List<long[]> records = new ArrayList<>();
+        for (int from = 0; from < ids.size(); from += 500) {
+            StringBuilder cmd = new StringBuilder("R ");
+            for (int i = from; i < Math.min(ids.size(), from + 500); i++) {
+                cmd.append(ids.get(i)).append(',');
+            }
+            replies.clear();
+            send(cmd.toString());
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (true) {
+                long left = deadline - System.nanoTime();
+                String r = left <= 0 ? null : replies.poll(left, TimeUnit.NANOSECONDS);
+                if (r == null) {
+                    throw new IOException(kind.cliName() + " did not answer R");
+                }
+                if (r.equals("r end")) {
+                    break;
+                }
+                if (r.startsWith("r ")) {
+                    String[] p = r.substring(2).split(" ");
+                    long[] v = new long[p.length];
+                    for (int i = 0; i < p.length; i++) {
+                        v[i] = Long.parseLong(p[i]);
+                    }
+                    records.add(v);
+                }
+            }
+        }
+        return records;
+    }
+
     /** @return the resident set size from /proc, or -1 where there is none */
     long rssBytes() {
         try {

@@ -31,4 +31,45 @@ class QuickSmokeTest {
             assertThat(cells[5].trim()).as("expected in %s", row).isNotEqualTo("0");
         }
     }
+
+    @Test
+    @Timeout(120)
+    void quickStreamsLoseNoTokenOnHealthyStreamsAndEveryResetStreamIsCancelled() throws Exception {
+        BenchConfig cfg = BenchConfig.parse(new String[] {
+            "--quick", "--servers=ours,spring,raw", "--scenarios=streams", "--logs=target/bench-logs-test"});
+
+        String md = BenchMain.run(cfg);
+
+        assertThat(md).contains("### Streams: 40 concurrent POST streams", "| ours (SseStreams) |",
+                "| Spring SseEmitter |", "| raw NIO (floor) |", "ours ÷ server (cancel p99");
+        List<String> loadRows = rows(md, "### Streams: 40");
+        assertThat(loadRows).hasSize(3);
+        for (String row : loadRows) {
+            String[] cells = row.split("\\|");
+            // | server | tokens/s | p50 | p99 | max | expected | lost | ended after [DONE] | heap | RSS | threads |
+            assertThat(cells[6].trim()).as("expected in %s", row).isEqualTo("360");
+            assertThat(cells[7].trim()).as("lost in %s", row).isEqualTo("0");
+            assertThat(cells[8].trim()).as("ended in %s", row).isEqualTo("36 of 36");
+            assertThat(cells[9].trim()).as("heap per stream in %s", row).isNotEqualTo("n/a");
+        }
+        List<String> resetRows = rows(md, "### Streams: 4 of them reset");
+        assertThat(resetRows).hasSize(3);
+        for (String row : resetRows) {
+            String[] cells = row.split("\\|");
+            // | server | reset | cancelled | all produced before the reset | ...: a reset read so late that the
+            // server had already produced every token has nothing left to cancel; any other must be cancelled.
+            assertThat(cells[2].trim()).as("reset in %s", row).isEqualTo("4 of 4");
+            assertThat(Integer.parseInt(cells[3].trim()) + Integer.parseInt(cells[4].trim()))
+                    .as("cancelled or finished first in %s", row).isEqualTo(4);
+        }
+    }
+
+    private static List<String> rows(String md, String heading) {
+        return md.lines()
+                .dropWhile(l -> !l.startsWith(heading))
+                .skip(1)
+                .takeWhile(l -> !l.startsWith("###"))
+                .filter(l -> l.startsWith("| ours") || l.startsWith("| Spring") || l.startsWith("| raw"))
+                .collect(Collectors.toList());
+    }
 }

@@ -60,6 +60,12 @@ public final class LoadGenerator implements AutoCloseable {
     private final AtomicInteger closed = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
 
+    // Per-request streams (openStream): token latency and counts, written by the selector thread.
+    private volatile long clockOffset;
+    private final LatencyHistogram tokenLatency = new LatencyHistogram();
+    private final AtomicLong tokensRead = new AtomicLong();
+    private volatile long lastTokenAt;
+
     /**
      * Starts the selector thread.
      *
@@ -92,6 +98,112 @@ public final class LoadGenerator implements AutoCloseable {
             toConnect.add(new Conn(stalled));
         }
         selector.wakeup();
+    }
+
+    /**
+     * Opens one per-request stream: {@code POST target&id=ID} (target carries the other query parameters), whose
+     * events are {@code event: token}, {@code id: i}, {@code data: <the server's System.nanoTime() when it produced
+     * the token>}, then {@code data: [DONE]} and the end of the response. Each token's latency, produce to read, is
+     * recorded with {@link #clockOffset(long)}; a stream with {@code resetAt >= 0} reads up to token {@code resetAt}
+     * and then resets the connection (SO_LINGER 0 and close: a TCP RST), reading nothing after that token.
+     *
+     * @param target path and query, without the id, e.g. {@code /stream?tokens=20&interval=50}
+     * @param id the stream's id, sent as {@code &id=}
+     * @param resetAt the token index after which to reset, or -1 for a healthy stream
+     */
+    public void openStream(String target, long id, int resetAt) {
+        Conn c = new Conn(false);
+        c.request = ("POST " + target + "&id=" + id + " HTTP/1.1\r\nHost: " + server.getHostString() + ":"
+                + server.getPort() + "\r\nAccept: text/event-stream\r\nContent-Length: 0\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        c.streamId = id;
+        c.resetAt = resetAt;
+        toConnect.add(c);
+        selector.wakeup();
+    }
+
+    /**
+     * Sets the server JVM's clock against this one, for token latencies: produce time here = the token's
+     * {@code data} minus this.
+     *
+     * @param serverMinusLocal the server's {@code System.nanoTime()} minus this JVM's at the same instant
+     */
+    public void clockOffset(long serverMinusLocal) {
+        clockOffset = serverMinusLocal;
+    }
+
+    /** @return tokens read on every stream */
+    public long tokensRead() {
+        return tokensRead.get();
+    }
+
+    /** @return when the last token was read, this JVM's {@code System.nanoTime()}, 0 if none */
+    public long lastTokenAt() {
+        return lastTokenAt;
+    }
+
+    /** @return a copy of the produce-to-read latency of every token read so far */
+    public LatencyHistogram tokenLatency() {
+        synchronized (tokenLatency) {
+            LatencyHistogram copy = new LatencyHistogram();
+            copy.add(tokenLatency);
+            return copy;
+        }
+    }
+
+    /**
+     * @param atLeast a token count
+     * @return streams that have read at least that many tokens
+     */
+    public int streamsWithTokens(int atLeast) {
+        return count(c -> c.streamId >= 0 && c.tokens >= atLeast);
+    }
+
+    /** @return healthy streams (no reset planned) that got {@code [DONE]} and saw the response end */
+    public int streamsDone() {
+        return count(c -> c.streamId >= 0 && c.resetAt < 0 && c.gotDone && c.ended);
+    }
+
+    /** What one per-request stream saw, for the caller once the run is over. */
+    public static final class StreamResult {
+        /** The stream's id. */
+        public final long id;
+        /** The token index it was to reset after, or -1. */
+        public final int resetAt;
+        /** Tokens read. */
+        public final int tokens;
+        /** Tokens whose index was not the one after the previous (lost, repeated or out of order). */
+        public final int gaps;
+        /** Whether {@code [DONE]} arrived. */
+        public final boolean gotDone;
+        /** Whether the response ended (last chunk or EOF). */
+        public final boolean ended;
+        /** When it reset the connection, this JVM's {@code System.nanoTime()}; 0 if it did not. */
+        public final long resetNanos;
+        /** Whether the connection is closed (after the end, a reset, or an error). */
+        public final boolean closed;
+
+        StreamResult(Conn c) {
+            id = c.streamId;
+            resetAt = c.resetAt;
+            tokens = c.tokens;
+            gaps = c.gaps;
+            gotDone = c.gotDone;
+            ended = c.ended;
+            resetNanos = c.resetNanos;
+            closed = c.closed;
+        }
+    }
+
+    /** @return every per-request stream's result so far */
+    public List<StreamResult> streamResults() {
+        List<StreamResult> r = new ArrayList<>();
+        for (Conn c : snapshot()) {
+            if (c.streamId >= 0) {
+                r.add(new StreamResult(c));
+            }
+        }
+        return r;
     }
 
     /** @return connections whose request was written and which have not closed or failed */
@@ -346,7 +458,7 @@ public final class LoadGenerator implements AutoCloseable {
             return;
         }
         connecting.decrementAndGet();
-        ByteBuffer req = ByteBuffer.wrap(request);
+        ByteBuffer req = ByteBuffer.wrap(c.request != null ? c.request : request);
         while (req.hasRemaining()) {
             if (c.ch.write(req) == 0) {
                 throw new IOException("request did not fit the socket buffer");
@@ -379,16 +491,55 @@ public final class LoadGenerator implements AutoCloseable {
             readBuf.clear();
             int n = c.ch.read(readBuf);
             if (n < 0) {
+                c.ended = true;
                 throw new IOException("EOF");
             }
             if (n == 0) {
                 return;
             }
             c.onBytes(readBuf.array(), 0, n);
+            if (c.resetNow) {
+                reset(c);
+                return;
+            }
+            if (c.ended) {
+                lost(c, new IOException("response ended"));
+                return;
+            }
             if (c.stalled && !c.resumed && c.events > 0) {
                 c.key.interestOps(0);
                 return;
             }
+        }
+    }
+
+    private void reset(Conn c) throws IOException {
+        c.ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+        c.resetNanos = System.nanoTime();
+        // A registered channel is really closed (here: with an RST) when the next select deregisters its key, which
+        // is as soon as this batch of ready keys is handled.
+        lost(c, new IOException("reset by the client"));
+    }
+
+    private void token(Conn c, String lastEventId, String data) {
+        int index = (int) parseSeq(lastEventId == null ? "" : lastEventId);
+        if (index != c.lastIndex + 1) {
+            c.gaps++;
+        }
+        c.lastIndex = index;
+        c.tokens++;
+        tokensRead.incrementAndGet();
+        lastTokenAt = c.now;
+        boolean negative = data.startsWith("-");
+        long produced = parseSeq(negative ? data.substring(1) : data);
+        if (produced >= 0) {
+            long latency = c.now - ((negative ? -produced : produced) - clockOffset);
+            synchronized (tokenLatency) {
+                tokenLatency.record(latency);
+            }
+        }
+        if (index == c.resetAt) {
+            c.resetNow = true;
         }
     }
 
@@ -433,6 +584,18 @@ public final class LoadGenerator implements AutoCloseable {
         volatile long lastSeq = -1;
         volatile long events;
         long now;
+
+        // Per-request streams only (streamId >= 0).
+        byte[] request;
+        long streamId = -1;
+        int resetAt = -1;
+        int lastIndex = -1;
+        volatile int tokens;
+        volatile int gaps;
+        volatile boolean gotDone;
+        volatile boolean ended;
+        volatile long resetNanos;
+        boolean resetNow;
 
         private byte[] head = new byte[512];
         private int headLen;
@@ -538,14 +701,29 @@ public final class LoadGenerator implements AutoCloseable {
                         }
                         break;
                     default:
+                        if (streamId >= 0) {
+                            // The last chunk's trailer: the response is over.
+                            return;
+                        }
                         throw new IOException("data after the last chunk");
+                }
+                if (cstate == DONE && streamId >= 0) {
+                    ended = true;
                 }
             }
         }
 
         @Override
         public void onEvent(String type, String data, String lastEventId) {
-            delivered(this, data);
+            if (streamId < 0) {
+                delivered(this, data);
+            } else if (resetNow) {
+                return;
+            } else if ("token".equals(type)) {
+                token(this, lastEventId, data);
+            } else if ("[DONE]".equals(data)) {
+                gotDone = true;
+            }
         }
     }
 }

@@ -36,6 +36,15 @@ public interface BenchServer {
     int subscribers();
 
     /**
+     * The per-request streams of the {@code streams} scenario ({@code POST} {@value TokenStreams#PATH}).
+     *
+     * @return the producers behind that endpoint, or {@code null} if this server kind has none
+     */
+    default TokenStreams tokenStreams() {
+        return null;
+    }
+
+    /**
      * Stops the server.
      *
      * @throws Exception if stopping fails

@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads</h2>
  * The selector thread ({@code raw-sse}) owns every socket and every client field. {@link #broadcast(String)} only
  * hands the encoded frame to it through a queue; {@link #subscribers()} reads an atomic counter.
+ *
+ * <p>The {@code streams} scenario's {@code POST} {@value TokenStreams#PATH} is served here too: the head at once,
+ * then each token the shared producers make is handed to the selector thread through a second queue and written like
+ * a broadcast frame; after {@code [DONE]} the socket is closed (the body is close-delimited). A reset is seen at
+ * once, as the socket becomes readable with an error, and stops the producer.
  */
 final class RawNioServer implements BenchServer {
 
@@ -32,8 +37,11 @@ final class RawNioServer implements BenchServer {
     private static final long MAX_QUEUED = 1 << 20;
     private static final byte[] HEAD = ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
             + "Cache-Control: no-cache\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ConcurrentLinkedQueue<byte[]> frames = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Token> tokens = new ConcurrentLinkedQueue<>();
+    private final TokenStreams streams = new TokenStreams();
     private final AtomicInteger subscribers = new AtomicInteger();
     private final List<Client> clients = new ArrayList<>();
     private final ByteBuffer readBuf = ByteBuffer.allocate(8192);
@@ -66,10 +74,29 @@ final class RawNioServer implements BenchServer {
     }
 
     @Override
+    public TokenStreams tokenStreams() {
+        return streams;
+    }
+
+    @Override
     public void stop() throws Exception {
         running = false;
         selector.wakeup();
         thread.join(5000);
+        streams.stop();
+    }
+
+    /** A frame a producer thread hands to the selector thread for one stream. */
+    private static final class Token {
+        final Client client;
+        final byte[] frame;
+        final boolean last;
+
+        Token(Client client, byte[] frame, boolean last) {
+            this.client = client;
+            this.frame = frame;
+            this.last = last;
+        }
     }
 
     private void loop() {
@@ -101,6 +128,18 @@ final class RawNioServer implements BenchServer {
                 while ((frame = frames.poll()) != null) {
                     fanOut(frame);
                 }
+                Token t;
+                while ((t = tokens.poll()) != null) {
+                    if (t.client.dropped) {
+                        continue;
+                    }
+                    t.client.closeWhenFlushed |= t.last;
+                    try {
+                        t.client.enqueue(ByteBuffer.wrap(t.frame));
+                    } catch (IOException e) {
+                        t.client.drop();
+                    }
+                }
             }
             for (Client c : new ArrayList<>(clients)) {
                 c.drop();
@@ -110,6 +149,11 @@ final class RawNioServer implements BenchServer {
         } catch (IOException e) {
             LOG.error("raw server loop died", e);
         }
+    }
+
+    private void hand(Token t) {
+        tokens.add(t);
+        selector.wakeup();
     }
 
     private void accept() throws IOException {
@@ -139,7 +183,12 @@ final class RawNioServer implements BenchServer {
         long queued;
         int headMatch;
         boolean subscribed;
-        boolean dropped;
+        volatile boolean dropped;
+        /** The request line while the head is read; {@code null} after. */
+        StringBuilder requestLine = new StringBuilder();
+        boolean lineDone;
+        TokenStreams.Producer producer;
+        boolean closeWhenFlushed;
 
         Client(SocketChannel ch) {
             this.ch = ch;
@@ -156,6 +205,13 @@ final class RawNioServer implements BenchServer {
             }
             for (int i = 0; i < n; i++) {
                 byte b = readBuf.get(i);
+                if (!lineDone) {
+                    if (b == '\r' || b == '\n' || requestLine.length() > 1024) {
+                        lineDone = true;
+                    } else {
+                        requestLine.append((char) (b & 0xff));
+                    }
+                }
                 boolean cr = (headMatch & 1) == 0;
                 if ((cr && b == '\r') || (!cr && b == '\n')) {
                     headMatch++;
@@ -163,6 +219,12 @@ final class RawNioServer implements BenchServer {
                     headMatch = b == '\r' ? 1 : 0;
                 }
                 if (headMatch == 4) {
+                    String line = requestLine.toString();
+                    requestLine = null;
+                    if (line.startsWith("POST " + TokenStreams.PATH + "?")) {
+                        startStream(line);
+                        return;
+                    }
                     // Registered before the head goes out, so no broadcast can fall between the two.
                     subscribed = true;
                     clients.add(this);
@@ -173,10 +235,69 @@ final class RawNioServer implements BenchServer {
             }
         }
 
+        /** {@code POST /stream?tokens=N&interval=MS&id=ID}: the head at once, then the producer's frames. */
+        void startStream(String line) throws IOException {
+            subscribed = true;
+            int q = line.indexOf('?');
+            int sp = line.indexOf(' ', q);
+            long tokens = -1;
+            long interval = -1;
+            long id = -1;
+            for (String kv : line.substring(q + 1, sp < 0 ? line.length() : sp).split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq < 0) {
+                    continue;
+                }
+                long v;
+                try {
+                    v = Long.parseLong(kv.substring(eq + 1));
+                } catch (NumberFormatException e) {
+                    throw new IOException("bad parameter " + kv, e);
+                }
+                switch (kv.substring(0, eq)) {
+                    case "tokens":
+                        tokens = v;
+                        break;
+                    case "interval":
+                        interval = v;
+                        break;
+                    case "id":
+                        id = v;
+                        break;
+                    default:
+                        break;
+                }
+            }
+            if (tokens < 1 || tokens > 100_000 || interval < 1) {
+                throw new IOException("bad stream request " + line);
+            }
+            enqueue(ByteBuffer.wrap(HEAD));
+            Client self = this;
+            producer = streams.start(id, (int) tokens, interval, new TokenStreams.Sink() {
+                @Override
+                public boolean token(int index, long producedNanos) {
+                    if (self.dropped) {
+                        return false;
+                    }
+                    hand(new Token(self, ("event: token\nid: " + index + "\ndata: " + producedNanos + "\n\n")
+                            .getBytes(StandardCharsets.US_ASCII), false));
+                    return true;
+                }
+
+                @Override
+                public void done() {
+                    hand(new Token(self, DONE, true));
+                }
+            });
+        }
+
         void enqueue(ByteBuffer buf) throws IOException {
             if (queue.isEmpty()) {
                 ch.write(buf);
                 if (!buf.hasRemaining()) {
+                    if (closeWhenFlushed) {
+                        endNormally();
+                    }
                     return;
                 }
                 key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
@@ -199,6 +320,16 @@ final class RawNioServer implements BenchServer {
                 queue.poll();
             }
             key.interestOps(SelectionKey.OP_READ);
+            if (closeWhenFlushed) {
+                endNormally();
+            }
+        }
+
+        /** A stream's {@code [DONE]} is written: close without telling its producer anything. */
+        void endNormally() {
+            producer = null;
+            subscribed = false;
+            drop();
         }
 
         void drop() {
@@ -206,7 +337,10 @@ final class RawNioServer implements BenchServer {
                 return;
             }
             dropped = true;
-            if (subscribed) {
+            if (producer != null) {
+                producer.cancel();
+            }
+            if (subscribed && producer == null) {
                 clients.remove(this);
                 subscribers.decrementAndGet();
             }

@@ -5,6 +5,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * C            subscriber count                               -&gt; c n
  * G            full GC, heap used after                       -&gt; g bytes
  * Q            stop and exit                                  -&gt; q
+ * T            this JVM's System.nanoTime()                   -&gt; t nanos
+ * GO ms        start the waiting token producers, first tokens
+ *              spread over ms                                 -&gt; go started
+ * S            token streams and threads                      -&gt; s active produced completed cancelled threads peak
+ * P            reset the peak thread count                    -&gt; p threads
+ * R id,id,...  each stream's record (TokenStreams#record)     -&gt; r record (one line per id), then r end
  * </pre>
  * Broadcasts run in order on one publisher thread ({@code publisher}), the way an application thread calls its
  * server; the other commands are answered at once on the main thread, so a publisher stuck in a blocking write
@@ -50,6 +57,7 @@ public final class ServerMain {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
         Map<Integer, String> pads = new HashMap<>();
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         ExecutorService publisher = Executors.newSingleThreadExecutor(r -> new Thread(r, "publisher"));
         String line;
         while ((line = in.readLine()) != null) {
@@ -81,6 +89,34 @@ public final class ServerMain {
                     }
                     out.println("g " + memory.getHeapMemoryUsage().getUsed());
                     break;
+                case "T":
+                    out.println("t " + System.nanoTime());
+                    break;
+                case "GO":
+                    out.println("go " + (server.tokenStreams() == null ? -1 : server.tokenStreams().go(Long.parseLong(p[1]))));
+                    break;
+                case "S": {
+                    TokenStreams ts = server.tokenStreams();
+                    out.println("s " + (ts == null ? "-1 -1 -1 -1" : ts.stats()) + " " + threads.getThreadCount() + " "
+                            + threads.getPeakThreadCount());
+                    break;
+                }
+                case "P":
+                    threads.resetPeakThreadCount();
+                    out.println("p " + threads.getThreadCount());
+                    break;
+                case "R": {
+                    TokenStreams ts = server.tokenStreams();
+                    StringBuilder sb = new StringBuilder();
+                    for (String id : p.length > 1 ? p[1].split(",") : new String[0]) {
+                        if (!id.isEmpty() && ts != null) {
+                            sb.append("r ").append(ts.record(Long.parseLong(id))).append('\n');
+                        }
+                    }
+                    sb.append("r end");
+                    out.println(sb);
+                    break;
+                }
                 case "Q":
                     try {
                         server.stop();
