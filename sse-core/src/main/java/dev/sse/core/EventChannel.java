@@ -36,7 +36,11 @@ public final class EventChannel {
     /** What {@link #offer} asks the caller to do once it holds no lock. */
     enum Offer { QUEUED, WAKE, CLOSE_SLOW, REJECTED }
 
-    private enum State { OPEN, DRAINING, CLOSED }
+    /**
+     * OPEN takes frames; DRAINING (a graceful end asked) writes what is queued and takes nothing more; FLUSHING: all
+     * was handed to a transport that reports when it went out ({@link Transport#finishAfterWrites()}); CLOSED.
+     */
+    private enum State { OPEN, DRAINING, FLUSHING, CLOSED }
 
     private final Hub hub;
     private final Transport transport;
@@ -322,12 +326,47 @@ public final class EventChannel {
         if (frame != null) {
             hub.frameSent(frame);
         } else if (finishDrain) {
-            close(reason);
+            finishDrain(reason);
         }
         if (room) {
             streamEvents.room();
         }
         return frame;
+    }
+
+    /**
+     * The queue of a graceful end is empty: the channel closes now, or, when the transport reports the end itself,
+     * once it says the bytes went out ({@link #finished()}) or closes the channel with the real reason.
+     */
+    private void finishDrain(CloseReason reason) {
+        boolean handedOver;
+        try {
+            handedOver = transport.finishAfterWrites();
+        } catch (RuntimeException e) {
+            LOG.warn("transport of channel {} failed to finish; closing it", id, e);
+            handedOver = false;
+        }
+        if (!handedOver) {
+            close(reason);
+            return;
+        }
+        synchronized (lock) {
+            if (state == State.DRAINING) {
+                state = State.FLUSHING;
+            }
+        }
+    }
+
+    /** See {@link FrameSource#finished()}. */
+    void finished() {
+        CloseReason reason;
+        synchronized (lock) {
+            if (state != State.FLUSHING && state != State.DRAINING) {
+                return;
+            }
+            reason = closeReason;
+        }
+        close(reason);
     }
 
     /** What a per-request stream over this channel hears: room for more, and the close. */
@@ -555,6 +594,11 @@ public final class EventChannel {
         @Override
         public EventChannel channel() {
             return EventChannel.this;
+        }
+
+        @Override
+        public void finished() {
+            EventChannel.this.finished();
         }
     }
 }

@@ -70,7 +70,14 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
      */
     private final Object completion = new Object();
     private boolean completed;
+    /** Set when this class completes the response itself, as opposed to the container after an error. */
+    private volatile boolean completedHere;
     private volatile boolean closeRequested;
+    /**
+     * A graceful end took the last frame ({@link #finishAfterWrites()}): the channel closes with its graceful reason
+     * only once the response completed after every byte went out; a failure before that reports the client gone.
+     */
+    private volatile boolean graceful;
     /**
      * Set as soon as the container reports the stream failed: the container may recycle the output stream right
      * after its callback returns, so a drain loop running on another thread must stop touching it at once.
@@ -165,6 +172,14 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     /** The writer thread's entry: the loop was handed to it in state {@code WRITING}. */
     void drainOnWriter() {
         drain();
+    }
+
+    /** Called from inside {@code poll()} on the drain loop, which then flushes and completes as for a close. */
+    @Override
+    public boolean finishAfterWrites() {
+        graceful = true;
+        closeRequested = true;
+        return true;
     }
 
     @Override
@@ -344,19 +359,33 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     }
 
     private void complete() {
+        boolean ok = false;
         synchronized (completion) {
             if (completed) {
                 return;
             }
             completed = true;
+            completedHere = true;
             try {
                 async.complete();
+                ok = true;
             } catch (RuntimeException e) {
                 // The container is ending it after an error itself (Tomcat refuses other threads then).
                 LOG.debug("stream {} already ending: {}", channel(), describe(e));
             }
         }
         release();
+        if (ok) {
+            finishedGracefully();
+        }
+    }
+
+    /** Everything was written and the response completed: a graceful end closes the channel with its own reason. */
+    private void finishedGracefully() {
+        FrameSource f = frames;
+        if (graceful && f != null) {
+            f.finished();
+        }
     }
 
     private void release() {
@@ -383,7 +412,11 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         }
         EventChannel ch = channel();
         if (ch != null) {
-            ch.close(CloseReason.CLIENT_GONE);
+            if (completedHere && graceful) {
+                finishedGracefully();
+            } else {
+                ch.close(CloseReason.CLIENT_GONE);
+            }
         }
         state.set(Drain.CLOSED);
         release();

@@ -37,6 +37,7 @@ abstract class AbstractSseStreamsTest {
     final AtomicLong producedAfterClose = new AtomicLong();
     final AtomicLong produced = new AtomicLong();
     final AtomicReference<SseStream> current = new AtomicReference<>();
+    final java.util.concurrent.CountDownLatch clientReset = new java.util.concurrent.CountDownLatch(1);
     private final ScheduledExecutorService producer = Executors.newScheduledThreadPool(2);
 
     abstract ServerFixture newServer();
@@ -98,6 +99,17 @@ abstract class AbstractSseStreamsTest {
                     }
                 });
                 case "publisher" -> stream.from(new EndlessTokens());
+                case "afterReset" -> producer.execute(() -> {
+                    try {
+                        clientReset.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    for (int i = 1; i <= 5; i++) {
+                        stream.send(SseEvent.data("late" + i));
+                    }
+                    stream.complete(SseEvent.data("[DONE]"));
+                });
                 default -> throw new IllegalArgumentException(mode);
             }
         }
@@ -248,6 +260,17 @@ abstract class AbstractSseStreamsTest {
         c.reset();
 
         assertThat(closes.poll(40, TimeUnit.SECONDS)).isIn(CloseReason.CLIENT_GONE, CloseReason.WRITE_TIMEOUT);
+    }
+
+    @Test
+    void aClientThatLeftBeforeTheLastFramesWentOutIsGoneNotCompleted() throws Exception {
+        start();
+        SseClient c = post("mode=afterReset");
+        c.reset();
+        clientReset.countDown();
+
+        // The last tokens and the terminal event are handed over in one write that the reset socket refuses.
+        assertThat(closes.poll(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLIENT_GONE);
     }
 
     @Test

@@ -36,4 +36,10 @@ public interface FrameSource {
 
     /** @return the channel this drains, as applications see it */
     EventChannel channel();
+
+    /**
+     * The transport that took over a graceful end ({@link Transport#finishAfterWrites()}) reports that every byte went
+     * out: the channel closes with the graceful reason. Any thread; no effect otherwise.
+     */
+    void finished();
 }

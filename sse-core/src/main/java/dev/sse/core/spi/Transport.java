@@ -41,4 +41,18 @@ public interface Transport {
 
     /** End the connection; frames still queued are discarded. Called once. */
     void close();
+
+    /**
+     * A graceful end ({@code complete}, a farewell, a maximum age) has handed the transport its last frame: the
+     * transport may take over the end, so that the channel's reason says what really happened. Returning {@code true}
+     * promises to call {@link FrameSource#finished()} once every written byte has gone out (the channel then closes
+     * with the graceful reason), or to close the channel with the real reason ({@code CLIENT_GONE},
+     * {@code WRITE_TIMEOUT}) when they cannot. By default a transport does not, and the channel closes at once.
+     * Called on the draining thread, from inside {@code poll()}; must not block.
+     *
+     * @return whether the transport reports the end itself
+     */
+    default boolean finishAfterWrites() {
+        return false;
+    }
 }
