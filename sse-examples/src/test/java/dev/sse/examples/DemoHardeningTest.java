@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sse.servlet.RequestBodies;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -151,9 +152,9 @@ class DemoHardeningTest {
             int during = threads.getThreadCount();
             long jettyDuring = jettyThreads();
             // A thread may still be dispatching one of the 250 heads; one blocked in a read stays there for good.
-            long waitingForBodies = threadsIn(PublishFilter.class);
+            long waitingForBodies = threadsIn(RequestBodies.class);
             for (long deadline = System.nanoTime() + 2_000_000_000L; waitingForBodies > 0
-                    && System.nanoTime() < deadline; waitingForBodies = threadsIn(PublishFilter.class)) {
+                    && System.nanoTime() < deadline; waitingForBodies = threadsIn(RequestBodies.class)) {
                 Thread.sleep(20);
             }
 
@@ -166,13 +167,13 @@ class DemoHardeningTest {
             during = Math.max(during, threads.getThreadCount());
             jettyDuring = Math.max(jettyDuring, jettyThreads());
             LOG.info("under 250 slow bodies: stats answered in {} ms, a new stream's first event in {} ms, "
-                    + "JVM threads {} -> {}, Jetty's {} -> {}, {} in PublishFilter", statsMillis, streamMillis, before,
+                    + "JVM threads {} -> {}, Jetty's {} -> {}, {} in RequestBodies", statsMillis, streamMillis, before,
                     during, jettyBefore, jettyDuring, waitingForBodies);
             // None of the slow bodies was ever complete, so none may have been published.
             assertThat(notificationsBroadcast(own)).isZero();
             // A blocking read would hold one of Jetty's (at most 200) threads per slow body. The burst of 250
             // requests may still make the pool grow somewhat while it dispatches them.
-            assertThat(waitingForBodies).as("threads inside PublishFilter while 250 bodies trickle in").isZero();
+            assertThat(waitingForBodies).as("threads inside RequestBodies while 250 bodies trickle in").isZero();
             assertThat(jettyDuring).as("Jetty threads while 250 bodies trickle in").isLessThan(150);
         } finally {
             for (Socket s : slow) {

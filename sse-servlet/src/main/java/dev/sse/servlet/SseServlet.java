@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  *       {@code lastEventId} query parameter resumes after that id.</li>
  *   <li>{@code HEAD} answers the same headers without opening a stream; {@code OPTIONS} answers CORS preflights;
  *       {@code POST} publishes when publishing is on (see <em>Publishing over HTTP</em>); any other method gets
- *       {@code 405} with {@code Allow: GET, HEAD, OPTIONS} ({@code GET, HEAD, POST, OPTIONS} when publishing) and
- *       {@code {"error":"PUT is not supported here; use GET to listen","field":"method"}}.</li>
+ *       {@code 405} with {@code Allow: GET, HEAD, OPTIONS} and {@code {"error":"PUT is not allowed; use GET, HEAD,
+ *       OPTIONS","field":"method"}}; when publishing, {@code Allow: GET, HEAD, POST, OPTIONS} and
+ *       {@code {"error":"PUT is not supported here; use GET to listen or POST to publish","field":"method"}}.</li>
  *   <li>A request whose {@code Origin} is not allowed gets {@code 403} before any stream starts; a request without
  *       {@code Origin} (same origin, or not a browser) is allowed.</li>
  *   <li>Beyond {@code maxConnections} (by default: beyond what the process's file limit leaves room for, see
@@ -430,7 +431,7 @@ public final class SseServlet extends HttpServlet {
                 break;
             case "POST":
                 if (p == null) {
-                    methodNotAllowed(req, resp, allow, "");
+                    methodNotAllowed(req, resp, null);
                 } else {
                     p.publish(req, resp);
                 }
@@ -444,16 +445,17 @@ public final class SseServlet extends HttpServlet {
                 }
                 break;
             default:
-                methodNotAllowed(req, resp, allow, p == null ? "" : " or POST to publish");
+                methodNotAllowed(req, resp, p);
                 break;
         }
     }
 
-    private static void methodNotAllowed(HttpServletRequest req, HttpServletResponse resp, String allow,
-                                         String publish) {
+    private static void methodNotAllowed(HttpServletRequest req, HttpServletResponse resp, Publisher p) {
+        String allow = p == null ? ALLOW : Publisher.ALLOW;
         resp.setHeader("Allow", allow);
-        ErrorResponse.send(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "method",
-                req.getMethod() + " is not supported here; use GET to listen" + publish);
+        ErrorResponse.send(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "method", p == null
+                ? req.getMethod() + " is not allowed; use " + ALLOW
+                : req.getMethod() + " is not supported here; use GET to listen or POST to publish");
     }
 
     private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {

@@ -100,7 +100,7 @@ abstract class AbstractPublishingTest {
         try (SseClient c = post("/events", "hi")) {
             assertThat(c.status()).isEqualTo(405);
             assertThat(c.header("allow")).isEqualTo("GET, HEAD, OPTIONS");
-            assertThat(c.readBody(T)).isEqualTo("{\"error\":\"POST is not supported here; use GET to listen\","
+            assertThat(c.readBody(T)).isEqualTo("{\"error\":\"POST is not allowed; use GET, HEAD, OPTIONS\","
                     + "\"field\":\"method\"}");
         }
         assertThat(hub.stats().eventsBroadcast()).isZero();
