@@ -138,10 +138,16 @@ public abstract class PublishContractTest {
         request.writeBytes(ascii("POST /api/v1/notifications?event="));
         request.writeBytes(new byte[] {(byte) 0xC5, (byte) 0x81});
         request.writeBytes(ascii(" HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"));
+        long before = broadcast();
         String answer = raw(request.toByteArray());
         assertThat(answer).startsWith("HTTP/1.1 400 ");
-        assertThat(answer).contains("{\"error\":\"event must be percent-encoded UTF-8 (found a raw byte that is not "
-                + "printable ASCII at index 0)\",\"field\":\"event\"}");
+        // Tomcat's parser refuses the raw byte in the request line itself (an HTML page); where it reaches the servlet
+        // (Jetty), the servlet's answer names the field.
+        if (answer.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/json")) {
+            assertThat(answer).endsWith("{\"error\":\"event must be percent-encoded UTF-8 (found a raw byte that is "
+                    + "not printable ASCII at index 0)\",\"field\":\"event\"}");
+        }
+        assertThat(broadcast()).isEqualTo(before);
     }
 
     @ParameterizedTest
