@@ -5,8 +5,7 @@ import dev.sse.examples.shared.BadRequest;
 import dev.sse.examples.shared.ChatGenerator;
 import dev.sse.examples.shared.ChatRequest;
 import dev.sse.examples.shared.Json;
-import dev.sse.examples.shared.Origins;
-import dev.sse.examples.shared.RequestBodies;
+import dev.sse.servlet.RequestBodies;
 import dev.sse.servlet.SseStreams;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
@@ -14,7 +13,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * id: 1 / event: token / data: a   ...   id: 5 / event: token / data: b   then   event: done / data: [DONE]
  * </pre>
  *
- * <p>The body is read by {@link RequestBodies} with the publish endpoint's protections and its own init-params
- * ({@code max-body-bytes}, default and most 65536; {@code body-deadline-ms}, {@code body-grace-ms},
- * {@code min-body-rate}, {@code max-pending-body-bytes}): {@code 408}, {@code 413}, {@code 400} naming {@code body}.
+ * <p>The body is read by the library's {@link RequestBodies}, as published bodies are, with its own init-params
+ * ({@code maxBodyBytes}, default and most 65536; {@code bodyDeadline}, {@code bodyGrace} in milliseconds,
+ * {@code minBodyRate}, {@code maxPendingBodyBytes}): {@code 408}, {@code 413}, {@code 400} naming {@code body}.
  * Before the body is read, the origin is checked as for publishing ({@code 403}), then the query
  * ({@link ChatRequest}: {@code 400} naming {@code tokens} or {@code interval}). Once the prompt has arrived the request is dispatched back to this servlet,
  * which starts the stream in that dispatch, so the stream's asynchronous cycle is its own (no timeout) and not the
@@ -47,7 +46,6 @@ public final class ChatServlet extends HttpServlet {
     /** The request attribute under which the read request travels to the dispatch that streams it. */
     private static final String REQUEST = ChatServlet.class.getName() + ".request";
 
-    private transient Origins origins;
     private transient RequestBodies bodies;
 
     /** Called by the container. */
@@ -56,12 +54,32 @@ public final class ChatServlet extends HttpServlet {
 
     @Override
     public void init() throws ServletException {
-        origins = Origins.allowing(Origins.parse(getServletContext().getInitParameter(PublishFilter.ALLOWED_ORIGINS)));
-        bodies = PublishFilter.bodies(this::getInitParameter, "demo-chat-deadlines", ChatRequest.MAX_PROMPT_BYTES,
-                ChatRequest.MAX_PROMPT_BYTES, "too many chats are arriving at once; retry later",
-                new ThrottledWarning("chat refused with 503, the pending-body budget is spent",
-                        TimeUnit.SECONDS.toNanos(10), System::nanoTime, line -> LOG.warn(line)))
+        bodies = RequestBodies.builder()
+                .maxBodyBytes(number("maxBodyBytes", ChatRequest.MAX_PROMPT_BYTES, ChatRequest.MAX_PROMPT_BYTES))
+                .deadline(Duration.ofMillis(number("bodyDeadline", 30_000, 86_400_000)))
+                .grace(Duration.ofMillis(number("bodyGrace", 5_000, 86_400_000)))
+                .minBytesPerSecond(number("minBodyRate", 1024, Integer.MAX_VALUE))
+                .maxPendingBytes(number("maxPendingBodyBytes", 64L << 20, Long.MAX_VALUE / 2))
+                .allowedOrigins(DemoContextListener.allowedOrigins(getServletContext()), false)
+                .shedMessage("too many chats are arriving at once; retry later")
+                .threadName("demo-chat-deadlines")
                 .build();
+    }
+
+    private long number(String name, long dflt, long most) throws ServletException {
+        String value = getInitParameter(name);
+        if (value == null) {
+            return dflt;
+        }
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n >= 1 && n <= most) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below, with the same message as an out-of-range number.
+        }
+        throw new ServletException(name + " must be a number from 1 to " + most + " (was \"" + value + "\")");
     }
 
     @Override
@@ -81,17 +99,17 @@ public final class ChatServlet extends HttpServlet {
                     chat(req, resp);
                 }
             }
-            case "OPTIONS" -> origins.preflight(req, resp, ALLOW, "chat");
+            case "OPTIONS" -> bodies.preflight(req, resp, ALLOW, "chat");
             default -> {
                 resp.setHeader("Allow", ALLOW);
-                RequestBodies.json(resp, 405, Json.error(req.getMethod() + " is not supported here; POST a prompt",
+                Json.send(resp, 405, Json.error(req.getMethod() + " is not supported here; POST a prompt",
                         null));
             }
         }
     }
 
     private void chat(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (!origins.admit(req, resp, "chat")) {
+        if (!bodies.admit(req, resp, "chat")) {
             LOG.debug("chat refused for origin {}", req.getHeader("Origin"));
             return;
         }
@@ -100,7 +118,7 @@ public final class ChatServlet extends HttpServlet {
             // Not getParameter: for curl's default form-encoded -d that would consume the prompt.
             query = ChatRequest.fromQuery(req.getQueryString());
         } catch (BadRequest e) {
-            RequestBodies.json(resp, 400, e.json());
+            Json.send(resp, 400, e.json());
             return;
         }
         bodies.read(req, resp, (prompt, body) -> {
@@ -115,7 +133,7 @@ public final class ChatServlet extends HttpServlet {
     /** In the dispatch after the body was read: the stream, on the request's own new asynchronous cycle. */
     private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (!(req.getAttribute(REQUEST) instanceof ChatRequest request)) {
-            RequestBodies.json(resp, 500, Json.error("the chat lost its prompt", null));
+            Json.send(resp, 500, Json.error("the chat lost its prompt", null));
             return;
         }
         DemoStreams demo = DemoStreams.from(getServletContext());

@@ -5,19 +5,25 @@ import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Creates the demo's hubs before any servlet starts and ends their streams when the webapp stops. Registered in
  * {@code WEB-INF/web.xml}; the container calls it on its deployment thread.
  *
- * <p>It also hands the origins allowed to publish (the context init-param {@value PublishFilter#ALLOWED_ORIGINS})
- * to the stream servlets as their {@code allowedOrigins} init-param, unless web.xml sets one, so that a page that
- * may publish may also listen.
+ * <p>It also hands the origins allowed to publish (the context init-param {@value #ALLOWED_ORIGINS}) to the stream
+ * servlets as their {@code allowedOrigins} init-param, so that a page that may publish (by {@code POST} to the
+ * notification servlet, whose publishing is {@code open} in web.xml) may also listen; the chat reads them too.
  */
 public final class DemoContextListener implements ServletContextListener {
 
     /** Context init-param: a Redis URI on which the notification stream is shared with other nodes. */
     public static final String REDIS_PARAMETER = "dev.sse.examples.redis";
+
+    /** Context init-param: the origins, other than the server's own, whose pages may publish, chat and listen. */
+    public static final String ALLOWED_ORIGINS = "dev.sse.examples.allowedOrigins";
 
     /**
      * Context attribute: a {@link dev.sse.core.spi.Backplane} for the notification stream in place of Redis, set by
@@ -40,7 +46,7 @@ public final class DemoContextListener implements ServletContextListener {
         // The SseServlets find their hubs under these names (their "hub" init-param) when they initialise.
         context.setAttribute(DemoStreams.CLOCK, streams.clock());
         context.setAttribute(DemoStreams.NOTIFICATIONS, streams.notifications());
-        String origins = context.getInitParameter(PublishFilter.ALLOWED_ORIGINS);
+        String origins = context.getInitParameter(ALLOWED_ORIGINS);
         if (origins != null && !origins.isBlank()) {
             for (ServletRegistration servlet : context.getServletRegistrations().values()) {
                 if ("dev.sse.servlet.SseServlet".equals(servlet.getClassName())) {
@@ -48,6 +54,26 @@ public final class DemoContextListener implements ServletContextListener {
                 }
             }
         }
+    }
+
+    /**
+     * @param context the demo's context
+     * @return the origins of {@value #ALLOWED_ORIGINS}
+     */
+    static Set<String> allowedOrigins(ServletContext context) {
+        return parse(context.getInitParameter(ALLOWED_ORIGINS));
+    }
+
+    /** Parses a comma-separated list of origins; trailing slashes are dropped, since an Origin never has one. */
+    static Set<String> parse(String list) {
+        if (list == null || list.isBlank()) {
+            return Set.of();
+        }
+        return Arrays.stream(list.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s)
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     @Override

@@ -14,9 +14,10 @@ import java.util.Objects;
 import java.util.Set;
 import dev.sse.core.spi.Backplane;
 import dev.sse.examples.shared.Json;
+import dev.sse.servlet.SseServlet;
 import jakarta.servlet.ServletException;
 import org.eclipse.jetty.ee10.servlet.ErrorHandler;
-import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -164,7 +165,7 @@ public final class DemoServer {
         webApp.setInitParameter("org.eclipse.jetty.servlet.Default.dirAllowed", "false");
         // A broken web.xml should fail start() loudly instead of serving 503s.
         webApp.setThrowUnavailableOnStartupException(true);
-        webApp.setInitParameter(PublishFilter.ALLOWED_ORIGINS, String.join(",", options.allowedOrigins));
+        webApp.setInitParameter(DemoContextListener.ALLOWED_ORIGINS, String.join(",", options.allowedOrigins));
         webApp.setErrorHandler(new JsonErrorHandler());
         if (options.redis != null) {
             webApp.setInitParameter(DemoContextListener.REDIS_PARAMETER, options.redis);
@@ -214,10 +215,10 @@ public final class DemoServer {
         return headerDeadline.closedConnections();
     }
 
-    /** @return the publish filter, for tests; null before the webapp started */
-    PublishFilter publishFilter() throws ServletException {
-        FilterHolder holder = webApp.getServletHandler().getFilter("publish");
-        return holder == null ? null : (PublishFilter) holder.getFilter();
+    /** @return the notification servlet, which publishes too, for tests; null before the webapp started */
+    SseServlet notificationServlet() throws ServletException {
+        ServletHolder holder = webApp.getServletHandler().getServlet("notifications");
+        return holder == null ? null : (SseServlet) holder.getServlet();
     }
 
     /** @return the page's address, {@code http://localhost:PORT/} */
@@ -329,7 +330,7 @@ public final class DemoServer {
                 given.add(args[i].substring("--allow-origin=".length()));
             }
         }
-        Set<String> origins = PublishFilter.origins(given.isEmpty() ? env : String.join(",", given));
+        Set<String> origins = DemoContextListener.parse(given.isEmpty() ? env : String.join(",", given));
         for (String origin : origins) {
             if (!origin.equals("*") && !origin.matches("[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#\\s]+")) {
                 throw new IllegalArgumentException("an allowed origin is scheme://host[:port], such as "

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * every tick (a tenth of the deadline, 50 ms to 1 s): a connection whose parser is inside a request header (past its
  * first byte, before its end) for the same request at two looks {@code deadline} apart is closed. So a header is
  * cut off between {@code deadline} and {@code deadline + 2 ticks} after its first byte. A connection idle between
- * requests, or whose request is being served or is sending its body, is left alone: the idle timeout and
- * {@link PublishFilter}'s body deadlines cover those. The per-connection record is touched by the timer thread only.
+ * requests, or whose request is being served or is sending its body, is left alone: the idle timeout and the body
+ * deadlines of publishing ({@code SseServlet}) and of the chat cover those. The per-connection record is touched by
+ * the timer thread only.
  */
 final class HeaderDeadline extends AbstractLifeCycle implements Connection.Listener {
 

@@ -3,6 +3,7 @@ package dev.sse.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sse.core.SseEvent;
+import dev.sse.servlet.SseServlet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * after the attack it fends off.
  */
 class DemoOutageTest {
+
+    /** The notification servlet's publishThreads and publishQueue in web.xml. */
+    private static final int PUBLISH_THREADS = 2;
+    private static final int PUBLISH_QUEUE = 32;
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoOutageTest.class);
     private static final Duration WAIT = Duration.ofSeconds(5);
@@ -111,8 +116,8 @@ class DemoOutageTest {
         DemoServer demo = DemoServer.start(o);
         try {
             HttpResponse<String> r = post(demo, "lost?");
-            assertUnavailable(r, "5", "the notification was not published: Redis, which shares it with the other "
-                    + "nodes, is unavailable; retry later");
+            assertUnavailable(r, "5", "the notification was not published: the backplane, which shares it with the "
+                    + "other nodes, is unavailable; retry later");
         } finally {
             demo.stop();
         }
@@ -210,7 +215,7 @@ class DemoOutageTest {
                 answers.add(HTTP.sendAsync(publish(demo, "n" + i), HttpResponse.BodyHandlers.ofString()));
             }
             // Two publish threads block and 32 posts wait for them; every other post is shed at once.
-            int shedExpected = posts - PublishFilter.DEFAULT_PUBLISH_THREADS - PublishFilter.DEFAULT_PUBLISH_QUEUE;
+            int shedExpected = posts - PUBLISH_THREADS - PUBLISH_QUEUE;
             await(() -> answers.stream().filter(CompletableFuture::isDone).count() >= shedExpected,
                     shedExpected + " posts answered while Redis stalls");
             long t0 = System.nanoTime();
@@ -230,7 +235,7 @@ class DemoOutageTest {
             assertThat(shed).isEqualTo(shedExpected);
             assertThat(statsMillis).as("stats while %d posts wait on a stalled Redis", posts).isLessThan(1_000);
             // No container thread waits on Redis: only the publish path's own threads ever called it.
-            assertThat(backplane.publishingThreads).allSatisfy(t -> assertThat(t).startsWith("demo-publish-"));
+            assertThat(backplane.publishingThreads).allSatisfy(t -> assertThat(t).startsWith("sse-publish-notifications-"));
 
             resume.countDown();
             for (CompletableFuture<HttpResponse<String>> a : answers) {
@@ -284,7 +289,7 @@ class DemoOutageTest {
         List<Socket> slow = new ArrayList<>();
         int bodies = 100;
         try {
-            PublishFilter filter = demo.publishFilter();
+            SseServlet filter = demo.notificationServlet();
             for (int i = 0; i < bodies; i++) {
                 Socket s = new Socket("localhost", demo.port());
                 slow.add(s);
@@ -301,7 +306,7 @@ class DemoOutageTest {
             for (Socket s : slow) {
                 s.close();
             }
-            PublishFilter filter = demo.publishFilter();
+            SseServlet filter = demo.notificationServlet();
             await(() -> filter.pendingBodyBytes() == 0, "every abandoned body's room given back");
             demo.stop();
         }
@@ -309,9 +314,9 @@ class DemoOutageTest {
 
     @Test
     void bodiesPastTheMemoryBudgetAreShedWith503() throws Exception {
-        DemoServer demo = startWith(param("filter", "publish", "max-pending-body-bytes", "16384"));
+        DemoServer demo = startWith(param("servlet", "notifications", "maxPendingBodyBytes", "16384"));
         try (Socket big = new Socket("localhost", demo.port())) {
-            PublishFilter filter = demo.publishFilter();
+            SseServlet filter = demo.notificationServlet();
             // 12,000 bytes in a buffer grown to 16 KiB: the whole budget.
             big.getOutputStream().write(ascii("POST /api/v1/notifications HTTP/1.1\r\nHost: localhost\r\n"
                     + "Content-Length: 20000\r\n\r\n" + "b".repeat(12_000)));

@@ -22,7 +22,8 @@ final class Settings {
             "maxConnections", "maxConnectionsPerClient", "topics", "topicParameter", "allowedTopics", "allowedOrigins",
             "allowCredentials", "allowedHeaders", "publicOrigin", "ignoreClientLastEventId", "lastEventIdParameter",
             "maxConnectionAge", "drainWindow", "farewellEvent", "gapEvent", "writeTimeout", "cacheControl", "requestHook",
-            "writerThreads", "backplane");
+            "writerThreads", "backplane", "publish", "maxBodyBytes", "bodyDeadline", "bodyGrace", "minBodyRate",
+            "maxPendingBodyBytes", "publishThreads", "publishQueue");
 
     /** Init-params that only configure a hub the servlet builds itself. */
     static final Set<String> HUB_NAMES = Set.of("keepAlive", "maxQueuedFrames", "maxQueuedBytes", "historySize",
@@ -60,6 +61,15 @@ final class Settings {
     String requestHook;
     int writerThreads;
     URI backplane;
+    /** The {@code publish} init-param: {@code open}, {@code off}, or a {@link PublishPolicy} class name; null if absent. */
+    String publish;
+    int maxBodyBytes = 1 << 20;
+    Duration bodyDeadline = Duration.ofSeconds(30);
+    Duration bodyGrace = Duration.ofSeconds(5);
+    long minBodyRate = 1024;
+    long maxPendingBodyBytes = 64L << 20;
+    int publishThreads = 2;
+    int publishQueue = 32;
 
     Settings copy() {
         Settings s = new Settings();
@@ -94,6 +104,14 @@ final class Settings {
         s.requestHook = requestHook;
         s.writerThreads = writerThreads;
         s.backplane = backplane;
+        s.publish = publish;
+        s.maxBodyBytes = maxBodyBytes;
+        s.bodyDeadline = bodyDeadline;
+        s.bodyGrace = bodyGrace;
+        s.minBodyRate = minBodyRate;
+        s.maxPendingBodyBytes = maxPendingBodyBytes;
+        s.publishThreads = publishThreads;
+        s.publishQueue = publishQueue;
         return s;
     }
 
@@ -155,7 +173,22 @@ final class Settings {
                         + plane + "\")", e);
             }
         }
+        publish = text(param, "publish", publish);
+        maxBodyBytes = (int) number(param, "maxBodyBytes", maxBodyBytes, 1, Integer.MAX_VALUE - 1);
+        bodyDeadline = positive("bodyDeadline", duration(param, "bodyDeadline", bodyDeadline));
+        bodyGrace = positive("bodyGrace", duration(param, "bodyGrace", bodyGrace));
+        minBodyRate = number(param, "minBodyRate", minBodyRate, 1, Integer.MAX_VALUE);
+        maxPendingBodyBytes = number(param, "maxPendingBodyBytes", maxPendingBodyBytes, 1, Long.MAX_VALUE / 2);
+        publishThreads = (int) number(param, "publishThreads", publishThreads, 1, 64);
+        publishQueue = (int) number(param, "publishQueue", publishQueue, 1, 100_000);
         validate();
+    }
+
+    private static Duration positive(String name, Duration d) {
+        if (d.isZero() || d.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("init-param " + name + " must be from 1ms to 1 day (was " + d + ")");
+        }
+        return d;
     }
 
     static SlowClientPolicy policy(String name) {

@@ -44,7 +44,10 @@ import org.slf4j.LoggerFactory;
  *       go out, so no broadcast is missed. A {@code Last-Event-ID} header (re-decoded as UTF-8) or the
  *       {@code lastEventId} query parameter resumes after that id.</li>
  *   <li>{@code HEAD} answers the same headers without opening a stream; {@code OPTIONS} answers CORS preflights;
- *       any other method gets {@code 405} with {@code Allow: GET, HEAD, OPTIONS}.</li>
+ *       {@code POST} publishes when publishing is on (see <em>Publishing over HTTP</em>); any other method gets
+ *       {@code 405} with {@code Allow: GET, HEAD, OPTIONS} and {@code {"error":"PUT is not allowed; use GET, HEAD,
+ *       OPTIONS","field":"method"}}; when publishing, {@code Allow: GET, HEAD, POST, OPTIONS} and
+ *       {@code {"error":"PUT is not supported here; use GET to listen or POST to publish","field":"method"}}.</li>
  *   <li>A request whose {@code Origin} is not allowed gets {@code 403} before any stream starts; a request without
  *       {@code Origin} (same origin, or not a browser) is allowed.</li>
  *   <li>Beyond {@code maxConnections} (by default: beyond what the process's file limit leaves room for, see
@@ -93,6 +96,45 @@ import org.slf4j.LoggerFactory;
  * {@code X-Forwarded-For}/{@code Forwarded} (Jetty's {@code ForwardedRequestCustomizer}, Tomcat's
  * {@code RemoteIpValve}): set that up, or the cap applies to everyone at once. A place is given back when the
  * stream ends, however it ends.
+ *
+ * <h2>Publishing over HTTP</h2>
+ * Off by default: {@code POST} is {@code 405}. With a {@link PublishPolicy} (builder {@link Builder#publishing}, or
+ * the {@code publish} init-param: {@code open}, or the name of a class implementing it), {@code POST} on the stream's
+ * own URL broadcasts its body to the hub:
+ * <pre>
+ * POST /events?event=alert&amp;topic=news     body: the event's data, read as UTF-8 text
+ * 202 {"id":"7"}                             the id the hub gave the event
+ * </pre>
+ * The body is the data verbatim (any content type; line ends travel as the SSE format normalises them);
+ * {@code event} (absent or empty: {@code message}) and the topic ({@code topicParameter}, absent: every stream) come
+ * from the query, decoded strictly as percent-encoded UTF-8, never from a form body. Refused, with a JSON body and
+ * nothing broadcast:
+ * <ul>
+ *   <li>{@code 403} {@code {"error":"origin https://evil.example may not publish here"}}: an {@code Origin} that is
+ *       not allowed. A request without {@code Origin} (curl, a server) is allowed; so are {@code allowedOrigins}
+ *       ({@code *} for any) and {@code publicOrigin}; without {@code publicOrigin} the server's own origin counts
+ *       only under {@code localhost} or an IP address, since under a name a DNS-rebinding page controls both
+ *       {@code Origin} and {@code Host}. {@code OPTIONS} with {@code Access-Control-Request-Method: POST} is answered
+ *       by the same rule ({@code 204} with {@code Access-Control-Allow-Methods: POST}, else {@code 403});</li>
+ *   <li>{@code 400} naming the field: an {@code event} with CR, LF or NUL, a raw (not percent-encoded) non-ASCII
+ *       byte, a malformed escape or invalid UTF-8 in the query, {@code event} or the topic given twice; a body that
+ *       is not valid UTF-8 (naming the byte offset); a malformed chunked body;</li>
+ *   <li>{@code 403} {@code {"error":"this request may not publish here"}}: the policy said no (it sees the request,
+ *       its principal and headers, the event and the topic, before the body is read);</li>
+ *   <li>{@code 413}: a body over {@code maxBodyBytes}; a {@code Content-Length} over it before the body is touched
+ *       (no {@code 100 Continue} on Jetty; Tomcat sends its own at once unless the connector's
+ *       {@code continueResponseTiming} is {@code onRead}), a chunked body while it arrives;</li>
+ *   <li>{@code 408}: a body not whole within {@code bodyDeadline}, or below {@code minBodyRate} bytes a second once
+ *       {@code bodyGrace} has passed;</li>
+ *   <li>{@code 503} with {@code Retry-After: 1}: the bodies held at once would pass {@code maxPendingBodyBytes}, or
+ *       {@code publishQueue} broadcasts already wait for a publish thread; with {@code Retry-After: 5}: the broadcast
+ *       failed (the hub is closed, its backplane is unavailable, or anything else it threw; one WARN line, no stack
+ *       trace).</li>
+ * </ul>
+ * Bodies are read by {@link RequestBodies} without holding a container thread while they arrive; the broadcast runs
+ * on the servlet's own {@code publishThreads} (bounded queue {@code publishQueue}), never on a container thread, since
+ * a backplane may block for its command timeout. {@link Hub} has no asynchronous broadcast yet; this pool stands in.
+ * The publish thread answers, and only then is the request completed.
  *
  * <h2>Init-params</h2>
  * Durations are written {@code 250ms}, {@code 15s}, {@code 5m}, {@code 1h}, ISO-8601 ({@code PT15S}) or plain
@@ -155,13 +197,27 @@ import org.slf4j.LoggerFactory;
  *     constructor</td></tr>
  * <tr><td>{@code writerThreads}</td><td>the number of cores</td><td>Threads that write to sockets; a broadcast
  *     only queues and hands streams to them</td></tr>
+ * <tr><td>{@code publish}</td><td>off</td><td>{@code open}, {@code off}, or the class name of a {@link PublishPolicy}
+ *     with a public no-argument constructor: {@code POST} publishes (see <em>Publishing over HTTP</em>)</td></tr>
+ * <tr><td>{@code maxBodyBytes}</td><td>1048576 (1 MiB)</td><td>Most bytes of a published body; more is
+ *     {@code 413}</td></tr>
+ * <tr><td>{@code bodyDeadline}</td><td>30s</td><td>Time a published body may take to arrive; then {@code 408}</td></tr>
+ * <tr><td>{@code bodyGrace}</td><td>5s</td><td>Time before {@code minBodyRate} applies</td></tr>
+ * <tr><td>{@code minBodyRate}</td><td>1024</td><td>Bytes a second a body must keep after the grace time (it must
+ *     have reached {@code rate × (elapsed − grace)} bytes at every moment); below it {@code 408}</td></tr>
+ * <tr><td>{@code maxPendingBodyBytes}</td><td>67108864 (64 MiB)</td><td>Memory all published bodies held at once
+ *     may take (arriving or waiting for their broadcast); past it {@code 503}</td></tr>
+ * <tr><td>{@code publishThreads}</td><td>2</td><td>Threads that run broadcasts of published bodies</td></tr>
+ * <tr><td>{@code publishQueue}</td><td>32</td><td>Broadcasts that may wait for a publish thread; more is
+ *     {@code 503}</td></tr>
  * </table>
  *
  * <h2>Threads</h2>
  * The container calls {@code service} concurrently. A broadcast only queues frames and hands the streams it woke to
  * the servlet's writer threads; per stream exactly one thread writes at a time (a writer thread, or the container
  * thread reporting the socket writable), never blocking on the socket. A daemon timer thread handles maximum ages
- * and write timeouts. All of them stop in {@link #destroy()}. See CONCURRENCY.md.
+ * and write timeouts. With publishing on, a daemon timer thread enforces body deadlines and {@code publishThreads}
+ * threads run broadcasts. All of them stop in {@link #destroy()}. See CONCURRENCY.md.
  */
 public final class SseServlet extends HttpServlet {
 
@@ -175,12 +231,14 @@ public final class SseServlet extends HttpServlet {
     public static final String PRINCIPAL_ATTRIBUTE = "principal";
 
     private static final String ALLOW = "GET, HEAD, OPTIONS";
+    private static final String OFF = "off";
     /** How long {@code destroy} waits beyond the drain window for the last streams to close. */
     private static final long DESTROY_GRACE_MILLIS = 1000;
 
     private final transient Hub givenHub;
     private final transient Settings base;
     private final transient RequestHook givenHook;
+    private final transient PublishPolicy givenPolicy;
     private final transient boolean bypassAggregation;
     private final transient FileLimit fileLimit;
 
@@ -188,6 +246,8 @@ public final class SseServlet extends HttpServlet {
     private transient volatile Hub hub;
     private transient boolean ownsHub;
     private transient RequestHook hook;
+    /** Null while publishing is off. */
+    private transient Publisher publisher;
     private transient Cors cors;
     private transient FrameWriter.Paths writePaths;
     private transient LiveStreams live;
@@ -196,7 +256,7 @@ public final class SseServlet extends HttpServlet {
 
     /** For web.xml: everything comes from init-params and the hub from the context (or is built). */
     public SseServlet() {
-        this(null, new Settings(), null, true, FileLimit.PROCESS);
+        this(null, new Settings(), null, null, true, FileLimit.PROCESS);
     }
 
     /**
@@ -205,13 +265,15 @@ public final class SseServlet extends HttpServlet {
      * @param hub the hub; the servlet never closes it
      */
     public SseServlet(Hub hub) {
-        this(Objects.requireNonNull(hub, "hub"), new Settings(), null, true, FileLimit.PROCESS);
+        this(Objects.requireNonNull(hub, "hub"), new Settings(), null, null, true, FileLimit.PROCESS);
     }
 
-    private SseServlet(Hub hub, Settings settings, RequestHook hook, boolean bypassAggregation, FileLimit fileLimit) {
+    private SseServlet(Hub hub, Settings settings, RequestHook hook, PublishPolicy policy, boolean bypassAggregation,
+                       FileLimit fileLimit) {
         this.givenHub = hub;
         this.base = settings;
         this.givenHook = hook;
+        this.givenPolicy = policy;
         this.bypassAggregation = bypassAggregation;
         this.fileLimit = fileLimit;
     }
@@ -268,10 +330,22 @@ public final class SseServlet extends HttpServlet {
         return s.maxConnections != null ? s.maxConnections : fileLimit.maxStreams();
     }
 
+    /**
+     * The bytes held now by request bodies being published (arriving, or waiting for their broadcast), at most
+     * {@code maxPendingBodyBytes}: for a gauge.
+     *
+     * @return the bytes, 0 when publishing is off or before {@link #init()}
+     */
+    public long pendingBodyBytes() {
+        Publisher p = publisher;
+        return p == null ? 0 : p.pendingBodyBytes();
+    }
+
     @Override
     public void init() throws ServletException {
         ServletConfig config = getServletConfig();
         Settings s = base.copy();
+        PublishPolicy policy;
         TreeSet<String> hubParams = new TreeSet<>();
         for (String name : Collections.list(config.getInitParameterNames())) {
             if (!Settings.NAMES.contains(name)) {
@@ -284,6 +358,7 @@ public final class SseServlet extends HttpServlet {
         try {
             s.apply(config::getInitParameter);
             hook = givenHook != null ? givenHook : loadHook(s.requestHook);
+            policy = s.publish != null ? loadPolicy(s.publish) : givenPolicy;
             ContextHubs.Resolved resolved = ContextHubs.forServlet(getServletContext(), s, givenHub, hubParams,
                     config.getServletName());
             hub = resolved.hub();
@@ -295,6 +370,10 @@ public final class SseServlet extends HttpServlet {
         cors = new Cors(s);
         writePaths = new FrameWriter.Paths(bypassAggregation);
         live = new LiveStreams(s, config.getServletName(), fileLimit);
+        if (policy != null) {
+            publisher = new Publisher(config.getServletName(), s, policy, () -> hub);
+            LOG.info("SseServlet {}: POST publishes to the hub (policy {})", config.getServletName(), policy);
+        }
         if (s.maxConnections != null && fileLimit.maxStreams() > 0
                 && (s.maxConnections == 0 || s.maxConnections > fileLimit.maxStreams())) {
             LOG.warn("SseServlet {}: maxConnections {} allows more streams than the file limit of {} leaves room for "
@@ -320,8 +399,27 @@ public final class SseServlet extends HttpServlet {
         }
     }
 
+    private static PublishPolicy loadPolicy(String value) {
+        if (value.equals(OFF)) {
+            return null;
+        }
+        if (value.equals("open")) {
+            return PublishPolicy.open();
+        }
+        try {
+            Class<?> type = Class.forName(value, true, Thread.currentThread().getContextClassLoader());
+            return (PublishPolicy) type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
+            throw new IllegalArgumentException("init-param publish must be open, off, or name a public class "
+                    + "implementing dev.sse.servlet.PublishPolicy with a public no-argument constructor (was \"" + value
+                    + "\"): " + e, e);
+        }
+    }
+
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        Publisher p = publisher;
+        String allow = p == null ? ALLOW : Publisher.ALLOW;
         switch (req.getMethod()) {
             case "GET":
                 stream(req, resp);
@@ -331,16 +429,33 @@ public final class SseServlet extends HttpServlet {
                     streamHeaders(resp);
                 }
                 break;
+            case "POST":
+                if (p == null) {
+                    methodNotAllowed(req, resp, null);
+                } else {
+                    p.publish(req, resp);
+                }
+                break;
             case "OPTIONS":
-                resp.setHeader("Allow", ALLOW);
-                cors.preflight(req, resp);
+                if (p != null && "POST".equals(req.getHeader("Access-Control-Request-Method"))) {
+                    p.preflight(req, resp);
+                } else {
+                    resp.setHeader("Allow", allow);
+                    cors.preflight(req, resp);
+                }
                 break;
             default:
-                resp.setHeader("Allow", ALLOW);
-                ErrorResponse.send(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "method",
-                        req.getMethod() + " is not allowed; use " + ALLOW);
+                methodNotAllowed(req, resp, p);
                 break;
         }
+    }
+
+    private static void methodNotAllowed(HttpServletRequest req, HttpServletResponse resp, Publisher p) {
+        String allow = p == null ? ALLOW : Publisher.ALLOW;
+        resp.setHeader("Allow", allow);
+        ErrorResponse.send(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "method", p == null
+                ? req.getMethod() + " is not allowed; use " + ALLOW
+                : req.getMethod() + " is not supported here; use GET to listen or POST to publish");
     }
 
     private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -483,6 +598,9 @@ public final class SseServlet extends HttpServlet {
                 getServletContext().removeAttribute(s.hubAttribute);
             }
             live.stop();
+            if (publisher != null) {
+                publisher.stop();
+            }
         }
     }
 
@@ -532,6 +650,7 @@ public final class SseServlet extends HttpServlet {
         private Hub hub;
         private final Settings settings = new Settings();
         private RequestHook hook;
+        private PublishPolicy policy;
         private boolean bypass = true;
         private FileLimit fileLimit = FileLimit.PROCESS;
 
@@ -708,6 +827,84 @@ public final class SseServlet extends HttpServlet {
         }
 
         /**
+         * Turns publishing over HTTP on: {@code POST} on the servlet's URL broadcasts its body when the policy allows
+         * (see <em>Publishing over HTTP</em> in {@link SseServlet}); {@link PublishPolicy#open()} lets anyone publish.
+         * Init-param {@code publish}.
+         *
+         * @param policy who may publish what
+         * @return this builder
+         */
+        public Builder publishing(PublishPolicy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * The most bytes of a published body; more is {@code 413}. Init-param {@code maxBodyBytes}, default 1 MiB.
+         *
+         * @param bytes from 1 to {@code Integer.MAX_VALUE - 1}
+         * @return this builder
+         */
+        public Builder maxBodyBytes(int bytes) {
+            settings.maxBodyBytes = (int) atLeastOne("maxBodyBytes", bytes, Integer.MAX_VALUE - 1);
+            return this;
+        }
+
+        /**
+         * How long a published body may take to arrive, and the rate it must keep once the grace time has passed;
+         * otherwise {@code 408}. Init-params {@code bodyDeadline} (30s), {@code bodyGrace} (5s),
+         * {@code minBodyRate} (1024).
+         *
+         * @param deadline from 1 ms to a day
+         * @param grace from 1 ms to a day
+         * @param minBytesPerSecond at least 1
+         * @return this builder
+         */
+        public Builder bodyDeadline(Duration deadline, Duration grace, long minBytesPerSecond) {
+            Objects.requireNonNull(deadline, "deadline");
+            Objects.requireNonNull(grace, "grace");
+            atLeastOne("bodyDeadline", deadline.toMillis(), Duration.ofDays(1).toMillis());
+            atLeastOne("bodyGrace", grace.toMillis(), Duration.ofDays(1).toMillis());
+            settings.minBodyRate = atLeastOne("minBodyRate", minBytesPerSecond, Integer.MAX_VALUE);
+            settings.bodyDeadline = deadline;
+            settings.bodyGrace = grace;
+            return this;
+        }
+
+        /**
+         * The memory all published bodies held at once may take; past it {@code 503}. Init-param
+         * {@code maxPendingBodyBytes}, default 64 MiB.
+         *
+         * @param bytes at least 1
+         * @return this builder
+         */
+        public Builder maxPendingBodyBytes(long bytes) {
+            settings.maxPendingBodyBytes = atLeastOne("maxPendingBodyBytes", bytes, Long.MAX_VALUE / 2);
+            return this;
+        }
+
+        /**
+         * The threads that run broadcasts of published bodies, and how many broadcasts may wait for them (more is
+         * {@code 503}). Init-params {@code publishThreads} (2) and {@code publishQueue} (32).
+         *
+         * @param threads from 1 to 64
+         * @param queue from 1 to 100000
+         * @return this builder
+         */
+        public Builder publishThreads(int threads, int queue) {
+            settings.publishThreads = (int) atLeastOne("publishThreads", threads, 64);
+            settings.publishQueue = (int) atLeastOne("publishQueue", queue, 100_000);
+            return this;
+        }
+
+        private static long atLeastOne(String name, long value, long most) {
+            if (value < 1 || value > most) {
+                throw new IllegalArgumentException(name + " must be from 1 to " + most + " (was " + value + ")");
+            }
+            return value;
+        }
+
+        /**
          * Whether frames may bypass the container's aggregation buffer (on Jetty); only tests turn it off, to
          * measure what it saves.
          */
@@ -761,7 +958,7 @@ public final class SseServlet extends HttpServlet {
 
         /** @return the servlet */
         public SseServlet build() {
-            return new SseServlet(hub, settings.copy(), hook, bypass, fileLimit);
+            return new SseServlet(hub, settings.copy(), hook, policy, bypass, fileLimit);
         }
     }
 }

@@ -4,7 +4,10 @@ import dev.sse.core.ChannelOptions;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
@@ -133,25 +136,44 @@ final class StreamRequest {
             if (c == '+') {
                 bytes.write(' ');
             } else if (c == '%') {
-                if (i + 2 >= s.length() || Character.digit(s.charAt(i + 1), 16) < 0
-                        || Character.digit(s.charAt(i + 2), 16) < 0) {
-                    throw new Refusal(400, field, "malformed percent-encoding at index " + i);
+                int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
+                int lo = hi >= 0 ? Character.digit(s.charAt(i + 2), 16) : -1;
+                if (lo < 0) {
+                    throw new Refusal(400, field, field + " has a malformed percent-escape at index " + i);
                 }
-                bytes.write(Character.digit(s.charAt(i + 1), 16) * 16 + Character.digit(s.charAt(i + 2), 16));
+                bytes.write(hi << 4 | lo);
                 i += 2;
-            } else if (c < 0x20 || c > 0x7E) {
-                throw new Refusal(400, field, "raw byte 0x" + Integer.toHexString(c)
-                        + " at index " + i + ": percent-encode it as UTF-8");
+            } else if (c < 0x21 || c > 0x7E) {
+                // The container has already turned the request line's bytes into characters by a charset of its
+                // choosing; only ASCII survives that unambiguously, so anything else must come percent-encoded.
+                throw new Refusal(400, field, field + " must be percent-encoded UTF-8 (found a raw byte that is not "
+                        + "printable ASCII at index " + i + ")");
             } else {
                 bytes.write(c);
             }
         }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray()))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new Refusal(400, field, "percent-encoded bytes are not valid UTF-8");
+        return strictUtf8(bytes.toByteArray(), bytes.size(), field);
+    }
+
+    /**
+     * Decodes UTF-8 strictly: a malformed sequence is refused, never replaced by U+FFFD.
+     *
+     * @throws Refusal {@code 400} naming the field and the byte offset of the first bad sequence
+     */
+    static String strictUtf8(byte[] bytes, int length, String field) throws Refusal {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
+        CharBuffer out = CharBuffer.allocate(length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
         }
+        if (result.isError()) {
+            throw new Refusal(400, field, field + " is not valid UTF-8 (bad byte sequence at byte offset "
+                    + in.position() + ")");
+        }
+        return out.flip().toString();
     }
 }

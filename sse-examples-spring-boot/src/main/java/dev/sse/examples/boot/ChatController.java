@@ -5,8 +5,7 @@ import dev.sse.examples.shared.BadRequest;
 import dev.sse.examples.shared.ChatGenerator;
 import dev.sse.examples.shared.ChatRequest;
 import dev.sse.examples.shared.Json;
-import dev.sse.examples.shared.Origins;
-import dev.sse.examples.shared.RequestBodies;
+import dev.sse.servlet.RequestBodies;
 import dev.sse.servlet.SseStreams;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
@@ -19,7 +18,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 
 /**
  * {@code POST /api/v1/chat?tokens=N&interval=MS}: the prompt's words streamed back as tokens, as in sse-examples
- * (same contract, same shared code: {@link ChatRequest}, {@link RequestBodies}, {@link ChatGenerator}). A plain
+ * (same contract, same code: the shared {@link ChatRequest} and {@link ChatGenerator}, the library's
+ * {@link RequestBodies}). A plain
  * Spring MVC controller that calls {@link SseStreams#start} with the request and response.
  *
  * <p>The prompt is read without blocking by {@link RequestBodies} (408, 413, 400 naming {@code body}); once read, the
@@ -34,12 +34,10 @@ class ChatController {
 
     private final ChatGenerator chat;
     private final RequestBodies bodies;
-    private final Origins origins;
 
-    ChatController(ChatGenerator chat, RequestBodies chatBodies, Origins origins) {
+    ChatController(ChatGenerator chat, RequestBodies chatBodies) {
         this.chat = chat;
         this.bodies = chatBodies;
-        this.origins = origins;
     }
 
     @PostMapping("/api/v1/chat")
@@ -48,7 +46,7 @@ class ChatController {
             stream(req, resp);
             return;
         }
-        if (!origins.admit(req, resp, "chat")) {
+        if (!bodies.admit(req, resp, "chat")) {
             return;
         }
         ChatRequest query;
@@ -56,7 +54,7 @@ class ChatController {
             // Not a @RequestParam: for curl's default form-encoded -d, reading parameters would consume the prompt.
             query = ChatRequest.fromQuery(req.getQueryString());
         } catch (BadRequest e) {
-            RequestBodies.json(resp, 400, e.json());
+            Json.send(resp, 400, e.json());
             return;
         }
         bodies.read(req, resp, (prompt, body) -> {
@@ -70,7 +68,7 @@ class ChatController {
 
     private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (!(req.getAttribute(REQUEST) instanceof ChatRequest request)) {
-            RequestBodies.json(resp, 500, Json.error("the chat lost its prompt", null));
+            Json.send(resp, 500, Json.error("the chat lost its prompt", null));
             return;
         }
         // The demo's HTTP contract names exactly "no-cache" for every stream.

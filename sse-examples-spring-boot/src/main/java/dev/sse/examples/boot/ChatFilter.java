@@ -1,8 +1,7 @@
 package dev.sse.examples.boot;
 
 import dev.sse.examples.shared.Json;
-import dev.sse.examples.shared.Origins;
-import dev.sse.examples.shared.RequestBodies;
+import dev.sse.servlet.RequestBodies;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -12,17 +11,17 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * In front of {@link ChatController}: {@code POST} passes; {@code OPTIONS} is the {@code POST} preflight with the
- * publish endpoint's origin rules ({@link Origins}), answered here because Spring MVC would otherwise refuse a
+ * publishing's origin rules ({@link RequestBodies#preflight}), answered here because Spring MVC would otherwise refuse a
  * preflight for a handler without its own CORS configuration; other methods get {@code 405} with
  * {@code Allow: POST, OPTIONS} and a JSON body, as in sse-examples.
  */
 final class ChatFilter extends OncePerRequestFilter {
 
     static final String ALLOW = "POST, OPTIONS";
-    private final Origins origins;
+    private final RequestBodies bodies;
 
-    ChatFilter(Origins origins) {
-        this.origins = origins;
+    ChatFilter(RequestBodies bodies) {
+        this.bodies = bodies;
     }
 
     @Override
@@ -30,10 +29,10 @@ final class ChatFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         switch (req.getMethod()) {
             case "POST" -> chain.doFilter(req, resp);
-            case "OPTIONS" -> origins.preflight(req, resp, ALLOW, "chat");
+            case "OPTIONS" -> bodies.preflight(req, resp, ALLOW, "chat");
             default -> {
                 resp.setHeader("Allow", ALLOW);
-                RequestBodies.json(resp, 405, Json.error(req.getMethod() + " is not supported here; POST a prompt",
+                Json.send(resp, 405, Json.error(req.getMethod() + " is not supported here; POST a prompt",
                         null));
             }
         }

@@ -4,16 +4,18 @@ import dev.sse.core.Hub;
 import dev.sse.core.InMemoryHistory;
 import dev.sse.examples.shared.ChatGenerator;
 import dev.sse.examples.shared.ChatRequest;
-import dev.sse.examples.shared.Origins;
-import dev.sse.examples.shared.RequestBodies;
+import dev.sse.servlet.PublishPolicy;
+import dev.sse.servlet.RequestBodies;
 import dev.sse.servlet.SseServlet;
 import dev.sse.servlet.SseStreams;
 import jakarta.servlet.ServletContext;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.coyote.BadRequestException;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -33,9 +35,12 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  * starter registers a servlet only when there is a single hub); the starter still ends both hubs' streams before
  * the web server stops and binds their meters ({@code hub=clock}, {@code hub=notifications}).
  *
- * <p>{@code POST /api/v1/chat} ({@link ChatController}) answers on per-request streams; their tokens come from one
- * {@link ChatGenerator}, and {@link #endChats} ends them before the web server's graceful shutdown. Pages of other
- * origins may chat when listed in {@code demo.allowed-origins} (comma-separated, or {@code *}).
+ * <p>{@code POST /api/v1/notifications} publishes: the notification servlet's own publishing, {@code open} as in
+ * sse-examples' web.xml, with the library's defaults (1 MiB, 30 s, 5 s grace, 1024 bytes a second, 64 MiB, 2 threads,
+ * 32 waiting), so both demos answer alike. {@code POST /api/v1/chat} ({@link ChatController}) answers on per-request
+ * streams; their tokens come from one {@link ChatGenerator}, and {@link #endChats} ends them before the web server's
+ * graceful shutdown. Pages of other origins may publish, listen and chat when listed in {@code demo.allowed-origins}
+ * (comma-separated, or {@code *}).
  */
 @SpringBootApplication
 @EnableScheduling
@@ -68,23 +73,25 @@ public class DemoApplication {
         return Hub.builder().history(InMemoryHistory.create(50, Duration.ofMinutes(30))).build();
     }
 
+    /** @return the origins besides the server's own whose pages may publish, listen and chat */
     @Bean
-    ServletRegistrationBean<SseServlet> clockStream(@Qualifier("clock") Hub clock) {
-        return stream("clock", clock, "/api/v1/sse");
+    AllowedOrigins allowedOrigins(@Value("${demo.allowed-origins:}") String allowed) {
+        return new AllowedOrigins(Arrays.stream(allowed.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s)
+                .collect(Collectors.toUnmodifiableSet()));
     }
 
     @Bean
-    ServletRegistrationBean<SseServlet> notificationStream(@Qualifier("notifications") Hub notifications) {
-        return stream("notifications", notifications, "/api/v1/notifications");
+    ServletRegistrationBean<SseServlet> clockStream(@Qualifier("clock") Hub clock, AllowedOrigins origins) {
+        return stream("clock", SseServlet.builder().hub(clock), origins, "/api/v1/sse");
     }
 
+    /** @return the notification stream, which {@code POST} publishes to, open to anyone as in sse-examples */
     @Bean
-    FilterRegistrationBean<PublishFilter> publish(@Qualifier("notifications") Hub notifications) {
-        FilterRegistrationBean<PublishFilter> registration =
-                new FilterRegistrationBean<>(new PublishFilter(notifications, 1 << 20));
-        registration.addUrlPatterns("/api/v1/notifications");
-        registration.setAsyncSupported(true);
-        return registration;
+    ServletRegistrationBean<SseServlet> notificationStream(@Qualifier("notifications") Hub notifications,
+                                                           AllowedOrigins origins) {
+        return stream("notifications", SseServlet.builder().hub(notifications).publishing(PublishPolicy.open()),
+                origins, "/api/v1/notifications");
     }
 
     /** @return the chat's token generator: one scheduler thread for every chat */
@@ -93,26 +100,18 @@ public class DemoApplication {
         return ChatGenerator.create();
     }
 
-    /** @return the origin rules of the chat (and its preflight) */
-    @Bean
-    Origins origins(@Value("${demo.allowed-origins:}") String allowed) {
-        return Origins.allowing(Origins.parse(allowed));
-    }
-
-    /** @return the prompt reader: 64 KiB, and the publish endpoint's deadline, grace, rate and budget in sse-examples */
+    /** @return the prompt reader: 64 KiB, and the library's deadline, grace, rate and budget, as in sse-examples */
     @Bean(destroyMethod = "close")
-    RequestBodies chatBodies() {
+    RequestBodies chatBodies(AllowedOrigins origins) {
         return RequestBodies.builder().maxBodyBytes(ChatRequest.MAX_PROMPT_BYTES)
-                .onShed("too many chats are arriving at once; retry later",
-                        line -> LOG.warn("chat refused with 503, the pending-body budget is spent: {}", line))
-                // Tomcat's report of a malformed chunk; any other read failure is the client's going.
-                .malformed(t -> t instanceof BadRequestException || t.getCause() instanceof BadRequestException)
+                .allowedOrigins(origins.origins(), false)
+                .shedMessage("too many chats are arriving at once; retry later")
                 .threadName("demo-chat-deadlines").build();
     }
 
     @Bean
-    FilterRegistrationBean<ChatFilter> chatMethods(Origins origins) {
-        FilterRegistrationBean<ChatFilter> registration = new FilterRegistrationBean<>(new ChatFilter(origins));
+    FilterRegistrationBean<ChatFilter> chatMethods(RequestBodies chatBodies) {
+        FilterRegistrationBean<ChatFilter> registration = new FilterRegistrationBean<>(new ChatFilter(chatBodies));
         registration.addUrlPatterns("/api/v1/chat");
         registration.setAsyncSupported(true);
         return registration;
@@ -151,14 +150,23 @@ public class DemoApplication {
         };
     }
 
-    private static ServletRegistrationBean<SseServlet> stream(String name, Hub hub, String path) {
+    private static ServletRegistrationBean<SseServlet> stream(String name, SseServlet.Builder servlet,
+                                                              AllowedOrigins origins, String path) {
         ServletRegistrationBean<SseServlet> registration =
-                new ServletRegistrationBean<>(SseServlet.builder().hub(hub).build(), path);
+                new ServletRegistrationBean<>(servlet.allowedOrigins(origins.origins(), false).build(), path);
         registration.setName(name);
         registration.setAsyncSupported(true);
         registration.setLoadOnStartup(1);
         // The demo's HTTP contract names exactly "no-cache"; the library's default adds no-transform.
         registration.addInitParameter("cacheControl", "no-cache");
         return registration;
+    }
+
+    /**
+     * The {@code demo.allowed-origins} list, parsed once.
+     *
+     * @param origins the origins, such as {@code https://app.example.com}, or {@code *}
+     */
+    record AllowedOrigins(Set<String> origins) {
     }
 }

@@ -86,32 +86,6 @@ class DemoApplicationTest {
     }
 
     @Test
-    void anEventNameWithALineFeedIsRefusedNamingTheField() throws Exception {
-        HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/notifications?event=a%0Ab"))
-                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(refused.statusCode()).isEqualTo(400);
-        assertThat(refused.body())
-                .isEqualTo("{\"error\":\"event must not contain CR, LF or NUL (found LF at index 1)\",\"field\":\"event\"}");
-    }
-
-    @Test
-    void aBodyThatIsNotUtf8IsRefused() throws Exception {
-        HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/notifications"))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {'o', 'k', (byte) 0xC3, '('})).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(refused.statusCode()).isEqualTo(400);
-        assertThat(refused.body()).contains("bad byte sequence at byte offset 2").contains("\"field\":\"body\"");
-    }
-
-    @Test
-    void otherMethodsOnTheNotificationStreamGet405() throws Exception {
-        HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/notifications"))
-                .DELETE().build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(refused.statusCode()).isEqualTo(405);
-        assertThat(refused.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
-    }
-
-    @Test
     void theActuatorReportsBothHubs() throws Exception {
         HttpResponse<String> metric = get("/actuator/metrics/sse.connections.active");
         assertThat(metric.statusCode()).isEqualTo(200);

@@ -126,6 +126,34 @@ public class SseProperties {
     /** Threads that write to sockets (a broadcast only queues and hands streams to them); 0 for one per core. */
     private int writerThreads;
 
+    /**
+     * Publishing over HTTP: POST on the stream's path broadcasts its body. "off" (the default), "open" (anyone who can
+     * reach the path, subject to the origin rules), or the class name of a dev.sse.servlet.PublishPolicy with a public
+     * no-argument constructor.
+     */
+    private String publish = "off";
+
+    /** Most bytes of a published body; more is 413. */
+    private DataSize maxBodySize = DataSize.ofMegabytes(1);
+
+    /** Time a published body may take to arrive; then 408. */
+    private Duration bodyDeadline = Duration.ofSeconds(30);
+
+    /** Time before min-body-rate applies to a published body. */
+    private Duration bodyGrace = Duration.ofSeconds(5);
+
+    /** Bytes a second a published body must keep after body-grace; below it 408. */
+    private long minBodyRate = 1024;
+
+    /** Memory all published bodies held at once may take; past it 503. */
+    private DataSize maxPendingBodySize = DataSize.ofMegabytes(64);
+
+    /** Threads that run the broadcasts of published bodies, off the web server's threads. */
+    private int publishThreads = 2;
+
+    /** Broadcasts that may wait for a publish thread; more is 503. */
+    private int publishQueue = 32;
+
     /** Many nodes as one hub: the Redis backplane (needs {@code dev.sse:sse-redis} on the class path). */
     private final Redis redis = new Redis();
 
@@ -410,6 +438,86 @@ public class SseProperties {
     /** @param writerThreads the writer threads, 0 for one per core */
     public void setWriterThreads(int writerThreads) {
         this.writerThreads = writerThreads;
+    }
+
+    /** @return off, open, or a PublishPolicy class name */
+    public String getPublish() {
+        return publish;
+    }
+
+    /** @param publish off, open, or a PublishPolicy class name */
+    public void setPublish(String publish) {
+        this.publish = publish;
+    }
+
+    /** @return the most bytes of a published body */
+    public DataSize getMaxBodySize() {
+        return maxBodySize;
+    }
+
+    /** @param maxBodySize the most bytes of a published body */
+    public void setMaxBodySize(DataSize maxBodySize) {
+        this.maxBodySize = maxBodySize;
+    }
+
+    /** @return the time a published body may take to arrive */
+    public Duration getBodyDeadline() {
+        return bodyDeadline;
+    }
+
+    /** @param bodyDeadline the time a published body may take to arrive */
+    public void setBodyDeadline(Duration bodyDeadline) {
+        this.bodyDeadline = bodyDeadline;
+    }
+
+    /** @return the time before the minimum body rate applies */
+    public Duration getBodyGrace() {
+        return bodyGrace;
+    }
+
+    /** @param bodyGrace the time before the minimum body rate applies */
+    public void setBodyGrace(Duration bodyGrace) {
+        this.bodyGrace = bodyGrace;
+    }
+
+    /** @return the bytes a second a published body must keep after the grace time */
+    public long getMinBodyRate() {
+        return minBodyRate;
+    }
+
+    /** @param minBodyRate the bytes a second a published body must keep after the grace time */
+    public void setMinBodyRate(long minBodyRate) {
+        this.minBodyRate = minBodyRate;
+    }
+
+    /** @return the memory all published bodies held at once may take */
+    public DataSize getMaxPendingBodySize() {
+        return maxPendingBodySize;
+    }
+
+    /** @param maxPendingBodySize the memory all published bodies held at once may take */
+    public void setMaxPendingBodySize(DataSize maxPendingBodySize) {
+        this.maxPendingBodySize = maxPendingBodySize;
+    }
+
+    /** @return the threads that run broadcasts of published bodies */
+    public int getPublishThreads() {
+        return publishThreads;
+    }
+
+    /** @param publishThreads the threads that run broadcasts of published bodies */
+    public void setPublishThreads(int publishThreads) {
+        this.publishThreads = publishThreads;
+    }
+
+    /** @return the broadcasts that may wait for a publish thread */
+    public int getPublishQueue() {
+        return publishQueue;
+    }
+
+    /** @param publishQueue the broadcasts that may wait for a publish thread */
+    public void setPublishQueue(int publishQueue) {
+        this.publishQueue = publishQueue;
     }
 
     /** @return the Redis backplane settings */

@@ -6,6 +6,7 @@ import dev.sse.core.SlowClientPolicy;
 import dev.sse.core.SseEvent;
 import dev.sse.core.spi.BackplaneProvider;
 import dev.sse.core.spi.EventHistory;
+import dev.sse.servlet.PublishPolicy;
 import dev.sse.servlet.SseServlet;
 import dev.sse.servlet.SseStreams;
 import java.net.URI;
@@ -93,6 +94,14 @@ final class SseWiring {
             // Only when set: unset leaves the servlet's default bound, derived from the process's file limit.
             b.maxConnections(p.getMaxConnections());
         }
+        PublishPolicy policy = publishPolicy(p.getPublish());
+        if (policy != null) {
+            b.publishing(policy)
+                    .maxBodyBytes((int) Math.min(p.getMaxBodySize().toBytes(), Integer.MAX_VALUE - 1))
+                    .bodyDeadline(p.getBodyDeadline(), p.getBodyGrace(), p.getMinBodyRate())
+                    .maxPendingBodyBytes(p.getMaxPendingBodySize().toBytes())
+                    .publishThreads(p.getPublishThreads(), p.getPublishQueue());
+        }
         return b
                 .hub(hub)
                 .retry(p.getRetry(), p.getRetryJitter())
@@ -133,6 +142,24 @@ final class SseWiring {
         put.accept("maxConnections", s.getMaxConnections());
         put.accept("maxConnectionsPerClient", s.getMaxConnectionsPerClient());
         return params;
+    }
+
+    /** The {@code sse.publish} policy: {@code null} for off, {@link PublishPolicy#open()}, or one made by class name. */
+    static PublishPolicy publishPolicy(String value) {
+        if (value == null || value.isBlank() || value.trim().equals("off")) {
+            return null;
+        }
+        String v = value.trim();
+        if (v.equals("open")) {
+            return PublishPolicy.open();
+        }
+        try {
+            Class<?> type = Class.forName(v, true, Thread.currentThread().getContextClassLoader());
+            return (PublishPolicy) type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
+            throw new IllegalArgumentException("sse.publish must be off, open, or name a public class implementing "
+                    + "dev.sse.servlet.PublishPolicy with a public no-argument constructor (was \"" + v + "\")", e);
+        }
     }
 
     static CompletableFuture<Void> shutdown(Hub hub, SseProperties p) {

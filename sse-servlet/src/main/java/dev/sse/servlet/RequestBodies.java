@@ -1,4 +1,4 @@
-package dev.sse.examples.shared;
+package dev.sse.servlet;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -8,46 +8,60 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads request bodies as UTF-8 text without holding a container thread, with the demos' protections, then hands
- * each to a {@link Handler}; the publish endpoint and the chat share it. Refused, with a JSON body naming
- * {@code body}, and the connection closed where the rest of the body is left unread:
+ * Reads request bodies as UTF-8 text without holding a container thread while they arrive, then hands each whole body
+ * to a {@link Handler}: what an endpoint that takes a {@code POST} (a prompt answered on an {@link SseStreams} stream,
+ * a publication) needs so that a client trickling its body, or declaring more than it sends, cannot hold threads or
+ * memory. {@link SseServlet}'s publishing reads its bodies with it.
+ *
+ * <pre>{@code
+ * RequestBodies bodies = RequestBodies.builder().maxBodyBytes(65_536).build();   // once, closed on destroy
+ * protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+ *     if (!bodies.admit(req, resp, "chat")) return;                             // 403 for a foreign page
+ *     bodies.read(req, resp, (text, body) -> body.dispatch("prompt", text));   // back in service(), async
+ * }
+ * }</pre>
+ *
+ * Refused, with a JSON body naming {@code body}, and the connection closed where the rest of the body is left unread:
  * <ul>
  *   <li>{@code 413}: over {@code maxBodyBytes}; a {@code Content-Length} over it before the body is touched (so no
- *       {@code 100 Continue}), a chunked body while it arrives;</li>
+ *       {@code 100 Continue}), a chunked body while it arrives: {@code {"error":"body must be at most N
+ *       bytes","field":"body"}};</li>
  *   <li>{@code 408}: not whole within the deadline, or below the minimum rate once the grace time has passed (a body
  *       must have reached {@code rate × (elapsed − grace)} bytes at every moment);</li>
- *   <li>{@code 400}: not valid UTF-8 (naming the byte offset), or a malformed chunked encoding;</li>
- *   <li>{@code 503} with {@code Retry-After: 1}: the bodies held at once would pass the {@link PendingBodies}
- *       budget.</li>
+ *   <li>{@code 400}: not valid UTF-8 (naming the byte offset), or a malformed chunked encoding (as Jetty and Tomcat
+ *       report it);</li>
+ *   <li>{@code 503} with {@code Retry-After: 1}: the bodies held at once would pass {@code maxPendingBytes} (one WARN
+ *       line every 10 seconds at most says how often).</li>
  * </ul>
  * A body's buffer grows with the bytes that arrive (from 1 KiB, doubling, never past its {@code Content-Length} or
- * the limit), reserving the room from the budget first.
+ * the limit), reserving the room from the shared budget first, so a client that declares 1 MiB and sends a trickle
+ * holds a trickle.
  *
- * <p>Threads: {@link #read} runs on the container's request thread and starts an asynchronous request; the
- * container then calls one request's read and async callbacks one at a time; this object's single daemon timer
- * thread enforces the deadlines concurrently with them; the handler runs on the container thread that read the last
- * byte, and may pass its {@link Body} to any thread. Whoever moves a request to its end first answers it (a stage
- * moved by compare-and-set), and only then completes it, so a failure never leaves an empty {@code 200}.
+ * <p>{@link #admit} and {@link #preflight} apply the cross-origin rules of a write: a request without {@code Origin}
+ * is allowed; so is a listed origin; so is the server's own, which is {@code publicOrigin} when set, else the
+ * request's own only under {@code localhost} or an IP address (any other name could be an attacker's page rebound by
+ * DNS to this server).
+ *
+ * <p>Threads: {@link #read} runs on the container's request thread and starts an asynchronous request (the servlet
+ * and every filter before it must be async-supported); the container then calls one request's read and async
+ * callbacks one at a time; this object's single daemon timer thread enforces the deadlines concurrently with them;
+ * the handler runs on the container thread that read the last byte, and may pass its {@link Body} to any thread.
+ * Whoever moves a request to its end first answers it (a stage moved by compare-and-set), and only then completes it,
+ * so a failure never leaves an empty {@code 200}. Thread-safe; {@link #close()} once, when the application stops.
  */
 public final class RequestBodies implements AutoCloseable {
 
@@ -56,6 +70,7 @@ public final class RequestBodies implements AutoCloseable {
     private static final int INITIAL_BUFFER_BYTES = 1024;
     /** Retry-After, in seconds, when bodies are shed: the overload is usually gone in a moment. */
     private static final String OVERLOADED_RETRY_AFTER = "1";
+    private static final long SHED_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final int maxBodyBytes;
     private final long deadlineNanos;
@@ -64,20 +79,21 @@ public final class RequestBodies implements AutoCloseable {
     private final long handlingTimeoutMillis;
     private final PendingBodies budget;
     private final String shedMessage;
-    private final Consumer<String> onShed;
-    private final Predicate<Throwable> malformed;
+    private final PostOrigins origins;
     private final ScheduledExecutorService timer;
+    /** When the last shedding WARN was logged, and how many were shed since; any thread. */
+    private final AtomicLong lastShedWarning = new AtomicLong(System.nanoTime() - SHED_WARNING_INTERVAL_NANOS);
+    private final AtomicLong shedSinceWarning = new AtomicLong();
 
     private RequestBodies(Builder b) {
         this.maxBodyBytes = b.maxBodyBytes;
-        this.deadlineNanos = TimeUnit.MILLISECONDS.toNanos(b.deadlineMillis);
-        this.graceNanos = TimeUnit.MILLISECONDS.toNanos(b.graceMillis);
+        this.deadlineNanos = b.deadline.toNanos();
+        this.graceNanos = b.grace.toNanos();
         this.minBytesPerSecond = b.minBytesPerSecond;
-        this.handlingTimeoutMillis = b.handlingTimeoutMillis;
-        this.budget = b.budget;
+        this.handlingTimeoutMillis = b.handlingTimeout.toMillis();
+        this.budget = new PendingBodies(b.maxPendingBytes);
         this.shedMessage = b.shedMessage;
-        this.onShed = b.onShed;
-        this.malformed = b.malformed;
+        this.origins = new PostOrigins(b.allowedOrigins, b.allowCredentials, b.publicOrigin);
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread thread = new Thread(r, b.threadName);
             thread.setDaemon(true);
@@ -87,7 +103,7 @@ public final class RequestBodies implements AutoCloseable {
         this.timer = t;
     }
 
-    /** @return a builder with the publish endpoint's defaults: 1 MiB, 30 s, 5 s grace, 1024 bytes/s, 64 MiB */
+    /** @return a builder with the defaults: 1 MiB, 30 s, 5 s grace, 1024 bytes a second, 64 MiB held at once */
     public static Builder builder() {
         return new Builder();
     }
@@ -97,9 +113,40 @@ public final class RequestBodies implements AutoCloseable {
         return maxBodyBytes;
     }
 
-    /** @return the bytes reserved right now by the bodies being read or handled */
+    /** @return the bytes reserved right now by the bodies being read or handled, at most {@code maxPendingBytes} */
     public long pendingBodyBytes() {
         return budget.reserved();
+    }
+
+    /**
+     * Admits a {@code POST} by its {@code Origin} (see the class comment): for an allowed origin sets
+     * {@code Access-Control-Allow-Origin} (and {@code Vary: Origin}); for any other answers {@code 403} with
+     * {@code {"error":"origin https://evil.example may not <action> here"}}. Call before {@link #read}.
+     *
+     * @param req the request
+     * @param resp its response
+     * @param action what is refused, for the message, e.g. {@code chat}
+     * @return whether the request may go on; {@code false} once answered
+     * @throws IOException if the {@code 403} could not be written
+     */
+    public boolean admit(HttpServletRequest req, HttpServletResponse resp, String action) throws IOException {
+        return origins.admit(req, resp, Objects.requireNonNull(action, "action"));
+    }
+
+    /**
+     * Answers the CORS preflight of a {@code POST} ({@code OPTIONS} with {@code Access-Control-Request-Method:
+     * POST}): {@code 204} for no or an allowed origin, with {@code Access-Control-Allow-Methods: POST}, the headers
+     * asked for and a 600 s max age; {@code 403} with JSON as {@link #admit} for any other.
+     *
+     * @param req the {@code OPTIONS} request
+     * @param resp its response
+     * @param allow the {@code Allow} header's value, e.g. {@code POST, OPTIONS}
+     * @param action what is refused, for the message
+     * @throws IOException if the answer could not be written
+     */
+    public void preflight(HttpServletRequest req, HttpServletResponse resp, String allow, String action)
+            throws IOException {
+        origins.preflight(req, resp, Objects.requireNonNull(allow, "allow"), Objects.requireNonNull(action, "action"));
     }
 
     /** Stops the deadline timer; requests still reading are ended by the container's own shutdown. */
@@ -111,7 +158,7 @@ public final class RequestBodies implements AutoCloseable {
     /**
      * Reads the request's body and gives it to the handler, or answers the request itself when the body is refused.
      * Call on the container's request thread, with asynchronous support enabled; the request is asynchronous
-     * afterwards unless it was answered {@code 413} at once.
+     * afterwards unless it was answered {@code 413} at once. The handler is called at most once.
      *
      * @param req the request
      * @param resp its response
@@ -125,7 +172,7 @@ public final class RequestBodies implements AutoCloseable {
         long length = req.getContentLengthLong();
         if (length > maxBodyBytes) {
             resp.setHeader("Connection", "close");
-            json(resp, 413, tooLarge());
+            ErrorResponse.json(resp, 413, tooLarge());
             return;
         }
         AsyncContext async = req.startAsync();
@@ -137,7 +184,7 @@ public final class RequestBodies implements AutoCloseable {
     }
 
     private String tooLarge() {
-        return Json.error("body must be at most " + maxBodyBytes + " bytes", "body");
+        return ErrorResponse.error("body must be at most " + maxBodyBytes + " bytes", "body");
     }
 
     /** What to do with a body once it has arrived whole and is valid UTF-8. */
@@ -153,22 +200,24 @@ public final class RequestBodies implements AutoCloseable {
 
         /**
          * Called on a container thread when the handler has not ended the request within the body deadline plus
-         * the handling timeout. By default a {@code 503} with {@code Retry-After: 5}.
+         * the handling timeout. By default a {@code 503} with {@code Retry-After: 5} and
+         * {@code {"error":"the request was not handled in time"}}.
          *
          * @param body the request
          */
         default void timedOut(Body body) {
-            body.answer(503, Json.error("the request was not handled in time", null), false, "5");
+            body.answer(503, ErrorResponse.error("the request was not handled in time", null), false, "5");
         }
     }
 
     /** One request whose body a {@link Handler} holds; each method acts only if the request is still the handler's. */
     public interface Body {
         /**
-         * Answers with a JSON body and completes the request.
+         * Answers with a JSON body ({@code Content-Type: application/json;charset=utf-8},
+         * {@code Cache-Control: no-store}) and completes the request.
          *
          * @param status the status
-         * @param json the JSON text
+         * @param json the JSON text, written as given
          * @param closeConnection whether the connection must not carry another request
          * @param retryAfter a {@code Retry-After} value, or {@code null}
          * @return {@code false} if the request had already ended (answered, timed out, failed), and nothing was done
@@ -270,8 +319,8 @@ public final class RequestBodies implements AutoCloseable {
             long before = held.get();
             if (before < 0 || !budget.tryReserve(more)) {
                 if (before >= 0) {
-                    onShed.accept(budget.reserved() + " of " + budget.budget() + " bytes held by pending bodies");
-                    end(Stage.READING, 503, Json.error(shedMessage, null), true, OVERLOADED_RETRY_AFTER);
+                    shed();
+                    end(Stage.READING, 503, ErrorResponse.error(shedMessage, null), true, OVERLOADED_RETRY_AFTER);
                 }
                 return false;
             }
@@ -292,9 +341,9 @@ public final class RequestBodies implements AutoCloseable {
             cancelCheck();
             String text;
             try {
-                text = strictUtf8(buffer, size, "body");
-            } catch (BadRequest e) {
-                end(Stage.HANDLING, 400, Json.error(e.getMessage(), e.field()), false, null);
+                text = StreamRequest.strictUtf8(buffer, size, "body");
+            } catch (StreamRequest.Refusal e) {
+                end(Stage.HANDLING, 400, ErrorResponse.error(e.getMessage(), e.field), false, null);
                 return;
             }
             buffer = null;
@@ -302,7 +351,7 @@ public final class RequestBodies implements AutoCloseable {
                 handler.received(text, this);
             } catch (RuntimeException e) {
                 LOG.warn("request body handler failed, answered 500", e);
-                end(Stage.HANDLING, 500, Json.error("the request failed", null), false, null);
+                end(Stage.HANDLING, 500, ErrorResponse.error("the request failed", null), false, null);
             }
         }
 
@@ -333,22 +382,22 @@ public final class RequestBodies implements AutoCloseable {
 
         @Override
         public void onError(Throwable t) {
-            if (malformed.test(t)) {
+            if (malformed(t)) {
                 LOG.debug("request body malformed: {}", t.toString());
-                end(Stage.READING, 400, Json.error("malformed chunked body", "body"), true, null);
+                end(Stage.READING, 400, ErrorResponse.error("malformed chunked body", "body"), true, null);
                 return;
             }
             // The client hung up or the connection timed out: a normal end, not a server fault.
             LOG.debug("request body not received: {}", t.toString());
-            if (!end(Stage.READING, 408, Json.error("the request body did not arrive", "body"), true, null)) {
+            if (!end(Stage.READING, 408, ErrorResponse.error("the request body did not arrive", "body"), true, null)) {
                 // While handled, the connection failed: nobody is left to answer, but the request must end.
-                end(Stage.HANDLING, 503, Json.error("the request failed while being handled", null), true, null);
+                end(Stage.HANDLING, 503, ErrorResponse.error("the request failed while being handled", null), true, null);
             }
         }
 
         @Override
         public void onTimeout(AsyncEvent e) {
-            if (!end(Stage.READING, 408, Json.error("the request body did not arrive in time", "body"), true, null)
+            if (!end(Stage.READING, 408, ErrorResponse.error("the request body did not arrive in time", "body"), true, null)
                     && stage.get() == Stage.HANDLING) {
                 LOG.warn("request still handled after {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime()
                         - started));
@@ -381,7 +430,7 @@ public final class RequestBodies implements AutoCloseable {
             long elapsed = now - started;
             if (elapsed >= deadlineNanos) {
                 LOG.debug("request body not complete after {} ms", TimeUnit.NANOSECONDS.toMillis(elapsed));
-                end(Stage.READING, 408, Json.error("the request body did not arrive within "
+                end(Stage.READING, 408, ErrorResponse.error("the request body did not arrive within "
                         + TimeUnit.NANOSECONDS.toMillis(deadlineNanos) + " ms", "body"), true, null);
                 return;
             }
@@ -390,7 +439,7 @@ public final class RequestBodies implements AutoCloseable {
             long due = started + graceNanos + (long) ((got + 1) * 1e9 / minBytesPerSecond);
             if (elapsed >= graceNanos && now >= due) {
                 LOG.debug("request body too slow: {} bytes in {} ms", got, TimeUnit.NANOSECONDS.toMillis(elapsed));
-                end(Stage.READING, 408, Json.error("the request body arrived slower than " + minBytesPerSecond
+                end(Stage.READING, 408, ErrorResponse.error("the request body arrived slower than " + minBytesPerSecond
                         + " bytes a second", "body"), true, null);
                 return;
             }
@@ -447,75 +496,78 @@ public final class RequestBodies implements AutoCloseable {
                 if (retryAfter != null) {
                     resp.setHeader("Retry-After", retryAfter);
                 }
-                json(resp, status, json);
+                ErrorResponse.json(resp, status, json);
             } catch (IOException | IllegalStateException e) {
                 LOG.debug("answer {} not sent: {}", status, e.toString());
             }
         }
     }
 
-    /**
-     * Decodes UTF-8 strictly: a malformed or unmappable sequence is refused, never replaced.
-     *
-     * @param bytes the bytes
-     * @param length how many of them
-     * @param field the request's field they came from, named in the error
-     * @return the text
-     * @throws BadRequest naming the field and the byte offset of the first bad sequence
-     */
-    public static String strictUtf8(byte[] bytes, int length, String field) throws BadRequest {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
-        CharBuffer out = CharBuffer.allocate(length);
-        CoderResult result = decoder.decode(in, out, true);
-        if (!result.isError()) {
-            result = decoder.flush(out);
+    /** Logs the shedding at most once every 10 seconds, with how many were shed since the last line. */
+    private void shed() {
+        long n = shedSinceWarning.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastShedWarning.get();
+        if (now - last >= SHED_WARNING_INTERVAL_NANOS && lastShedWarning.compareAndSet(last, now)) {
+            shedSinceWarning.addAndGet(-n);
+            LOG.warn("{} request bodies refused with 503 in the last {} s: {} of {} bytes held by pending bodies", n,
+                    TimeUnit.NANOSECONDS.toSeconds(now - last), budget.reserved(), budget.budget());
         }
-        if (result.isError()) {
-            throw new BadRequest(field + " is not valid UTF-8 (bad byte sequence at byte offset " + in.position()
-                    + ")", field);
-        }
-        return out.flip().toString();
     }
 
     /**
-     * Writes a JSON answer that no cache keeps.
-     *
-     * @param resp the response, not yet committed
-     * @param status the status
-     * @param body the JSON text
-     * @throws IOException if writing failed
+     * Whether a read failure is the container's report of a malformed body (a bad chunk size) rather than a client
+     * that went away: Jetty reports a {@code BadMessageException}, Tomcat a {@code BadRequestException}. Known by
+     * name, since this module depends on no container.
      */
-    public static void json(HttpServletResponse resp, int status, String body) throws IOException {
-        resp.setStatus(status);
-        resp.setContentType("application/json;charset=utf-8");
-        resp.setHeader("Cache-Control", "no-store");
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        resp.setContentLength(bytes.length);
-        resp.getOutputStream().write(bytes);
+    static boolean malformed(Throwable t) {
+        int depth = 0;
+        for (Throwable c = t; c != null && depth < 16; c = c.getCause(), depth++) {
+            for (Class<?> k = c.getClass(); k != null; k = k.getSuperclass()) {
+                if (k.getName().equals("org.apache.coyote.BadRequestException") || jettyBadRequest(k, c)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
-    /** Builds {@link RequestBodies}; every setting has the publish endpoint's default. */
+    /** Jetty's failures carry their status through its {@code HttpException} interface: 400 is a malformed body. */
+    private static boolean jettyBadRequest(Class<?> k, Throwable t) {
+        for (Class<?> i : k.getInterfaces()) {
+            if (i.getName().equals("org.eclipse.jetty.http.HttpException")) {
+                try {
+                    return Integer.valueOf(400).equals(i.getMethod("getCode").invoke(t));
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    LOG.debug("status of {} not read: {}", t.getClass().getName(), e.toString());
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Builds {@link RequestBodies}; every setting has a default. Not thread-safe. */
     public static final class Builder {
         private int maxBodyBytes = 1 << 20;
-        private long deadlineMillis = 30_000;
-        private long graceMillis = 5_000;
+        private Duration deadline = Duration.ofSeconds(30);
+        private Duration grace = Duration.ofSeconds(5);
         private long minBytesPerSecond = 1024;
-        private long handlingTimeoutMillis = 60_000;
-        private PendingBodies budget;
+        private long maxPendingBytes = 64L << 20;
+        private Duration handlingTimeout = Duration.ofSeconds(60);
         private String shedMessage = "too many requests are arriving at once; retry later";
-        private Consumer<String> onShed = line -> LOG.warn("request refused with 503, the pending-body budget is "
-                + "spent: {}", line);
-        private Predicate<Throwable> malformed = t -> false;
-        private String threadName = "demo-body-deadlines";
+        private Set<String> allowedOrigins = Set.of();
+        private boolean allowCredentials;
+        private String publicOrigin;
+        private String threadName = "sse-body-deadlines";
 
         private Builder() {
         }
 
         /**
-         * @param bytes the most bytes a body may have, from 1 to {@code Integer.MAX_VALUE - 1}
+         * The most bytes a body may have; more is {@code 413}. Default 1 MiB (1048576 bytes, which is accepted).
+         *
+         * @param bytes from 1 to {@code Integer.MAX_VALUE - 1}
          * @return this
          */
         public Builder maxBodyBytes(long bytes) {
@@ -524,70 +576,103 @@ public final class RequestBodies implements AutoCloseable {
         }
 
         /**
-         * @param millis the time a whole body may take, at least 1
+         * The time a whole body may take to arrive; past it {@code 408}. Default 30 s.
+         *
+         * @param deadline from 1 ms to a day
          * @return this
          */
-        public Builder deadlineMillis(long millis) {
-            this.deadlineMillis = positive("deadlineMillis", millis, TimeUnit.DAYS.toMillis(1));
+        public Builder deadline(Duration deadline) {
+            this.deadline = Duration.ofMillis(positive("bodyDeadline", millis(deadline, "deadline"),
+                    TimeUnit.DAYS.toMillis(1)));
             return this;
         }
 
         /**
-         * @param millis the time before the minimum rate applies, at least 1
+         * The time before the minimum rate applies. Default 5 s.
+         *
+         * @param grace from 1 ms to a day
          * @return this
          */
-        public Builder graceMillis(long millis) {
-            this.graceMillis = positive("graceMillis", millis, TimeUnit.DAYS.toMillis(1));
+        public Builder grace(Duration grace) {
+            this.grace = Duration.ofMillis(positive("bodyGrace", millis(grace, "grace"), TimeUnit.DAYS.toMillis(1)));
             return this;
         }
 
         /**
-         * @param bytesPerSecond the rate a body must keep after the grace time, at least 1
+         * The rate a body must keep after the grace time; below it {@code 408}. Default 1024 bytes a second.
+         *
+         * @param bytesPerSecond at least 1
          * @return this
          */
         public Builder minBytesPerSecond(long bytesPerSecond) {
-            this.minBytesPerSecond = positive("minBytesPerSecond", bytesPerSecond, Integer.MAX_VALUE);
+            this.minBytesPerSecond = positive("minBodyRate", bytesPerSecond, Integer.MAX_VALUE);
             return this;
         }
 
         /**
-         * @param millis how long the handler may hold a request after the body deadline before
-         *               {@link Handler#timedOut} is called
+         * The memory all bodies read by this object may hold at once, arriving or with their handler; past it
+         * {@code 503}. Default 64 MiB.
+         *
+         * @param bytes at least 1
          * @return this
          */
-        public Builder handlingTimeoutMillis(long millis) {
-            this.handlingTimeoutMillis = positive("handlingTimeoutMillis", millis, TimeUnit.DAYS.toMillis(1));
+        public Builder maxPendingBytes(long bytes) {
+            this.maxPendingBytes = positive("maxPendingBodyBytes", bytes, Long.MAX_VALUE / 2);
             return this;
         }
 
         /**
-         * @param budget the memory all bodies read by this object (and any other sharing it) may hold at once;
-         *               default 64 MiB of its own
+         * How long a handler may hold a request after the body deadline before {@link Handler#timedOut} is called.
+         * Default 60 s.
+         *
+         * @param timeout from 1 ms to a day
          * @return this
          */
-        public Builder budget(PendingBodies budget) {
-            this.budget = Objects.requireNonNull(budget, "budget");
+        public Builder handlingTimeout(Duration timeout) {
+            this.handlingTimeout = Duration.ofMillis(positive("handlingTimeout", millis(timeout, "timeout"),
+                    TimeUnit.DAYS.toMillis(1)));
             return this;
         }
 
         /**
-         * @param message the {@code error} of the {@code 503} when the budget is spent
-         * @param sink told of each such refusal, e.g. a throttled WARN line
+         * The {@code error} of the {@code 503} when the memory budget is spent, e.g. {@code too many chats are
+         * arriving at once; retry later}.
+         *
+         * @param message the message
          * @return this
          */
-        public Builder onShed(String message, Consumer<String> sink) {
+        public Builder shedMessage(String message) {
             this.shedMessage = Objects.requireNonNull(message, "message");
-            this.onShed = Objects.requireNonNull(sink, "sink");
             return this;
         }
 
         /**
-         * @param test whether a read failure is the container's report of a malformed body (a bad chunk size), to
-         *             answer {@code 400} rather than {@code 408}; the containers report it each in their own way
+         * Origins besides the server's own whose pages may send bodies ({@link #admit}); {@code *} allows any.
+         *
+         * @param origins the origins, e.g. {@code https://app.example}
+         * @param credentials whether to send {@code Access-Control-Allow-Credentials: true}; not with {@code *}
          * @return this
          */
-        public Builder malformed(Predicate<Throwable> test) {
-            this.malformed = Objects.requireNonNull(test, "test");
+        public Builder allowedOrigins(Set<String> origins, boolean credentials) {
+            Set<String> copy = Set.copyOf(origins);
+            if (credentials && copy.contains("*")) {
+                throw new IllegalArgumentException(
+                        "allowCredentials cannot be combined with allowedOrigins \"*\": list the origins explicitly");
+            }
+            this.allowedOrigins = copy;
+            this.allowCredentials = credentials;
+            return this;
+        }
+
+        /**
+         * This server's origin as browsers see it, e.g. {@code https://app.example}; without it the server's own
+         * origin is allowed only under {@code localhost} or an IP address.
+         *
+         * @param origin the origin, or {@code null} for none
+         * @return this
+         */
+        public Builder publicOrigin(String origin) {
+            this.publicOrigin = origin;
             return this;
         }
 
@@ -602,10 +687,11 @@ public final class RequestBodies implements AutoCloseable {
 
         /** @return the reader, with its own timer thread */
         public RequestBodies build() {
-            if (budget == null) {
-                budget = new PendingBodies(64L << 20);
-            }
             return new RequestBodies(this);
+        }
+
+        private static long millis(Duration d, String name) {
+            return Objects.requireNonNull(d, name).toMillis();
         }
 
         private static long positive(String name, long value, long most) {
