@@ -43,6 +43,13 @@ context.addServlet(new ServletHolder(servlet), "/events");          // Jetty: Se
         Wrapper w = Tomcat.addServlet(ctx, "events", servlet); w.setAsyncSupported(true); ctx.addServletMappingDecoded("/events", "events");
     }
 
+    static SseServlet publishing(Hub hub) {
+        return
+SseServlet.builder().hub(hub)
+    .publishing((request, event, topic) -> request.isUserInRole("publisher"))   // or PublishPolicy.open()
+    .build();
+    }
+
     /** A model that answers with the prompt's words. */
     interface Model {
         List<String> tokens(String prompt);
