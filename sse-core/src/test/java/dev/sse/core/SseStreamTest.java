@@ -39,7 +39,7 @@ class SseStreamTest {
     }
 
     /** A client that reads only when the test says so. */
-    static final class HandDrainedClient implements Transport {
+    static class HandDrainedClient implements Transport {
         private volatile FrameSource source;
         final List<SseFrame> read = new CopyOnWriteArrayList<>();
         final CountDownLatch closed = new CountDownLatch(1);
@@ -72,6 +72,10 @@ class SseStreamTest {
 
         int readAll() {
             return read(Integer.MAX_VALUE);
+        }
+
+        FrameSource source() {
+            return source;
         }
 
         String wire() {
@@ -293,6 +297,49 @@ class SseStreamTest {
 
         assertThat(stream.closed().toCompletableFuture().get(T.toSeconds(), TimeUnit.SECONDS))
                 .isEqualTo(CloseReason.HUB_CLOSED);
+    }
+
+    /** A client whose transport takes over graceful ends, as the servlet's does. */
+    static final class FinishingClient extends HandDrainedClient {
+        volatile boolean handedOver;
+
+        @Override
+        public boolean finishAfterWrites() {
+            handedOver = true;
+            return true;
+        }
+    }
+
+    @Test
+    void aGracefulEndIsCompletedOnlyOnceTheTransportSaysTheBytesWentOut() throws Exception {
+        FinishingClient client = new FinishingClient();
+        SseStream stream = SseStream.open(host, client, ChannelOptions.defaults());
+        stream.trySend(SseEvent.data("t1"));
+        stream.complete(SseEvent.data("[DONE]"));
+
+        client.readAll();
+        assertThat(client.handedOver).isTrue();
+        assertThat(stream.closed().toCompletableFuture()).isNotDone();
+
+        client.source().finished();
+        assertThat(stream.closed().toCompletableFuture().get(T.toSeconds(), TimeUnit.SECONDS))
+                .isEqualTo(CloseReason.COMPLETED);
+    }
+
+    @Test
+    void aGracefulEndWhoseLastWriteFailedIsClientGone() throws Exception {
+        FinishingClient client = new FinishingClient();
+        SseStream stream = SseStream.open(host, client, ChannelOptions.defaults());
+        stream.trySend(SseEvent.data("t1"));
+        stream.complete(SseEvent.data("[DONE]"));
+        client.readAll();
+
+        // The transport's last write failed: it reports the client gone instead of finished.
+        host.channel(stream.id()).orElseThrow().close(CloseReason.CLIENT_GONE);
+        client.source().finished();
+
+        assertThat(stream.closed().toCompletableFuture().get(T.toSeconds(), TimeUnit.SECONDS))
+                .isEqualTo(CloseReason.CLIENT_GONE);
     }
 
     @Test

@@ -263,17 +263,6 @@ abstract class AbstractSseStreamsTest {
     }
 
     @Test
-    void aClientThatLeftBeforeTheLastFramesWentOutIsGoneNotCompleted() throws Exception {
-        start();
-        SseClient c = post("mode=afterReset");
-        c.reset();
-        clientReset.countDown();
-
-        // The last tokens and the terminal event are handed over in one write that the reset socket refuses.
-        assertThat(closes.poll(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLIENT_GONE);
-    }
-
-    @Test
     void shutdownEndsOpenStreamsAfterAFarewell() throws Exception {
         start();
         try (SseClient c = post("mode=silent")) {
