@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * An {@link SseServlet}'s {@code POST}: origin, query, {@link PublishPolicy}, then the body read by
  * {@link RequestBodies} and broadcast on this object's own small pool, never on a container thread (a backplane may
  * block for its command timeout while its store stalls, and that must not hold the threads serving everyone else).
- * There is no asynchronous broadcast in {@link Hub} yet; when there is, the pool is what it replaces.
+ * {@link Hub#broadcastAsync} exists now, but a backplane that does not pipeline still runs it on the caller: the pool
+ * stays until every backplane does.
  *
  * <p>Threads: the container calls {@link #publish} and {@link #preflight} concurrently; a body's handler runs on the
  * container thread that read its last byte and queues the broadcast; a publish thread broadcasts and answers, unless
