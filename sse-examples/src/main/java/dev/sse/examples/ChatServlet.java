@@ -1,7 +1,7 @@
 package dev.sse.examples;
 
 import dev.sse.core.SseStream;
-import dev.sse.examples.shared.BadRequest;
+import dev.sse.examples.shared.ChatExchange;
 import dev.sse.examples.shared.ChatGenerator;
 import dev.sse.examples.shared.ChatRequest;
 import dev.sse.examples.shared.Json;
@@ -44,7 +44,6 @@ public final class ChatServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(ChatServlet.class);
     static final String ALLOW = "POST, OPTIONS";
     /** The request attribute under which the read request travels to the dispatch that streams it. */
-    private static final String REQUEST = ChatServlet.class.getName() + ".request";
 
     private transient RequestBodies bodies;
 
@@ -109,31 +108,16 @@ public final class ChatServlet extends HttpServlet {
     }
 
     private void chat(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (!bodies.admit(req, resp, "chat")) {
+        if (!ChatExchange.readPrompt(bodies, req, resp)) {
             LOG.debug("chat refused for origin {}", req.getHeader("Origin"));
             return;
         }
-        ChatRequest query;
-        try {
-            // Not getParameter: for curl's default form-encoded -d that would consume the prompt.
-            query = ChatRequest.fromQuery(req.getQueryString());
-        } catch (BadRequest e) {
-            Json.send(resp, 400, e.json());
-            return;
-        }
-        bodies.read(req, resp, (prompt, body) -> {
-            try {
-                body.dispatch(REQUEST, query.withPrompt(prompt));
-            } catch (BadRequest e) {
-                body.answer(400, e.json(), false, null);
-            }
-        });
     }
 
     /** In the dispatch after the body was read: the stream, on the request's own new asynchronous cycle. */
     private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (!(req.getAttribute(REQUEST) instanceof ChatRequest request)) {
-            Json.send(resp, 500, Json.error("the chat lost its prompt", null));
+        ChatRequest request = ChatExchange.checkedRequest(req, resp);
+        if (request == null) {
             return;
         }
         DemoStreams demo = DemoStreams.from(getServletContext());

@@ -1,10 +1,9 @@
 package dev.sse.examples.boot;
 
 import dev.sse.core.SseStream;
-import dev.sse.examples.shared.BadRequest;
+import dev.sse.examples.shared.ChatExchange;
 import dev.sse.examples.shared.ChatGenerator;
 import dev.sse.examples.shared.ChatRequest;
-import dev.sse.examples.shared.Json;
 import dev.sse.servlet.RequestBodies;
 import dev.sse.servlet.SseStreams;
 import jakarta.servlet.DispatcherType;
@@ -30,7 +29,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 class ChatController {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChatController.class);
-    private static final String REQUEST = ChatController.class.getName() + ".request";
 
     private final ChatGenerator chat;
     private final RequestBodies bodies;
@@ -46,29 +44,12 @@ class ChatController {
             stream(req, resp);
             return;
         }
-        if (!bodies.admit(req, resp, "chat")) {
-            return;
-        }
-        ChatRequest query;
-        try {
-            // Not a @RequestParam: for curl's default form-encoded -d, reading parameters would consume the prompt.
-            query = ChatRequest.fromQuery(req.getQueryString());
-        } catch (BadRequest e) {
-            Json.send(resp, 400, e.json());
-            return;
-        }
-        bodies.read(req, resp, (prompt, body) -> {
-            try {
-                body.dispatch(REQUEST, query.withPrompt(prompt));
-            } catch (BadRequest e) {
-                body.answer(400, e.json(), false, null);
-            }
-        });
+        ChatExchange.readPrompt(bodies, req, resp);
     }
 
     private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (!(req.getAttribute(REQUEST) instanceof ChatRequest request)) {
-            Json.send(resp, 500, Json.error("the chat lost its prompt", null));
+        ChatRequest request = ChatExchange.checkedRequest(req, resp);
+        if (request == null) {
             return;
         }
         // The demo's HTTP contract names exactly "no-cache" for every stream.
