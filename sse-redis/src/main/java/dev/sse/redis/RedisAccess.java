@@ -2,6 +2,8 @@ package dev.sse.redis;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -14,12 +16,19 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.StringJoiner;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * How a backplane reaches Redis: one server, a primary found through Sentinel (both a {@link RedisClient}), or a
@@ -37,6 +46,12 @@ abstract class RedisAccess {
                 RedisStreamAsyncCommands<String, String> async) {
     }
 
+    /**
+     * Opens a connection, bounded: Lettuce's own connect waits without limit for the handshake of a server that
+     * accepted the socket but does not answer (a paused Redis, a replica being promoted).
+     *
+     * @throws RedisException if it could not, or not within the timeout
+     */
     abstract Link connect();
 
     /** Where a connection's batched flushes run: Lettuce's event executors. */
@@ -63,7 +78,8 @@ abstract class RedisAccess {
             for (RedisURI seed : targets) {
                 seed.setTimeout(commandTimeout);
             }
-            RedisClusterClient client = RedisClusterClient.create(targets);
+            ClientResources resources = resources();
+            RedisClusterClient client = RedisClusterClient.create(resources, targets);
             client.setOptions(ClusterClientOptions.builder()
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .requestQueueSize(REQUEST_QUEUE)
@@ -79,11 +95,12 @@ abstract class RedisAccess {
                     .build());
             StringJoiner hosts = new StringJoiner(",");
             targets.forEach(s -> hosts.add(s.getHost() + ":" + s.getPort()));
-            return new Cluster(client, true, "Redis Cluster via " + hosts);
+            return new Cluster(client, commandTimeout, resources, "Redis Cluster via " + hosts);
         }
         RedisURI parsed = targets.get(0);
         parsed.setTimeout(commandTimeout);
-        RedisClient client = RedisClient.create(parsed);
+        ClientResources resources = resources();
+        RedisClient client = RedisClient.create(resources, parsed);
         client.setOptions(ClientOptions.builder()
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(REQUEST_QUEUE)
@@ -91,7 +108,7 @@ abstract class RedisAccess {
                 .timeoutOptions(TimeoutOptions.enabled())
                 .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
                 .build());
-        return new Standalone(client, true, describe(parsed));
+        return new Standalone(client, parsed, commandTimeout, resources, describe(parsed));
     }
 
     private static boolean isCluster(String uri) {
@@ -118,11 +135,56 @@ abstract class RedisAccess {
     }
 
     static RedisAccess of(RedisClient client) {
-        return new Standalone(client, false, "the application's RedisClient");
+        return new Standalone(client, null, null, null, "the application's RedisClient");
     }
 
     static RedisAccess of(RedisClusterClient client) {
-        return new Cluster(client, false, "the application's RedisClusterClient");
+        return new Cluster(client, null, null, "the application's RedisClusterClient");
+    }
+
+    /**
+     * Lettuce's resources with reconnects at most a second apart (Lettuce's default backs off to 30 s): after a
+     * failover the replay connection finds the new primary within a second of it being named.
+     */
+    private static ClientResources resources() {
+        return DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2,
+                        TimeUnit.MILLISECONDS))
+                .build();
+    }
+
+    private static void shutdown(ClientResources resources, Duration timeout) {
+        if (resources != null) {
+            resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static <C extends StatefulConnection<?, ?>> C bounded(CompletableFuture<C> connecting, Duration timeout,
+                                                                   String where) {
+        try {
+            return connecting.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // Closed whenever it does connect, so that nothing is left open behind the caller's back.
+            connecting.whenComplete((c, failure) -> {
+                if (c != null) {
+                    c.closeAsync();
+                }
+            });
+            throw new RedisConnectionException("connecting to " + where + " took longer than " + timeout.toMillis()
+                    + " ms", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof RedisException r ? r
+                    : new RedisConnectionException("connecting to " + where + " failed: " + cause, cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            connecting.whenComplete((c, failure) -> {
+                if (c != null) {
+                    c.closeAsync();
+                }
+            });
+            throw new RedisConnectionException("interrupted while connecting to " + where, e);
+        }
     }
 
     private static String describe(RedisURI uri) {
@@ -173,18 +235,26 @@ abstract class RedisAccess {
 
     private static final class Standalone extends RedisAccess {
         private final RedisClient client;
-        private final boolean owned;
+        /** The URI and timeout of a client made here; {@code null} for the application's. */
+        private final RedisURI uri;
+        private final Duration timeout;
+        /** Made here and shut down here; {@code null} for the application's client. */
+        private final ClientResources owned;
         private final String where;
 
-        Standalone(RedisClient client, boolean owned, String where) {
+        Standalone(RedisClient client, RedisURI uri, Duration timeout, ClientResources owned, String where) {
             this.client = client;
+            this.uri = uri;
+            this.timeout = timeout;
             this.owned = owned;
             this.where = where;
         }
 
         @Override
         Link connect() {
-            StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8);
+            // The application's client: only the blocking connect uses the URI it was made with.
+            StatefulRedisConnection<String, String> c = uri == null ? client.connect(StringCodec.UTF8)
+                    : bounded(client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture(), timeout, where);
             return new Link(c, c.sync(), c.async());
         }
 
@@ -200,8 +270,9 @@ abstract class RedisAccess {
 
         @Override
         void shutdown(Duration timeout) {
-            if (owned) {
+            if (owned != null) {
                 client.shutdown(Duration.ZERO, timeout);
+                RedisAccess.shutdown(owned, timeout);
             }
         }
 
@@ -213,18 +284,22 @@ abstract class RedisAccess {
 
     private static final class Cluster extends RedisAccess {
         private final RedisClusterClient client;
-        private final boolean owned;
+        private final Duration timeout;
+        /** Made here and shut down here; {@code null} for the application's client. */
+        private final ClientResources owned;
         private final String where;
 
-        Cluster(RedisClusterClient client, boolean owned, String where) {
+        Cluster(RedisClusterClient client, Duration timeout, ClientResources owned, String where) {
             this.client = client;
+            this.timeout = timeout != null ? timeout : Duration.ofSeconds(10);
             this.owned = owned;
             this.where = where;
         }
 
         @Override
         Link connect() {
-            StatefulRedisClusterConnection<String, String> c = client.connect(StringCodec.UTF8);
+            StatefulRedisClusterConnection<String, String> c = bounded(
+                    client.connectAsync(StringCodec.UTF8).toCompletableFuture(), timeout, where);
             return new Link(c, c.sync(), c.async());
         }
 
@@ -240,8 +315,9 @@ abstract class RedisAccess {
 
         @Override
         void shutdown(Duration timeout) {
-            if (owned) {
+            if (owned != null) {
                 client.shutdown(Duration.ZERO, timeout);
+                RedisAccess.shutdown(owned, timeout);
             }
         }
 

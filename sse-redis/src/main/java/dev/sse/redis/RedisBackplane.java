@@ -320,7 +320,7 @@ public final class RedisBackplane implements Backplane {
         }
         pipeline.close();
         if (c != null) {
-            c.connection().close();
+            c.connection().closeAsync();
         }
         redis.shutdown(commandTimeout);
     }

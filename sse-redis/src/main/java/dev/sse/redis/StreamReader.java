@@ -176,8 +176,8 @@ final class StreamReader implements Runnable {
         }
         StreamId newest = end(commands, key);
         if (newest.compareTo(position) < 0) {
-            LOG.warn("stream {}: its newest entry {} is older than {} delivered here: Redis lost the stream "
-                    + "(restarted empty?); events may be missing, telling the clients", key, newest, position);
+            LOG.warn("stream {}: its newest entry {} is older than {} delivered here: Redis lost entries "
+                    + "(restarted empty, or a replica promoted without them?); events may be missing, telling the clients", key, newest, position);
         } else {
             LOG.warn("stream {}: entry {} delivered here was trimmed while this node could not read; events may be "
                     + "missing, telling the clients", key, position);
@@ -217,7 +217,8 @@ final class StreamReader implements Runnable {
         connection = null;
         if (c != null) {
             try {
-                c.connection().close();
+                // Never waits: a close can hang on a connection whose handshake never finished.
+                c.connection().closeAsync();
             } catch (RuntimeException e) {
                 LOG.debug("stream {}: closing the read connection failed", key, e);
             }
