@@ -81,7 +81,10 @@ abstract class RedisAccess {
             ClientResources resources = resources();
             RedisClusterClient client = RedisClusterClient.create(resources, targets);
             client.setOptions(ClusterClientOptions.builder()
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    // Not REJECT_COMMANDS: a Cluster connection opens its node connections lazily, and rejecting
+                    // would fail the first command to each node. The queue is still bounded, and every command
+                    // still fails within the timeout.
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
                     .requestQueueSize(REQUEST_QUEUE)
                     .autoReconnect(true)
                     .timeoutOptions(TimeoutOptions.enabled())
@@ -298,6 +301,20 @@ abstract class RedisAccess {
 
         @Override
         Link connect() {
+            // Each new connection starts from the cluster's current shape: after a failover, the promoted replica.
+            CompletableFuture<Void> topology = client.refreshPartitionsAsync().toCompletableFuture();
+            try {
+                topology.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new RedisConnectionException("reading the topology of " + where + " took longer than "
+                        + timeout.toMillis() + " ms", e);
+            } catch (ExecutionException e) {
+                throw new RedisConnectionException("reading the topology of " + where + " failed: "
+                        + e.getCause().getMessage(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RedisConnectionException("interrupted while reading the topology of " + where, e);
+            }
             StatefulRedisClusterConnection<String, String> c = bounded(
                     client.connectAsync(StringCodec.UTF8).toCompletableFuture(), timeout, where);
             return new Link(c, c.sync(), c.async());

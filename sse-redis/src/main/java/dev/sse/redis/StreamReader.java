@@ -176,8 +176,9 @@ final class StreamReader implements Runnable {
         }
         StreamId newest = end(commands, key);
         if (newest.compareTo(position) < 0) {
-            LOG.warn("stream {}: its newest entry {} is older than {} delivered here: Redis lost entries "
-                    + "(restarted empty, or a replica promoted without them?); events may be missing, telling the clients", key, newest, position);
+            LOG.warn("stream {}: its newest entry {} is older than {} delivered here: Redis lost entries (restarted "
+                    + "empty, or a replica promoted without them?); events may be missing, telling the clients", key,
+                    newest, position);
         } else {
             LOG.warn("stream {}: entry {} delivered here was trimmed while this node could not read; events may be "
                     + "missing, telling the clients", key, position);
