@@ -102,14 +102,18 @@ final class XaddPipeline {
         }
         CompletableFuture<String> out = new CompletableFuture<>();
         l.link.async().xadd(key, args, fields).whenComplete((id, failure) -> {
-            slots.release();
-            if (failure == null) {
-                if (lastFailure != null) {
-                    lastFailure = null;
+            // The caller's future first: a place is free only once its call is answered.
+            try {
+                if (failure == null) {
+                    if (lastFailure != null) {
+                        lastFailure = null;
+                    }
+                    out.complete(id);
+                } else {
+                    out.completeExceptionally(unavailable(failure));
                 }
-                out.complete(id);
-            } else {
-                out.completeExceptionally(unavailable(failure));
+            } finally {
+                slots.release();
             }
         });
         l.requestFlush(flushHere);

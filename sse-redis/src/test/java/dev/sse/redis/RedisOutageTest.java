@@ -11,6 +11,7 @@ import dev.sse.core.SseEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -37,8 +38,13 @@ class RedisOutageTest {
     }
 
     private Hub node(HubListener listener) {
+        return node(listener, Duration.ofSeconds(2));
+    }
+
+    private Hub node(HubListener listener, Duration commandTimeout) {
         Hub.Builder b = Hub.builder().keepAlive(Duration.ofMillis(200)).gapEvent(SseEvent.of("gap", ""))
-                .backplane(RedisBackplane.builder(redis.uri()).streamKey("sse:outage").build());
+                .backplane(RedisBackplane.builder(redis.uri()).streamKey("sse:outage").commandTimeout(commandTimeout)
+                        .build());
         if (listener != null) {
             b.listener(listener);
         }
@@ -100,6 +106,62 @@ class RedisOutageTest {
         assertThat(received).containsSubsequence(sent).doesNotHaveDuplicates();
         assertThat(received.size()).isBetween(10, 13);
         assertThat(onB.frames()).noneMatch(f -> "gap".equals(f.event().event()));
+    }
+
+    @Test
+    void broadcastAsyncDoesNotWaitForAPausedRedisAndEachCallerGetsItsOwnIdInCallOrderOnceItContinues()
+            throws Exception {
+        Hub a = node(null);
+        Recorder onA = Recorder.on(a);
+        String before = a.broadcast(SseEvent.data("before"));
+
+        redis.pause();
+        long start = System.nanoTime();
+        List<CompletableFuture<String>> stages = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            stages.add(a.broadcastAsync(SseEvent.data("async " + i)).toCompletableFuture());
+        }
+        // Publishing on the caller's thread would have waited for Redis 200 times, for 2 s each.
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1000);
+        assertThat(stages).noneMatch(CompletableFuture::isDone);
+        redis.resume();
+
+        List<String> ids = new ArrayList<>(List.of(before));
+        for (CompletableFuture<String> s : stages) {
+            ids.add(s.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        }
+        for (int i = 1; i < ids.size(); i++) {
+            assertThat(StreamId.parse(ids.get(i))).isGreaterThan(StreamId.parse(ids.get(i - 1)));
+        }
+        assertThat(onA.awaitIds(201, WAIT)).containsExactlyElementsOf(ids);
+        assertThat(onA.data().subList(1, 201)).isEqualTo(java.util.stream.IntStream.range(0, 200)
+                .mapToObj(i -> "async " + i).toList());
+    }
+
+    @Test
+    void aLoopPublishingIntoAPausedRedisHoldsAtMost8192InFlightAndEveryCallFailsWithinTheTimeout()
+            throws Exception {
+        Hub a = node(null, Duration.ofMillis(500));
+        a.broadcast(SseEvent.data("connected"));
+        redis.pause();
+        int calls = XaddPipeline.MAX_IN_FLIGHT + 300;
+        List<CompletableFuture<String>> stages = new ArrayList<>(calls);
+        long slowestCallMs = 0;
+        int mostPending = 0;
+        for (int i = 0; i < calls; i++) {
+            long t = System.nanoTime();
+            stages.add(a.broadcastAsync(SseEvent.data("e" + i)).toCompletableFuture());
+            slowestCallMs = Math.max(slowestCallMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t));
+            if (i % 512 == 0 || i >= XaddPipeline.MAX_IN_FLIGHT) {
+                mostPending = Math.max(mostPending, (int) stages.stream().filter(s -> !s.isDone()).count());
+            }
+        }
+        assertThat(mostPending).as("unanswered at once").isLessThanOrEqualTo(XaddPipeline.MAX_IN_FLIGHT);
+        assertThat(slowestCallMs).as("a call waits for a free place at most the command timeout").isLessThan(1500);
+        for (CompletableFuture<String> s : stages) {
+            assertThatThrownBy(() -> s.get(WAIT.toSeconds(), TimeUnit.SECONDS)).hasCauseInstanceOf(
+                    RedisUnavailableException.class);
+        }
     }
 
     @Test

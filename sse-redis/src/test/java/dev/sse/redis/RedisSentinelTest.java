@@ -59,6 +59,16 @@ class RedisSentinelTest {
     }
 
     private Hub node() {
+        return node(RedisBackplane.builder(uri()).streamKey("sse:{failover}").commandTimeout(COMMAND_TIMEOUT).build());
+    }
+
+    /** As the servlet's {@code backplane} init-param makes it. */
+    private Hub nodeFromInitParam() {
+        return node(new RedisBackplaneProvider().create(java.net.URI.create("redis-sentinel://127.0.0.1:"
+                + sentinel.port + "?commandTimeout=PT1S#mymaster"), "failover"));
+    }
+
+    private Hub node(dev.sse.core.spi.Backplane backplane) {
         Hub hub = Hub.builder().keepAlive(Duration.ZERO).gapEvent(SseEvent.of("gap", ""))
                 .listener(new HubListener() {
                     @Override
@@ -67,8 +77,7 @@ class RedisSentinelTest {
                         gapSignalled.countDown();
                     }
                 })
-                .backplane(RedisBackplane.builder(uri()).streamKey("sse:{failover}").commandTimeout(COMMAND_TIMEOUT)
-                        .build())
+                .backplane(backplane)
                 .build();
         hubs.add(hub);
         return hub;
@@ -85,7 +94,7 @@ class RedisSentinelTest {
     @Test
     void primaryKilledBroadcastsFailFastThenGoToThePromotedReplicaWithNothingLostOrDoubled() throws Exception {
         Hub a = node();
-        Hub b = node();
+        Hub b = nodeFromInitParam();
         Recorder onB = Recorder.on(b);
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
