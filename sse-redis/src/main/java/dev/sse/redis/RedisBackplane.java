@@ -3,7 +3,9 @@ package dev.sse.redis;
 import dev.sse.core.SseEvent;
 import dev.sse.core.spi.Backplane;
 import dev.sse.core.spi.EventHistory;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.cluster.RedisClusterClient;
 import java.time.Clock;
@@ -335,11 +337,18 @@ public final class RedisBackplane implements Backplane {
         return pipeline.unavailableReason();
     }
 
-    /** The connection for replays and the start position, opened on first use. */
+    /**
+     * The connection for replays and the start position, opened on first use and again after it drops: a new one
+     * asks Sentinel for the current primary, where Lettuce's own reconnects would keep trying the old one.
+     */
     private RedisAccess.Link connection() {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the RedisBackplane on " + key + " is closed");
+            }
+            if (connection != null && !connection.connection().isOpen()) {
+                connection.connection().closeAsync();
+                connection = null;
             }
             if (connection == null) {
                 long now = System.nanoTime();
@@ -348,7 +357,19 @@ public final class RedisBackplane implements Backplane {
                             + (now - failedConnectAt) / 1_000_000 + " ms ago)", null);
                 }
                 try {
-                    connection = redis.connect();
+                    RedisAccess.Link c = redis.connect();
+                    c.connection().addListener(new RedisConnectionStateListener() {
+                        @Override
+                        public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+                            synchronized (lock) {
+                                if (connection == c) {
+                                    connection = null;
+                                }
+                            }
+                            c.connection().closeAsync();
+                        }
+                    });
+                    connection = c;
                     failedConnectAt = 0;
                 } catch (RedisException e) {
                     failedConnectAt = System.nanoTime();

@@ -173,6 +173,7 @@ class RedisOutageTest {
                 gapsOnB.countDown();
             }
         });
+        Recorder onA = Recorder.on(a);
         Recorder onB = Recorder.on(b);
         List<String> before = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -191,6 +192,8 @@ class RedisOutageTest {
         assertThat(ids).containsExactly(before.get(0), before.get(1), before.get(2), before.get(3), before.get(4),
                 after);
 
+        // A resume on A once A's own reader has noticed too (until then A's mirror still holds the id).
+        onA.await(fs -> fs.stream().anyMatch(f -> "gap".equals(f.event().event())), WAIT);
         Recorder resumed = Recorder.on(a, ChannelOptions.builder().lastEventId(before.get(2)).build());
         assertThat(resumed.channel.resumeGap()).isTrue();
     }

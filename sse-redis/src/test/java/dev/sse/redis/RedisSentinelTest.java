@@ -140,6 +140,7 @@ class RedisSentinelTest {
     void entriesThePromotedReplicaNeverGotAreAGapForClientsThatHadThemAndOnlyThen() throws Exception {
         Hub a = node();
         Hub b = node();
+        Recorder onA = Recorder.on(a);
         Recorder onB = Recorder.on(b);
         List<String> kept = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -180,6 +181,9 @@ class RedisSentinelTest {
         assertThat(ids).containsExactlyElementsOf(expected);
 
         // A client coming back with a lost id is told too; one with a kept id gets what the stream holds after it.
+        // (Once A's reader has noticed as well: until then A's mirror still holds the lost ids, and a client resumed
+        // there is told of the gap live, when A notices.)
+        onA.await(fs -> fs.stream().anyMatch(f -> "gap".equals(f.event().event())), WAIT);
         assertThat(Recorder.on(a, ChannelOptions.builder().lastEventId(lost.get(2)).build()).channel.resumeGap())
                 .isTrue();
         Recorder fromKept = Recorder.on(a, ChannelOptions.builder().lastEventId(kept.get(2)).build());
