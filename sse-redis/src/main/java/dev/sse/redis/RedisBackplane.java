@@ -3,19 +3,20 @@ package dev.sse.redis;
 import dev.sse.core.SseEvent;
 import dev.sse.core.spi.Backplane;
 import dev.sse.core.spi.EventHistory;
-import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.XAddArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.cluster.RedisClusterClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * every node's clients without an id, as on a hub without a backplane; they are not replayed.
  *
  * <h2>The stream</h2>
- * One stream per hub (default key {@code sse:events}), the topic a field of each entry, so that one id orders every
- * topic. Each entry holds the fields {@code topic}, {@code event}, {@code data}, {@code retry} (milliseconds) and
+ * One stream per hub (default key {@code sse:{events}}), the topic a field of each entry, so that one id orders every
+ * topic. On a Cluster one key lives on one shard; the braces are its hash tag, so any key a later version keeps beside
+ * the stream ({@code sse:{events}:...}) lands on the same shard, and hubs with different names spread over the
+ * shards. Each entry holds the fields {@code topic}, {@code event}, {@code data}, {@code retry} (milliseconds) and
  * {@code comment} that are present: absent data and empty data stay distinct. Each {@code XADD} trims the stream to
  * about {@link Builder#maxLength} entries ({@code MAXLEN ~}); with {@link Builder#maxAge}, the reader also trims older
  * entries ({@code XTRIM MINID ~}, by this node's clock) at most every tenth of that age.
@@ -53,82 +56,76 @@ import org.slf4j.LoggerFactory;
  * resumes with a gap. A client that resumes on a node lagging behind the one it left (its Redis connection was down)
  * is ahead of that node: the node skips its live events up to the client's id, so none arrives twice.
  *
+ * <h2>Publishing</h2>
+ * Every {@code XADD} of a node goes through one pipeline on a connection of its own: {@link #publish} (the hub's
+ * {@code broadcast}) writes its command and waits for its own reply; {@link #publishAsync} (the hub's
+ * {@code broadcastAsync}) returns at once. Commands of many threads, or of one thread in a loop, share network
+ * round trips and flushes, and each caller gets its own id or its own failure. At most
+ * {@value XaddPipeline#MAX_IN_FLIGHT} wait for replies; a call beyond that waits for a free place, at most the command
+ * timeout, then fails with {@link RedisUnavailableException}. A command is never sent twice: when the connection drops,
+ * what was in flight fails (it may have been appended) and the next broadcast opens a new connection.
+ *
  * <h2>Redis outages</h2>
  * Commands are rejected while disconnected and at most {@value #REQUEST_QUEUE} may wait, so an outage never grows
- * memory; a broadcast fails within the command timeout (default 2 s) with {@link RedisUnavailableException}. Open
+ * memory; a broadcast fails within the command timeout (default 2 s) with {@link RedisUnavailableException}. With
+ * Sentinel, each new connection asks a Sentinel for the current primary, so broadcasts fail fast during a failover and
+ * go to the promoted replica once Sentinel names it. Replication is asynchronous: entries the old primary took but had
+ * not sent to the replica are lost, and a node that had delivered one of them tells its clients of a gap. Open
  * streams stay open (the hub's keep-alives go on). When Redis answers again the reader resumes after the last entry it
  * delivered, so nothing is lost; if that entry is gone (the stream was trimmed meanwhile, or Redis restarted empty)
  * the hub is told of a gap ({@link Backplane.Inbound#gap()}). New entries after a restart still have larger ids, since
  * Redis numbers them by its clock: unless that clock went back.
  *
  * <h2>Resources</h2>
- * A backplane made from a URI owns its {@link RedisClient} (event loops, timers) and shuts it down on {@link #close()};
- * one made from a given client leaves it running. Two connections per node: one shared, multiplexed, for {@code XADD}
- * and replays, one for the blocking read.
+ * A backplane made from a URI owns its client (event loops, timers) and shuts it down on {@link #close()}; one made
+ * from a given client leaves it running. Three connections per node: one for {@code XADD}s, one shared, multiplexed,
+ * for replays, one for the blocking read.
  *
- * <p>Threads: {@link #publish} and the history's {@code replay} from any thread; {@link #start} and {@link #close}
+ * <p>Threads: {@link #publish}, {@link #publishAsync} and the history's {@code replay} from any thread; {@link #start} and {@link #close}
  * once each, by the hub.
  */
 public final class RedisBackplane implements Backplane {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisBackplane.class);
-    /** Most commands that may wait for Redis on the publishing connection. */
-    static final int REQUEST_QUEUE = 10_000;
-    /** How long after a failed first connect publishers fail without trying again. */
+    /** Most commands that may wait for Redis on the connection for replays. */
+    static final int REQUEST_QUEUE = RedisAccess.REQUEST_QUEUE;
+    /** How long after a failed first connect replays fail without trying again. */
     private static final long RECONNECT_PAUSE_NANOS = 1_000_000_000L;
 
-    private final RedisClient client;
-    private final boolean ownsClient;
+    private final RedisAccess redis;
     private final String key;
-    private final long maxLength;
     private final Duration maxAge;
     private final Duration commandTimeout;
     private final String where;
     private final RedisHistory history;
+    private final XaddPipeline pipeline;
     private final Clock clock;
 
     private final Object lock = new Object();
     // Guarded by lock.
-    private StatefulRedisConnection<String, String> connection;
+    private RedisAccess.Link connection;
     private StreamReader reader;
     private Thread readerThread;
     private boolean started;
     private boolean closed;
     private long failedConnectAt;
-    /** Why the last broadcast failed, until one succeeds; read by {@link #unavailableReason()}. */
-    private volatile String lastPublishFailure;
 
     private RedisBackplane(Builder b) {
         this.key = b.streamKey;
-        this.maxLength = b.maxLength;
         this.maxAge = b.maxAge;
         this.commandTimeout = b.commandTimeout;
         this.clock = b.clock;
-        if (b.client != null) {
-            this.client = b.client;
-            this.ownsClient = false;
-            this.where = "stream " + key;
-        } else {
-            RedisURI uri = b.uri;
-            uri.setTimeout(commandTimeout);
-            this.client = RedisClient.create(uri);
-            client.setOptions(ClientOptions.builder()
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                    .requestQueueSize(REQUEST_QUEUE)
-                    .autoReconnect(true)
-                    .timeoutOptions(TimeoutOptions.enabled())
-                    .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
-                    .build());
-            this.ownsClient = true;
-            this.where = "stream " + key + " at " + uri.getHost() + ":" + uri.getPort();
-        }
+        this.redis = b.access != null ? b.access : RedisAccess.of(b.uri, commandTimeout);
+        this.where = "stream " + key + " at " + redis.where();
+        this.pipeline = new XaddPipeline(redis, key, b.maxLength, commandTimeout, where);
         this.history = new RedisHistory(key, b.mirrorSize, b.mirrorBytes, () -> connection().sync());
     }
 
     /**
      * Makes a backplane with every default on the Redis at {@code uri}.
      *
-     * @param uri e.g. {@code redis://127.0.0.1:6379}, or {@code rediss://} for TLS
+     * @param uri e.g. {@code redis://127.0.0.1:6379}, {@code redis-sentinel://127.0.0.1:26379#mymaster},
+     *            {@code redis-cluster://127.0.0.1:7000,127.0.0.1:7001}; see {@link #builder(String)}
      * @return the backplane, not yet started
      * @throws IllegalArgumentException if the URI is not a Redis URI
      */
@@ -137,35 +134,52 @@ public final class RedisBackplane implements Backplane {
     }
 
     /**
-     * Starts a builder for the Redis at {@code uri}.
+     * Starts a builder for the Redis at {@code uri}, in one of three forms:
+     * <ul>
+     *   <li>one server: {@code redis://host:6379}, {@code redis://:password@host:6379/2}, {@code rediss://} for
+     *       TLS;</li>
+     *   <li>a primary that Sentinel watches (Lettuce's syntax): {@code redis-sentinel://s1:26379,s2:26379/0#mymaster}
+     *       ({@code rediss-sentinel://} for TLS): each (re)connect asks a Sentinel for the current primary, so after a
+     *       failover broadcasts resume on the promoted replica;</li>
+     *   <li>a Cluster: {@code redis-cluster://n1:7000,n2:7000,n3:7000} ({@code rediss-cluster://} for TLS, the same
+     *       user and password for each seed): any reachable seed is enough to find every node; the stream lives on
+     *       the shard of its key's slot.</li>
+     * </ul>
+     * The backplane owns the client it makes and shuts it down on {@link #close()}.
      *
-     * @param uri e.g. {@code redis://127.0.0.1:6379}, {@code redis://:password@host:6379/2}, {@code rediss://...}
+     * @param uri the URI
      * @return a builder with every default
      * @throws IllegalArgumentException if the URI is not a Redis URI
      */
     public static Builder builder(String uri) {
         Objects.requireNonNull(uri, "uri");
-        RedisURI parsed;
-        try {
-            parsed = RedisURI.create(uri);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("uri must be a Redis URI such as redis://host:6379 (was \"" + uri
-                    + "\"): " + e.getMessage(), e);
-        }
-        return new Builder(parsed, null);
+        RedisAccess.parse(uri);
+        return new Builder(uri, null);
     }
 
     /**
-     * Starts a builder on a client the application already has (made with its URI, {@code RedisClient.create(uri)});
-     * the backplane opens its two connections on it and never shuts it down. Configure that client to reject commands
-     * while disconnected with a bounded request queue, as a backplane made from a URI does, or an outage queues
-     * broadcasts in memory.
+     * Starts a builder on a client the application already has (made with its URI, {@code RedisClient.create(uri)},
+     * a Sentinel URI too); the backplane opens its connections on it and never shuts it down. Configure that client
+     * to reject commands while disconnected with a bounded request queue, and with command timeouts
+     * ({@code TimeoutOptions.enabled()}), as a backplane made from a URI does, or an outage queues broadcasts in
+     * memory.
      *
      * @param client the client
      * @return a builder with every default
      */
     public static Builder builder(RedisClient client) {
-        return new Builder(null, Objects.requireNonNull(client, "client"));
+        return new Builder(null, RedisAccess.of(Objects.requireNonNull(client, "client")));
+    }
+
+    /**
+     * Starts a builder on a Cluster client the application already has; as {@link #builder(RedisClient)}, and give
+     * it topology refresh options (adaptive triggers) so that it finds a promoted replica.
+     *
+     * @param client the client
+     * @return a builder with every default
+     */
+    public static Builder builder(RedisClusterClient client) {
+        return new Builder(null, RedisAccess.of(Objects.requireNonNull(client, "client")));
     }
 
     /** @return the stream's key */
@@ -198,7 +212,7 @@ public final class RedisBackplane implements Backplane {
             LOG.warn("{}: Redis is unreachable at start ({}); reading from the stream's end once it answers", where,
                     e.toString());
         }
-        StreamReader r = new StreamReader(client, key, commandTimeout, inbound, history, start, maxAge, clock);
+        StreamReader r = new StreamReader(redis, key, commandTimeout, inbound, history, start, maxAge, clock);
         Thread t = new Thread(r, "sse-redis-reader-" + key);
         t.setDaemon(true);
         synchronized (lock) {
@@ -212,7 +226,9 @@ public final class RedisBackplane implements Backplane {
     }
 
     /**
-     * Appends the event to the stream with {@code XADD} (trimming it to about {@link Builder#maxLength} entries).
+     * Appends the event to the stream with {@code XADD} (trimming it to about {@link Builder#maxLength} entries) and
+     * waits for its id. The command shares a pipeline with every other broadcast of this node, so many threads
+     * broadcasting at once cost no round trip each.
      *
      * @param topic the topic, or {@code null} for every channel
      * @param event the event, without an id
@@ -223,26 +239,55 @@ public final class RedisBackplane implements Backplane {
      */
     @Override
     public String publish(String topic, SseEvent event) {
+        Map<String, String> fields = encode(topic, event);
+        long deadline = System.nanoTime() + commandTimeout.toNanos();
+        CompletableFuture<String> id = pipeline.append(fields, commandTimeout.toNanos(), true);
+        try {
+            // Lettuce times the command out; the margin only covers a client given without timeout options.
+            String entry = id.get(Math.max(0, deadline - System.nanoTime()) + 250_000_000L, TimeUnit.NANOSECONDS);
+            return event.data() != null ? entry : null;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            // Thrown again here, so that the stack trace shows the broadcasting caller.
+            throw new RedisUnavailableException(cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            id.cancel(false);
+            throw new RedisUnavailableException(where + " did not take the event within " + commandTimeout.toMillis()
+                    + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisUnavailableException("interrupted while waiting for " + where, e);
+        }
+    }
+
+    /**
+     * Appends the event to the stream without waiting for Redis: the {@code XADD} joins this node's pipeline and the
+     * stage completes with its entry id (or {@code null} for an event without data), or with a
+     * {@link RedisUnavailableException} within the command timeout. Returns at once unless
+     * {@value XaddPipeline#MAX_IN_FLIGHT} broadcasts of this node are still unanswered; then it waits for one to be
+     * answered, at most the command timeout, so a loop publishing faster than Redis takes it runs at Redis's pace.
+     * Events sent from one thread get increasing ids in the order of the calls.
+     *
+     * @param topic the topic, or {@code null} for every channel
+     * @param event the event, without an id
+     * @return completes with the entry id, or exceptionally
+     * @throws IllegalArgumentException if the event has an id
+     * @throws IllegalStateException if the backplane is closed
+     */
+    @Override
+    public CompletionStage<String> publishAsync(String topic, SseEvent event) {
+        Map<String, String> fields = encode(topic, event);
+        CompletableFuture<String> id = pipeline.append(fields, commandTimeout.toNanos(), false);
+        return event.data() != null ? id : id.thenApply(entry -> null);
+    }
+
+    private static Map<String, String> encode(String topic, SseEvent event) {
         Objects.requireNonNull(event, "event");
         if (event.id() != null) {
             throw new IllegalArgumentException("event id must be null on a hub with a RedisBackplane: the stream "
                     + "entry id is the SSE id (was \"" + event.id() + "\")");
         }
-        Map<String, String> fields = EntryCodec.encode(topic, event);
-        String id;
-        try {
-            id = connection().sync().xadd(key, new XAddArgs().maxlen(maxLength).approximateTrimming(), fields);
-        } catch (RedisException e) {
-            RedisUnavailableException failure = new RedisUnavailableException(where + " did not take the event within "
-                    + commandTimeout.toMillis() + " ms: " + e.getMessage(), e);
-            lastPublishFailure = failure.getMessage();
-            throw failure;
-        } catch (RedisUnavailableException e) {
-            lastPublishFailure = e.getMessage();
-            throw e;
-        }
-        lastPublishFailure = null;
-        return event.data() != null ? id : null;
+        return EntryCodec.encode(topic, event);
     }
 
     @Override
@@ -250,12 +295,12 @@ public final class RedisBackplane implements Backplane {
         return history;
     }
 
-    /** Stops the reader, closes both connections, and shuts the client down if this backplane made it. */
+    /** Stops the reader, closes every connection, and shuts the client down if this backplane made it. */
     @Override
     public void close() {
         StreamReader r;
         Thread t;
-        StatefulRedisConnection<String, String> c;
+        RedisAccess.Link c;
         synchronized (lock) {
             if (closed) {
                 return;
@@ -275,46 +320,56 @@ public final class RedisBackplane implements Backplane {
                 Thread.currentThread().interrupt();
             }
         }
+        pipeline.close();
         if (c != null) {
-            c.close();
+            c.connection().closeAsync();
         }
-        if (ownsClient) {
-            client.shutdown(Duration.ZERO, commandTimeout);
-        }
+        redis.shutdown(commandTimeout);
     }
 
-    /** The shared, multiplexed connection for {@code XADD} and replays, opened on first use. */
     @Override
     public String unavailableReason() {
         synchronized (lock) {
             if (closed) {
                 return "the backplane on " + where + " is closed";
             }
-            if (connection != null && !connection.isOpen()) {
-                return "connection to " + where + " is down";
-            }
-            if (connection == null && failedConnectAt != 0) {
-                return where + " cannot be reached";
-            }
-            // A paused or overloaded Redis keeps the connection open: the last broadcast tells.
-            return lastPublishFailure;
         }
+        return pipeline.unavailableReason();
     }
 
-    private StatefulRedisConnection<String, String> connection() {
+    /**
+     * The connection for replays and the start position, opened on first use and again after it drops: a new one
+     * asks Sentinel for the current primary, where Lettuce's own reconnects would keep trying the old one.
+     */
+    private RedisAccess.Link connection() {
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the RedisBackplane on " + key + " is closed");
             }
+            if (connection != null && !connection.connection().isOpen()) {
+                connection.connection().closeAsync();
+                connection = null;
+            }
             if (connection == null) {
                 long now = System.nanoTime();
                 if (failedConnectAt != 0 && now - failedConnectAt < RECONNECT_PAUSE_NANOS) {
-                    // Publishers queued behind a failed connect fail at once instead of each waiting its own timeout.
                     throw new RedisUnavailableException(where + " cannot be reached (tried "
                             + (now - failedConnectAt) / 1_000_000 + " ms ago)", null);
                 }
                 try {
-                    connection = client.connect(StringCodec.UTF8);
+                    RedisAccess.Link c = redis.connect();
+                    c.connection().addListener(new RedisConnectionStateListener() {
+                        @Override
+                        public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+                            synchronized (lock) {
+                                if (connection == c) {
+                                    connection = null;
+                                }
+                            }
+                            c.connection().closeAsync();
+                        }
+                    });
+                    connection = c;
                     failedConnectAt = 0;
                 } catch (RedisException e) {
                     failedConnectAt = System.nanoTime();
@@ -339,9 +394,9 @@ public final class RedisBackplane implements Backplane {
      * }</pre>
      */
     public static final class Builder {
-        private final RedisURI uri;
-        private final RedisClient client;
-        private String streamKey = "sse:events";
+        private final String uri;
+        private final RedisAccess access;
+        private String streamKey = "sse:{events}";
         private long maxLength = 10_000;
         private Duration maxAge;
         private int mirrorSize = 1000;
@@ -349,13 +404,13 @@ public final class RedisBackplane implements Backplane {
         private Duration commandTimeout = Duration.ofSeconds(2);
         private Clock clock = Clock.systemUTC();
 
-        private Builder(RedisURI uri, RedisClient client) {
+        private Builder(String uri, RedisAccess access) {
             this.uri = uri;
-            this.client = client;
+            this.access = access;
         }
 
         /**
-         * Sets the stream's key; every node of one hub uses the same. Default {@code sse:events}.
+         * Sets the stream's key; every node of one hub uses the same. Default {@code sse:{events}}.
          *
          * @param streamKey the key, e.g. {@code sse:prices}
          * @return this builder

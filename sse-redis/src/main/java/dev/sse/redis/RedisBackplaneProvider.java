@@ -5,22 +5,35 @@ import dev.sse.core.spi.BackplaneProvider;
 import java.net.URI;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Locale;
 import java.util.StringJoiner;
 
 /**
- * Makes a {@link RedisBackplane} from a {@code redis://} or {@code rediss://} URI, for adapters configured by text
- * (the servlet's {@code backplane} init-param); found by {@link java.util.ServiceLoader}. The stream's key is
- * {@code sse:<hub name>}; these query parameters set the rest and are not passed on to Redis:
+ * Makes a {@link RedisBackplane} from a URI, for adapters configured by text (the servlet's {@code backplane}
+ * init-param); found by {@link java.util.ServiceLoader}. The forms are those of {@link RedisBackplane#builder(String)}:
  *
  * <pre>
- * redis://10.0.0.5:6379?stream=sse:prices&amp;maxLength=50000&amp;maxAge=PT10M&amp;mirrorSize=2000
- *     &amp;commandTimeout=PT2S   (one line)
+ * redis://10.0.0.5:6379                                  one server (rediss:// for TLS)
+ * redis-sentinel://10.0.0.7:26379,10.0.0.8:26379#mymaster  the primary Sentinel names (rediss-sentinel://)
+ * redis-cluster://10.0.0.5:7000,10.0.0.6:7000            a Cluster, from any of these seeds (rediss-cluster://)
  * </pre>
  *
- * Other query parameters (Lettuce's {@code timeout}, {@code database}, {@code clientName}) reach the Redis URI.
+ * The stream's key is {@code sse:{<hub name>}} (the braces a Cluster hash tag); these query parameters set the rest
+ * and are not passed on to Redis:
+ *
+ * <pre>
+ * redis://10.0.0.5:6379?stream=sse:%7Bprices%7D&amp;maxLength=50000&amp;maxAge=PT10M&amp;mirrorSize=2000
+ *     &amp;commandTimeout=PT2S   (one line; a brace in a URI is written %7B and %7D)
+ * </pre>
+ *
+ * Other query parameters (Lettuce's {@code timeout}, {@code database}, {@code clientName}, {@code sentinelMasterId})
+ * and the fragment (a Sentinel's master name) reach the Redis URI.
  */
 public final class RedisBackplaneProvider implements BackplaneProvider {
+
+    private static final List<String> SCHEMES = List.of("redis", "rediss", "redis-sentinel", "rediss-sentinel",
+            "redis-cluster", "rediss-cluster");
 
     /** For {@link java.util.ServiceLoader}. */
     public RedisBackplaneProvider() {
@@ -32,16 +45,16 @@ public final class RedisBackplaneProvider implements BackplaneProvider {
         if (scheme == null) {
             return false;
         }
-        String s = scheme.toLowerCase(Locale.ROOT);
-        return s.equals("redis") || s.equals("rediss");
+        return SCHEMES.contains(scheme.toLowerCase(Locale.ROOT));
     }
 
     @Override
     public Backplane create(URI uri, String hubName) {
         if (!supports(uri)) {
-            throw new IllegalArgumentException("backplane URI must start with redis:// or rediss:// (was " + uri + ")");
+            throw new IllegalArgumentException("backplane URI must start with one of " + SCHEMES.stream()
+                    .map(x -> x + "://").toList() + " (was " + uri + ")");
         }
-        String stream = "sse:" + hubName;
+        String stream = "sse:{" + hubName + "}";
         Long maxLength = null;
         Duration maxAge = null;
         Integer mirrorSize = null;
@@ -79,11 +92,15 @@ public final class RedisBackplaneProvider implements BackplaneProvider {
             }
         }
         String base = uri.toString();
-        int q = base.indexOf('?');
-        if (q >= 0) {
-            base = base.substring(0, q);
+        int cut = base.indexOf('?');
+        if (cut < 0) {
+            cut = base.indexOf('#');
         }
-        String redisUri = rest.length() == 0 ? base : base + "?" + rest;
+        if (cut >= 0) {
+            base = base.substring(0, cut);
+        }
+        String redisUri = (rest.length() == 0 ? base : base + "?" + rest)
+                + (uri.getRawFragment() != null ? "#" + uri.getRawFragment() : "");
         RedisBackplane.Builder b = RedisBackplane.builder(redisUri).streamKey(stream);
         if (maxLength != null) {
             b.maxLength(maxLength);
@@ -120,6 +137,6 @@ public final class RedisBackplaneProvider implements BackplaneProvider {
 
     @Override
     public String toString() {
-        return "RedisBackplaneProvider[redis, rediss]";
+        return "RedisBackplaneProvider" + SCHEMES;
     }
 }

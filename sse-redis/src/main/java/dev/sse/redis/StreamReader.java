@@ -5,14 +5,11 @@ import dev.sse.core.spi.Backplane;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XTrimArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.api.sync.RedisStreamCommands;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -39,7 +36,7 @@ final class StreamReader implements Runnable {
     private static final int COUNT = 500;
     private static final long MAX_BACKOFF_MS = 2000;
 
-    private final RedisClient client;
+    private final RedisAccess redis;
     private final String key;
     private final Duration readTimeout;
     private final Backplane.Inbound inbound;
@@ -52,12 +49,12 @@ final class StreamReader implements Runnable {
 
     // Confined to the loop's thread, except that stop() closes the connection to wake a blocked read.
     private StreamId position;
-    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile RedisAccess.Link connection;
     private long lastAgeTrim;
 
-    StreamReader(RedisClient client, String key, Duration commandTimeout, Backplane.Inbound inbound,
+    StreamReader(RedisAccess redis, String key, Duration commandTimeout, Backplane.Inbound inbound,
                  RedisHistory history, StreamId start, Duration maxAge, Clock clock) {
-        this.client = client;
+        this.redis = redis;
         this.key = key;
         this.readTimeout = BLOCK.plus(commandTimeout).plus(Duration.ofSeconds(1));
         this.inbound = inbound;
@@ -73,7 +70,7 @@ final class StreamReader implements Runnable {
         boolean failing = false;
         while (running.get()) {
             try {
-                StatefulRedisConnection<String, String> c = connection;
+                RedisAccess.Link c = connection;
                 if (c == null) {
                     c = connect();
                     if (position == null) {
@@ -123,10 +120,10 @@ final class StreamReader implements Runnable {
         closeConnection();
     }
 
-    private StatefulRedisConnection<String, String> connect() {
-        StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8);
-        c.setTimeout(readTimeout);
-        c.addListener(new RedisConnectionStateListener() {
+    private RedisAccess.Link connect() {
+        RedisAccess.Link c = redis.connect();
+        c.connection().setTimeout(readTimeout);
+        c.connection().addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
                 // Only the live connection matters: one this loop dropped itself is checked on reconnecting.
@@ -145,7 +142,7 @@ final class StreamReader implements Runnable {
     }
 
     @SuppressWarnings("unchecked")
-    private List<StreamMessage<String, String>> read(RedisCommands<String, String> commands) {
+    private List<StreamMessage<String, String>> read(RedisStreamCommands<String, String> commands) {
         return commands.xread(XReadArgs.Builder.block(BLOCK.toMillis()).count(COUNT),
                 XReadArgs.StreamOffset.from(key, position.toString()));
     }
@@ -169,7 +166,7 @@ final class StreamReader implements Runnable {
     }
 
     /** After a reconnect: is the entry delivered last still there? If not, events may have been lost. */
-    private void verifyPosition(RedisCommands<String, String> commands) {
+    private void verifyPosition(RedisStreamCommands<String, String> commands) {
         if (position.equals(StreamId.ZERO)) {
             return;
         }
@@ -179,8 +176,9 @@ final class StreamReader implements Runnable {
         }
         StreamId newest = end(commands, key);
         if (newest.compareTo(position) < 0) {
-            LOG.warn("stream {}: its newest entry {} is older than {} delivered here: Redis lost the stream "
-                    + "(restarted empty?); events may be missing, telling the clients", key, newest, position);
+            LOG.warn("stream {}: its newest entry {} is older than {} delivered here: Redis lost entries (restarted "
+                    + "empty, or a replica promoted without them?); events may be missing, telling the clients", key,
+                    newest, position);
         } else {
             LOG.warn("stream {}: entry {} delivered here was trimmed while this node could not read; events may be "
                     + "missing, telling the clients", key, position);
@@ -189,7 +187,7 @@ final class StreamReader implements Runnable {
         inbound.gap();
     }
 
-    private void trimByAge(RedisCommands<String, String> commands) {
+    private void trimByAge(RedisStreamCommands<String, String> commands) {
         if (maxAge == null) {
             return;
         }
@@ -203,7 +201,7 @@ final class StreamReader implements Runnable {
     }
 
     /** @return the id of the stream's newest entry, or {@code 0-0} if it is empty or missing */
-    static StreamId end(RedisCommands<String, String> commands, String key) {
+    static StreamId end(RedisStreamCommands<String, String> commands, String key) {
         List<StreamMessage<String, String>> newest = commands.xrevrange(key, Range.unbounded(),
                 Limit.create(0, 1));
         return newest.isEmpty() ? StreamId.ZERO : StreamId.parse(newest.get(0).getId());
@@ -216,11 +214,12 @@ final class StreamReader implements Runnable {
     }
 
     private void closeConnection() {
-        StatefulRedisConnection<String, String> c = connection;
+        RedisAccess.Link c = connection;
         connection = null;
         if (c != null) {
             try {
-                c.close();
+                // Never waits: a close can hang on a connection whose handshake never finished.
+                c.connection().closeAsync();
             } catch (RuntimeException e) {
                 LOG.debug("stream {}: closing the read connection failed", key, e);
             }

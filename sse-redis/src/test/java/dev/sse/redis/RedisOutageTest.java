@@ -8,10 +8,10 @@ import dev.sse.core.EventChannel;
 import dev.sse.core.Hub;
 import dev.sse.core.HubListener;
 import dev.sse.core.SseEvent;
-import dev.sse.test.RecordingChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -38,8 +38,13 @@ class RedisOutageTest {
     }
 
     private Hub node(HubListener listener) {
+        return node(listener, Duration.ofSeconds(2));
+    }
+
+    private Hub node(HubListener listener, Duration commandTimeout) {
         Hub.Builder b = Hub.builder().keepAlive(Duration.ofMillis(200)).gapEvent(SseEvent.of("gap", ""))
-                .backplane(RedisBackplane.builder(redis.uri()).streamKey("sse:outage").build());
+                .backplane(RedisBackplane.builder(redis.uri()).streamKey("sse:outage").commandTimeout(commandTimeout)
+                        .build());
         if (listener != null) {
             b.listener(listener);
         }
@@ -67,12 +72,12 @@ class RedisOutageTest {
     void pausedRedisFailsBroadcastsFastKeepsStreamsOpenAndLosesNothingOnceItContinues() throws Exception {
         Hub a = node(null);
         Hub b = node(null);
-        RecordingChannel onB = RecordingChannel.open(b);
+        Recorder onB = Recorder.on(b);
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             sent.add(a.broadcast(SseEvent.data("before" + i)));
         }
-        onB.awaitEvents(5, WAIT);
+        onB.awaitIds(5, WAIT);
 
         redis.pause();
         // Three attempts, so the pause also outlasts the reader's blocking read and it has to reconnect.
@@ -85,7 +90,8 @@ class RedisOutageTest {
             assertThat(tookMs).as("bounded by the 2 s command timeout").isLessThan(3500);
         }
         // Keep-alives go on while Redis is away: the stream is open and written to.
-        onB.awaitKeepAlives(onB.keepAlives() + 3, WAIT);
+        int framesBefore = onB.frames().size();
+        onB.await(fs -> fs.size() >= framesBefore + 3, WAIT);
         assertThat(onB.closed()).isFalse();
 
         redis.resume();
@@ -93,13 +99,69 @@ class RedisOutageTest {
             sent.add(broadcastWhenBack(a, SseEvent.data("after" + i)));
         }
 
-        onB.awaitEvent(e -> sent.get(9).equals(e.id()), WAIT);
-        List<String> received = onB.ids();
+        List<String> received = onB.await(fs -> fs.stream().anyMatch(f -> sent.get(9).equals(f.event().id())), WAIT)
+                .stream().map(f -> f.event().id()).filter(id -> id != null).toList();
         // A failed broadcast was written to the paused Redis, which runs it when it continues: the exception says
         // "not known to be taken", so each may appear, once, in order.
         assertThat(received).containsSubsequence(sent).doesNotHaveDuplicates();
         assertThat(received.size()).isBetween(10, 13);
-        assertThat(onB.events()).noneMatch(e -> "gap".equals(e.event()));
+        assertThat(onB.frames()).noneMatch(f -> "gap".equals(f.event().event()));
+    }
+
+    @Test
+    void broadcastAsyncDoesNotWaitForAPausedRedisAndEachCallerGetsItsOwnIdInCallOrderOnceItContinues()
+            throws Exception {
+        Hub a = node(null);
+        Recorder onA = Recorder.on(a);
+        String before = a.broadcast(SseEvent.data("before"));
+
+        redis.pause();
+        long start = System.nanoTime();
+        List<CompletableFuture<String>> stages = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            stages.add(a.broadcastAsync(SseEvent.data("async " + i)).toCompletableFuture());
+        }
+        // Publishing on the caller's thread would have waited for Redis 200 times, for 2 s each.
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1000);
+        assertThat(stages).noneMatch(CompletableFuture::isDone);
+        redis.resume();
+
+        List<String> ids = new ArrayList<>(List.of(before));
+        for (CompletableFuture<String> s : stages) {
+            ids.add(s.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        }
+        for (int i = 1; i < ids.size(); i++) {
+            assertThat(StreamId.parse(ids.get(i))).isGreaterThan(StreamId.parse(ids.get(i - 1)));
+        }
+        assertThat(onA.awaitIds(201, WAIT)).containsExactlyElementsOf(ids);
+        assertThat(onA.data().subList(1, 201)).isEqualTo(java.util.stream.IntStream.range(0, 200)
+                .mapToObj(i -> "async " + i).toList());
+    }
+
+    @Test
+    void aLoopPublishingIntoAPausedRedisHoldsAtMost8192InFlightAndEveryCallFailsWithinTheTimeout()
+            throws Exception {
+        Hub a = node(null, Duration.ofMillis(500));
+        a.broadcast(SseEvent.data("connected"));
+        redis.pause();
+        int calls = XaddPipeline.MAX_IN_FLIGHT + 300;
+        List<CompletableFuture<String>> stages = new ArrayList<>(calls);
+        long slowestCallMs = 0;
+        int mostPending = 0;
+        for (int i = 0; i < calls; i++) {
+            long t = System.nanoTime();
+            stages.add(a.broadcastAsync(SseEvent.data("e" + i)).toCompletableFuture());
+            slowestCallMs = Math.max(slowestCallMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t));
+            if (i % 512 == 0 || i >= XaddPipeline.MAX_IN_FLIGHT) {
+                mostPending = Math.max(mostPending, (int) stages.stream().filter(s -> !s.isDone()).count());
+            }
+        }
+        assertThat(mostPending).as("unanswered at once").isLessThanOrEqualTo(XaddPipeline.MAX_IN_FLIGHT);
+        assertThat(slowestCallMs).as("a call waits for a free place at most the command timeout").isLessThan(1500);
+        for (CompletableFuture<String> s : stages) {
+            assertThatThrownBy(() -> s.get(WAIT.toSeconds(), TimeUnit.SECONDS)).hasCauseInstanceOf(
+                    RedisUnavailableException.class);
+        }
     }
 
     @Test
@@ -111,38 +173,36 @@ class RedisOutageTest {
                 gapsOnB.countDown();
             }
         });
-        RecordingChannel onB = RecordingChannel.open(b);
-        RecordingChannel onA = RecordingChannel.open(a);
+        Recorder onA = Recorder.on(a);
+        Recorder onB = Recorder.on(b);
         List<String> before = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             before.add(a.broadcast(SseEvent.data("before" + i)));
         }
-        onB.awaitEvents(5, WAIT);
+        onB.awaitIds(5, WAIT);
 
         redis.restartEmpty();
         String after = broadcastWhenBack(a, SseEvent.data("after"));
 
         assertThat(gapsOnB.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("open client told of the gap").isTrue();
-        onB.awaitEvent(e -> after.equals(e.id()), WAIT);
-        assertThat(onB.events()).anyMatch(e -> "gap".equals(e.event()));
+        onB.await(fs -> fs.stream().anyMatch(f -> after.equals(f.event().id())), WAIT);
+        assertThat(onB.frames()).anyMatch(f -> "gap".equals(f.event().event()));
         assertThat(StreamId.parse(after)).isGreaterThan(StreamId.parse(before.get(4)));
         List<String> ids = onB.ids();
         assertThat(ids).containsExactly(before.get(0), before.get(1), before.get(2), before.get(3), before.get(4),
                 after);
 
-        // Node a learns of the empty Redis through its own reader, like b: until it has delivered "after", its
-        // mirror still holds the old entries and could serve the resume.
-        onA.awaitEvent(e -> after.equals(e.id()), WAIT);
-        RecordingChannel resumed = RecordingChannel.open(a,
-                ChannelOptions.builder().lastEventId(before.get(2)).build());
-        assertThat(resumed.channel().resumeGap()).isTrue();
+        // A resume on A once A's own reader has noticed too (until then A's mirror still holds the id).
+        onA.await(fs -> fs.stream().anyMatch(f -> "gap".equals(f.event().event())), WAIT);
+        Recorder resumed = Recorder.on(a, ChannelOptions.builder().lastEventId(before.get(2)).build());
+        assertThat(resumed.channel.resumeGap()).isTrue();
     }
 
     @Test
     void nodeStartedWhileRedisIsDownFailsBroadcastsFastThenJoinsOnceRedisAnswers() throws Exception {
         redis.kill();
         Hub a = node(null);
-        RecordingChannel onA = RecordingChannel.open(a);
+        Recorder onA = Recorder.on(a);
         for (int attempt = 0; attempt < 3; attempt++) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> a.broadcast(SseEvent.data("nobody"))).isInstanceOf(RedisUnavailableException.class)
@@ -153,7 +213,6 @@ class RedisOutageTest {
         redis.startAgain();
         String id = broadcastWhenBack(a, SseEvent.data("hello"));
 
-        onA.awaitEvents(1, WAIT);
-        assertThat(onA.ids()).containsExactly(id);
+        assertThat(onA.awaitIds(1, WAIT)).containsExactly(id);
     }
 }

@@ -9,32 +9,65 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A real {@code redis-server} of the test's own on a loopback port it picked, with no persistence, so that a test can
- * pause ({@code SIGSTOP}), continue, kill and restart it. Always destroyed by {@link #close()}.
+ * pause ({@code SIGSTOP}), continue, kill and restart it; extra arguments make it a replica or a cluster node, and
+ * {@link #sentinel} starts a Sentinel. Always destroyed by {@link #close()}.
  */
 final class RedisServer implements AutoCloseable {
 
     final int port;
     private final Path dir;
+    private final List<String> extra;
+    private final Path sentinelConfig;
     private Process process;
 
-    private RedisServer(int port, Path dir) {
+    private RedisServer(int port, Path dir, List<String> extra, Path sentinelConfig) {
         this.port = port;
         this.dir = dir;
+        this.extra = extra;
+        this.sentinelConfig = sentinelConfig;
     }
 
-    static RedisServer start() throws IOException, InterruptedException {
-        int port;
-        // --port 0 disables TCP in Redis: pick a free port ourselves.
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        RedisServer server = new RedisServer(port, Files.createTempDirectory("sse-redis-test"));
+    static RedisServer start(String... extraArgs) throws IOException, InterruptedException {
+        RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("sse-redis-test"),
+                List.of(extraArgs), null);
         server.launch();
         return server;
+    }
+
+    /**
+     * A Sentinel (Debian's {@code redis-server --sentinel}, the binary the {@code redis-sentinel} package links to)
+     * watching the primary on {@code primaryPort} as {@code mymaster}, alone, so quorum 1; it notices a dead primary
+     * after {@code downAfterMs}.
+     */
+    static RedisServer sentinel(int primaryPort, int downAfterMs, int failoverTimeoutMs)
+            throws IOException, InterruptedException {
+        int port = freePort();
+        Path dir = Files.createTempDirectory("sse-redis-sentinel");
+        Path config = dir.resolve("sentinel.conf");
+        Files.writeString(config, String.join("\n",
+                "port " + port,
+                "bind 127.0.0.1",
+                "dir " + dir,
+                "sentinel monitor mymaster 127.0.0.1 " + primaryPort + " 1",
+                "sentinel down-after-milliseconds mymaster " + downAfterMs,
+                "sentinel failover-timeout mymaster " + failoverTimeoutMs,
+                "sentinel parallel-syncs mymaster 1", ""));
+        RedisServer server = new RedisServer(port, dir, List.of(), config);
+        server.launch();
+        return server;
+    }
+
+    private static int freePort() throws IOException {
+        // --port 0 disables TCP in Redis: pick a free port ourselves.
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     String uri() {
@@ -42,9 +75,16 @@ final class RedisServer implements AutoCloseable {
     }
 
     private void launch() throws IOException, InterruptedException {
-        process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        List<String> command = new ArrayList<>();
+        command.add("redis-server");
+        if (sentinelConfig != null) {
+            command.addAll(List.of(sentinelConfig.toString(), "--sentinel"));
+        } else {
+            command.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no"));
+            command.addAll(extra);
+        }
+        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try {
@@ -63,18 +103,13 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** Sends one inline command and returns the first line of the reply. */
+    /** Sends one command and returns the first line of the reply. */
     String command(String... words) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
             s.setSoTimeout(2000);
             OutputStream out = s.getOutputStream();
-            StringBuilder req = new StringBuilder("*" + words.length + "\r\n");
-            for (String w : words) {
-                req.append('$').append(w.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(w)
-                        .append("\r\n");
-            }
-            out.write(req.toString().getBytes(StandardCharsets.UTF_8));
+            out.write(encode(words));
             out.flush();
             InputStream in = s.getInputStream();
             StringBuilder line = new StringBuilder();
@@ -84,6 +119,82 @@ final class RedisServer implements AutoCloseable {
             }
             return line.toString();
         }
+    }
+
+    private static byte[] encode(String... words) {
+        StringBuilder req = new StringBuilder("*" + words.length + "\r\n");
+        for (String w : words) {
+            req.append('$').append(w.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(w)
+                    .append("\r\n");
+        }
+        return req.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes several commands in one packet, so Redis runs them back to back with nothing of its own in between,
+     * and does not wait for the replies (at most 300 ms).
+     */
+    void sendTogether(String[]... commands) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            for (String[] c : commands) {
+                all.write(encode(c));
+            }
+            s.getOutputStream().write(all.toByteArray());
+            s.getOutputStream().flush();
+            // Long enough for Redis to have read them; a reply comes only when the last command is done.
+            s.setSoTimeout(300);
+            s.getInputStream().read();
+        } catch (java.net.SocketTimeoutException e) {
+            // Expected: Redis is still running them.
+        }
+    }
+
+    /** A bulk-string reply (INFO, CLUSTER INFO) in full. */
+    String bulk(String... words) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write(encode(words));
+            InputStream in = s.getInputStream();
+            String header = readLine(in);
+            if (!header.startsWith("$")) {
+                throw new IOException("not a bulk reply: " + header);
+            }
+            return new String(in.readNBytes(Integer.parseInt(header.substring(1))), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** An array reply of bulk strings, e.g. {@code SENTINEL GET-MASTER-ADDR-BY-NAME}. */
+    List<String> array(String... words) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write(encode(words));
+            InputStream in = s.getInputStream();
+            String header = readLine(in);
+            if (!header.startsWith("*")) {
+                throw new IOException("not an array reply: " + header);
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = Integer.parseInt(header.substring(1)); i > 0; i--) {
+                int len = Integer.parseInt(readLine(in).substring(1));
+                out.add(new String(in.readNBytes(len), StandardCharsets.UTF_8));
+                readLine(in);
+            }
+            return out;
+        }
+    }
+
+    /** A field of {@code INFO <section>}, e.g. {@code master_repl_offset}, or {@code null}. */
+    String info(String section, String field) throws IOException {
+        for (String l : bulk("INFO", section).split("\r\n")) {
+            if (l.startsWith(field + ":")) {
+                return l.substring(field.length() + 1);
+            }
+        }
+        return null;
     }
 
     /** The integer of a {@code :n} reply. */
