@@ -14,7 +14,7 @@ final class RedisSnippets {
     static String inCode() {
 Hub hub = Hub.builder()
         .backplane(RedisBackplane.builder("redis://10.0.0.5:6379")
-                .streamKey("sse:prices")            // one stream per hub, the same on every node (default sse:events)
+                .streamKey("sse:prices")            // one stream per hub, the same on every node (default sse:{events})
                 .maxLength(10_000)                  // XADD ... MAXLEN ~ 10000: how far back clients can resume
                 .maxAge(Duration.ofMinutes(10))     // optional: also XTRIM MINID ~ older entries
                 .build())
