@@ -363,7 +363,8 @@ public final class SseStream {
      */
     private final class PublisherBridge implements Flow.Subscriber<SseEvent> {
         private Flow.Subscription subscription;
-        private SseEvent pending;
+        /** The one event that waited for room, encoded once. */
+        private SseFrame pending;
         private boolean cancelled;
 
         @Override
@@ -388,7 +389,8 @@ public final class SseStream {
 
         @Override
         public void onNext(SseEvent event) {
-            EventChannel.Room r = channel.offerIfRoom(SseFrame.of(event));
+            SseFrame frame = SseFrame.of(event);
+            EventChannel.Room r = channel.offerIfRoom(frame);
             if (r == EventChannel.Room.CLOSED) {
                 discarded(event);
                 cancel();
@@ -396,7 +398,7 @@ public final class SseStream {
             }
             if (r == EventChannel.Room.FULL) {
                 synchronized (this) {
-                    pending = event;
+                    pending = frame;
                 }
             }
             askForMoreIfRoom();
@@ -404,13 +406,13 @@ public final class SseStream {
 
         /** The queue has room again: the pending event goes first, then one more is asked for. */
         void resume() {
-            SseEvent p;
+            SseFrame p;
             synchronized (this) {
                 p = pending;
                 pending = null;
             }
             if (p != null) {
-                EventChannel.Room r = channel.offerIfRoom(SseFrame.of(p));
+                EventChannel.Room r = channel.offerIfRoom(p);
                 if (r == EventChannel.Room.CLOSED) {
                     return;
                 }
@@ -454,7 +456,7 @@ public final class SseStream {
 
         @Override
         public void onComplete() {
-            SseEvent p;
+            SseFrame p;
             synchronized (this) {
                 p = pending;
                 pending = null;

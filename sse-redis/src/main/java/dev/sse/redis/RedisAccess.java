@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * How a backplane reaches Redis: one server, a primary found through Sentinel (both a {@link RedisClient}), or a
@@ -164,29 +165,25 @@ abstract class RedisAccess {
 
     private static <C extends StatefulConnection<?, ?>> C bounded(CompletableFuture<C> connecting, Duration timeout,
                                                                    String where) {
+        // Closed whenever it does connect after the wait, so that nothing is left open behind the caller's back.
+        return await(connecting, timeout, "connecting to " + where, StatefulConnection::closeAsync);
+    }
+
+    /** Waits for a Redis step at most {@code timeout}; what completes after the wait is handed to {@code late}. */
+    private static <T> T await(CompletableFuture<T> pending, Duration timeout, String doing, Consumer<T> late) {
         try {
-            return connecting.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            // Closed whenever it does connect, so that nothing is left open behind the caller's back.
-            connecting.whenComplete((c, failure) -> {
-                if (c != null) {
-                    c.closeAsync();
-                }
-            });
-            throw new RedisConnectionException("connecting to " + where + " took longer than " + timeout.toMillis()
-                    + " ms", e);
+            pending.thenAccept(late);
+            throw new RedisConnectionException(doing + " took longer than " + timeout.toMillis() + " ms", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw cause instanceof RedisException r ? r
-                    : new RedisConnectionException("connecting to " + where + " failed: " + cause, cause);
+                    : new RedisConnectionException(doing + " failed: " + cause, cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            connecting.whenComplete((c, failure) -> {
-                if (c != null) {
-                    c.closeAsync();
-                }
-            });
-            throw new RedisConnectionException("interrupted while connecting to " + where, e);
+            pending.thenAccept(late);
+            throw new RedisConnectionException("interrupted while " + doing, e);
         }
     }
 
@@ -302,19 +299,8 @@ abstract class RedisAccess {
         @Override
         Link connect() {
             // Each new connection starts from the cluster's current shape: after a failover, the promoted replica.
-            CompletableFuture<Void> topology = client.refreshPartitionsAsync().toCompletableFuture();
-            try {
-                topology.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                throw new RedisConnectionException("reading the topology of " + where + " took longer than "
-                        + timeout.toMillis() + " ms", e);
-            } catch (ExecutionException e) {
-                throw new RedisConnectionException("reading the topology of " + where + " failed: "
-                        + e.getCause().getMessage(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RedisConnectionException("interrupted while reading the topology of " + where, e);
-            }
+            await(client.refreshPartitionsAsync().toCompletableFuture(), timeout, "reading the topology of " + where,
+                    done -> { });
             StatefulRedisClusterConnection<String, String> c = bounded(
                     client.connectAsync(StringCodec.UTF8).toCompletableFuture(), timeout, where);
             return new Link(c, c.sync(), c.async());
