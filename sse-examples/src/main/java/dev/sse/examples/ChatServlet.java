@@ -5,6 +5,7 @@ import dev.sse.examples.shared.ChatExchange;
 import dev.sse.examples.shared.ChatGenerator;
 import dev.sse.examples.shared.ChatRequest;
 import dev.sse.examples.shared.Json;
+import dev.sse.examples.shared.JsonResponses;
 import dev.sse.servlet.RequestBodies;
 import dev.sse.servlet.SseStreams;
 import jakarta.servlet.DispatcherType;
@@ -101,7 +102,7 @@ public final class ChatServlet extends HttpServlet {
             case "OPTIONS" -> bodies.preflight(req, resp, ALLOW, "chat");
             default -> {
                 resp.setHeader("Allow", ALLOW);
-                Json.send(resp, 405, Json.error(req.getMethod() + " is not supported here; POST a prompt",
+                JsonResponses.send(resp, 405, Json.error(req.getMethod() + " is not supported here; POST a prompt",
                         null));
             }
         }

@@ -5,6 +5,7 @@ import dev.sse.core.SseEvent;
 import dev.sse.core.InMemoryHistory;
 import dev.sse.core.spi.Backplane;
 import dev.sse.examples.shared.ChatGenerator;
+import dev.sse.examples.shared.ClockTicker;
 import dev.sse.redis.RedisBackplane;
 import dev.sse.servlet.SseStreams;
 import jakarta.servlet.ServletContext;

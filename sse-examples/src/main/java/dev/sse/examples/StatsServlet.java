@@ -1,15 +1,16 @@
 package dev.sse.examples;
 
 import dev.sse.core.Hub;
-import dev.sse.core.HubStats;
-import dev.sse.examples.shared.Json;
+import dev.sse.examples.shared.DemoStats;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code GET /api/v1/stats}: open SSE connections across the streams, and each stream's counters:
@@ -47,32 +48,14 @@ public final class StatsServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        long connections = 0;
-        long events = 0;
-        StringBuilder streams = new StringBuilder("{");
+        Map<String, Hub> named = new LinkedHashMap<>();
         for (String name : hubs) {
-            Object attribute = getServletContext().getAttribute(name);
-            if (!(attribute instanceof Hub hub)) {
-                continue;
+            if (getServletContext().getAttribute(name) instanceof Hub hub) {
+                named.put(name, hub);
             }
-            HubStats s = hub.stats();
-            connections += hub.channelCount();
-            events += s.eventsBroadcast();
-            if (streams.length() > 1) {
-                streams.append(',');
-            }
-            streams.append(Json.quote(name)).append(":{\"connections\":").append(hub.channelCount())
-                    .append(",\"eventsBroadcast\":").append(s.eventsBroadcast())
-                    .append(",\"framesSent\":").append(s.framesSent())
-                    .append(",\"bytesSent\":").append(s.bytesSent())
-                    .append(",\"dropped\":").append(s.dropped())
-                    .append('}');
         }
-        streams.append('}');
         DemoStreams demo = DemoStreams.from(getServletContext());
-        String chat = demo == null ? "{\"active\":0,\"completed\":0,\"cancelled\":0}" : demo.chat().statsJson();
-        String body = "{\"connections\":" + connections + ",\"eventsBroadcast\":" + events + ",\"streams\":" + streams
-                + ",\"chat\":" + chat + "}";
+        String body = DemoStats.json(named, demo == null ? DemoStats.NO_CHAT : demo.chat().statsJson());
         resp.setContentType("application/json;charset=utf-8");
         resp.setHeader("Cache-Control", "no-store");
         resp.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));

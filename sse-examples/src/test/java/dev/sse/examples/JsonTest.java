@@ -2,6 +2,7 @@ package dev.sse.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sse.examples.shared.ClockTicker;
 import dev.sse.examples.shared.Json;
 import java.time.LocalTime;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package dev.sse.examples.boot;
 
 import dev.sse.core.Hub;
-import dev.sse.core.HubStats;
 import dev.sse.examples.shared.ChatGenerator;
-import dev.sse.examples.shared.Json;
+import dev.sse.examples.shared.DemoStats;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -31,25 +31,10 @@ class ApiController {
 
     @GetMapping("/api/v1/stats")
     ResponseEntity<String> stats() {
-        long connections = 0;
-        long events = 0;
-        StringBuilder streams = new StringBuilder("{");
-        for (String name : new String[] {"clock", "notifications"}) {
-            Hub hub = hubs.get(name);
-            HubStats s = hub.stats();
-            connections += hub.channelCount();
-            events += s.eventsBroadcast();
-            if (streams.length() > 1) {
-                streams.append(',');
-            }
-            streams.append(Json.quote(name)).append(":{\"connections\":").append(hub.channelCount())
-                    .append(",\"eventsBroadcast\":").append(s.eventsBroadcast())
-                    .append(",\"framesSent\":").append(s.framesSent())
-                    .append(",\"bytesSent\":").append(s.bytesSent())
-                    .append(",\"dropped\":").append(s.dropped()).append('}');
-        }
-        String body = "{\"connections\":" + connections + ",\"eventsBroadcast\":" + events + ",\"streams\":" + streams
-                + "},\"chat\":" + chat.statsJson() + "}";
+        Map<String, Hub> named = new LinkedHashMap<>();
+        named.put("clock", hubs.get("clock"));
+        named.put("notifications", hubs.get("notifications"));
+        String body = DemoStats.json(named, chat.statsJson());
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).header("Cache-Control", "no-store")
                 .body(body);
     }

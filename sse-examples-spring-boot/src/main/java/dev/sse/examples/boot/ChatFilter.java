@@ -1,6 +1,7 @@
 package dev.sse.examples.boot;
 
 import dev.sse.examples.shared.Json;
+import dev.sse.examples.shared.JsonResponses;
 import dev.sse.servlet.RequestBodies;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -32,7 +33,7 @@ final class ChatFilter extends OncePerRequestFilter {
             case "OPTIONS" -> bodies.preflight(req, resp, ALLOW, "chat");
             default -> {
                 resp.setHeader("Allow", ALLOW);
-                Json.send(resp, 405, Json.error(req.getMethod() + " is not supported here; POST a prompt",
+                JsonResponses.send(resp, 405, Json.error(req.getMethod() + " is not supported here; POST a prompt",
                         null));
             }
         }

@@ -1,12 +1,8 @@
 package dev.sse.examples.shared;
 
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-
 /**
  * Just enough JSON writing for the demos' small, flat documents, so that they need no JSON library. Shared by
- * sse-examples and sse-examples-spring-boot (both compile {@code sse-examples/src/shared/java}). Stateless.
+ * every runtime's demo (each compiles {@code sse-examples/src/shared/java}). Stateless.
  */
 public final class Json {
 
@@ -62,24 +58,6 @@ public final class Json {
     private static void unicodeEscape(char c, StringBuilder sb) {
         sb.append("\\u").append(HEX[c >> 12 & 0xf]).append(HEX[c >> 8 & 0xf]).append(HEX[c >> 4 & 0xf])
                 .append(HEX[c & 0xf]);
-    }
-
-    /**
-     * Writes a JSON answer that no cache keeps: the demos' own endpoints (the chat, the stats); publishing's answers
-     * are the library's.
-     *
-     * @param resp the response, not yet committed
-     * @param status the status
-     * @param json the JSON text
-     * @throws IOException if writing failed
-     */
-    public static void send(HttpServletResponse resp, int status, String json) throws IOException {
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        resp.setStatus(status);
-        resp.setContentType("application/json;charset=utf-8");
-        resp.setHeader("Cache-Control", "no-store");
-        resp.setContentLength(bytes.length);
-        resp.getOutputStream().write(bytes);
     }
 
     /**

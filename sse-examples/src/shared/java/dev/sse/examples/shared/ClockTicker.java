@@ -1,8 +1,7 @@
-package dev.sse.examples;
+package dev.sse.examples.shared;
 
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
-import dev.sse.examples.shared.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalTime;

@@ -32,7 +32,7 @@ public final class ChatExchange {
             // Not getParameter: for curl's default form-encoded -d that would consume the prompt.
             query = ChatRequest.fromQuery(req.getQueryString());
         } catch (BadRequest e) {
-            Json.send(resp, 400, e.json());
+            JsonResponses.send(resp, 400, e.json());
             return true;
         }
         bodies.read(req, resp, (prompt, body) -> {
@@ -52,7 +52,7 @@ public final class ChatExchange {
         if (req.getAttribute(REQUEST) instanceof ChatRequest request) {
             return request;
         }
-        Json.send(resp, 500, Json.error("the chat lost its prompt", null));
+        JsonResponses.send(resp, 500, Json.error("the chat lost its prompt", null));
         return null;
     }
 }
