@@ -116,6 +116,28 @@ public final class Setting<T> {
         return parser.apply(raw, what);
     }
 
+    /**
+     * Checks a value given in code (a builder's) against the same rule as the parser: numbers and durations by their
+     * range. Other types are valid once built.
+     *
+     * @param value the value
+     * @return the value
+     * @throws IllegalArgumentException naming the setting, the rule and the value
+     * @throws NullPointerException for a {@code null} number or duration where the default is not {@code null}
+     */
+    public T check(T value) {
+        if (value == null) {
+            if (defaultValue != null) {
+                throw new NullPointerException(name);
+            }
+            return null;
+        }
+        if (value instanceof Number || value instanceof java.time.Duration) {
+            parser.apply(value.toString(), name);
+        }
+        return value;
+    }
+
     @Override
     public String toString() {
         return name;
