@@ -111,7 +111,9 @@ public abstract class AdapterContractTest {
         try (WireClient client = WireClient.get(server.port(), TckApp.EVENTS_PATH)) {
             assertThat(client.awaitHeaders(PROMPTLY)).isEqualTo(200);
             assertThat(client.header("Content-Type")).matches("(?i)text/event-stream(; ?charset=utf-8)?");
-            assertThat(client.header("Cache-Control")).contains("no-cache");
+            assertThat(client.header("Cache-Control")).as("no proxy may cache or transform (compress) the stream")
+                    .contains("no-cache").contains("no-transform");
+            assertThat(client.header("X-Accel-Buffering")).as("nginx must not buffer the stream").isEqualTo("no");
             assertThat(client.header("Content-Encoding")).as("a compressed stream is held back by the encoder").isNull();
             assertThat(client.awaitBodyContaining("retry: 2500\n\n", PROMPTLY)).isEqualTo("retry: 2500\n\n");
             awaitChannels(hub, 1);
@@ -221,6 +223,21 @@ public abstract class AdapterContractTest {
             hub.broadcast(SseEvent.builder().id("live").data("three").build());
             assertThat(client.awaitEvents(2, PROMPTLY)).containsExactly("id: " + two + "\ndata: two\n\n",
                     "id: live\ndata: three\n\n");
+        }
+    }
+
+    @Test
+    void aUnicodeLastEventIdResumesAfterThatEvent() throws Exception {
+        Hub hub = hub(quietHub().history(InMemoryHistory.builder().maxEvents(100).build()));
+        RunningServer server = start(app(hub));
+        hub.broadcast(SseEvent.builder().id("é-1").data("a").build());
+        hub.broadcast(SseEvent.builder().id("é-2").data("b").build());
+
+        // Sent as UTF-8 bytes, as browsers send it; HTTP stacks read header bytes as ISO-8859-1.
+        try (WireClient client = WireClient.open(server.port(), "GET", TckApp.EVENTS_PATH,
+                Map.of("Last-Event-ID", "é-1"))) {
+            assertThat(client.awaitHeaders(PROMPTLY)).isEqualTo(200);
+            assertThat(client.awaitEvents(1, PROMPTLY)).containsExactly("id: é-2\ndata: b\n\n");
         }
     }
 
@@ -398,6 +415,20 @@ public abstract class AdapterContractTest {
     }
 
     @Test
+    void anOrderlyCloseTakesTheChannelOutOfTheHub() throws Exception {
+        Hub hub = hub(Hub.builder().keepAlive(Duration.ofMillis(300)));
+        RunningServer server = start(app(hub));
+        WireClient client = WireClient.get(server.port(), TckApp.EVENTS_PATH);
+        assertThat(client.awaitHeaders(PROMPTLY)).isEqualTo(200);
+        awaitChannels(hub, 1);
+
+        client.close();
+
+        awaitChannels(hub, 0);
+        assertThat(closes.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(CloseReason.CLIENT_GONE);
+    }
+
+    @Test
     void aResetFoundByTheNextWriteTakesTheChannelOutOfTheHub() throws Exception {
         Hub hub = hub(quietHub());
         RunningServer server = start(app(hub));
@@ -464,6 +495,33 @@ public abstract class AdapterContractTest {
         }
     }
 
+    @Test
+    void hubShutdownEndsStreamsWithItsFarewellAndEndsTheResponses() throws Exception {
+        Hub hub = hub(quietHub());
+        RunningServer server = start(app(hub));
+        try (WireClient client = WireClient.get(server.port(), TckApp.EVENTS_PATH)) {
+            assertThat(client.awaitHeaders(PROMPTLY)).isEqualTo(200);
+            awaitChannels(hub, 1);
+
+            hub.shutdown(Duration.ofMillis(100), SseEvent.of("bye", "")).get(5, TimeUnit.SECONDS);
+
+            assertThat(client.awaitEnd(PROMPTLY)).isEqualTo("event: bye\ndata:\n\n");
+            awaitChannels(hub, 0);
+        }
+    }
+
+    @Test
+    void maxConnectionAgeEndsTheStreamSoTheClientReconnects() throws Exception {
+        Hub hub = hub(quietHub());
+        RunningServer server = start(app(hub).setting("maxConnectionAge", "300ms"));
+        try (WireClient client = WireClient.get(server.port(), TckApp.EVENTS_PATH)) {
+            assertThat(client.awaitHeaders(PROMPTLY)).isEqualTo(200);
+            client.awaitEnd(PROMPTLY);
+            awaitChannels(hub, 0);
+            assertThat(closes.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(CloseReason.MAX_AGE);
+        }
+    }
+
     // -- per-request streams
 
     @Test
@@ -474,7 +532,8 @@ public abstract class AdapterContractTest {
         try (WireClient client = WireClient.get(server.port(), TckApp.STREAMS_PATH + "?mode=silent")) {
             assertThat(client.awaitHeaders(PROMPTLY)).isEqualTo(200);
             assertThat(client.header("Content-Type")).matches("(?i)text/event-stream(; ?charset=utf-8)?");
-            assertThat(client.header("Cache-Control")).contains("no-cache");
+            assertThat(client.header("Cache-Control")).contains("no-cache").contains("no-transform");
+            assertThat(client.header("X-Accel-Buffering")).isEqualTo("no");
         }
     }
 
