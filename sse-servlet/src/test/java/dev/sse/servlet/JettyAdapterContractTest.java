@@ -5,7 +5,7 @@ import dev.sse.tck.AdapterFixture;
 import dev.sse.tck.TckFeature;
 import java.util.EnumSet;
 
-/** The adapter test kit on Jetty 12, h2c (upgrade and prior knowledge) included. */
+/** The adapter test kit on Jetty 12, h2c included. */
 class JettyAdapterContractTest extends AdapterContractTest {
 
     @Override
