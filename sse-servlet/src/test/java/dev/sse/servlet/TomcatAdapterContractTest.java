@@ -5,11 +5,11 @@ import dev.sse.tck.AdapterFixture;
 import dev.sse.tck.TckFeature;
 import java.util.EnumSet;
 
-/** The adapter test kit on Tomcat 11; its connector here speaks HTTP/1.1 only. */
+/** The adapter test kit on Tomcat 11, h2c included. */
 class TomcatAdapterContractTest extends AdapterContractTest {
 
     @Override
     protected AdapterFixture fixture() {
-        return new ServletTckFixture(TomcatFixture::new, EnumSet.complementOf(EnumSet.of(TckFeature.H2C)));
+        return new ServletTckFixture(TomcatFixture::new, EnumSet.allOf(TckFeature.class));
     }
 }
