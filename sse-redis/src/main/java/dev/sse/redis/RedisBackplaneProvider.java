@@ -5,8 +5,10 @@ import dev.sse.core.spi.BackplaneProvider;
 import java.net.URI;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.StringJoiner;
 
 /**
@@ -37,6 +39,11 @@ public final class RedisBackplaneProvider implements BackplaneProvider {
 
     /** For {@link java.util.ServiceLoader}. */
     public RedisBackplaneProvider() {
+    }
+
+    @Override
+    public Set<String> schemes() {
+        return new LinkedHashSet<>(SCHEMES);
     }
 
     @Override

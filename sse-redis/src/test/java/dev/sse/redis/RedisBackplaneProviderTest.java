@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sse.core.spi.Backplane;
 import dev.sse.core.spi.BackplaneProvider;
+import dev.sse.core.spi.Backplanes;
 import java.net.URI;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
@@ -82,5 +83,14 @@ class RedisBackplaneProviderTest {
                 .hasMessageContaining("redis-sentinel://").hasMessageContaining("redis-cluster://");
         assertThatThrownBy(() -> p.create(URI.create("redis-cluster:///?maxLength=5"), "e"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one cluster node");
+    }
+
+    @Test
+    void backplaneLookupFindsRedisByUriAndNamesItsSchemesForAnUnknownOne() {
+        assertThat(Backplanes.forUri(URI.create("redis-sentinel://127.0.0.1:26379#primary")))
+                .isInstanceOf(RedisBackplaneProvider.class);
+        assertThatThrownBy(() -> Backplanes.forUri(URI.create("memcached://127.0.0.1:11211")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("memcached")
+                .hasMessageContaining("redis-sentinel").hasMessageContaining("redis-cluster");
     }
 }
