@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sse.core.ChannelOptions;
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
+import dev.sse.test.RecordingChannel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -109,15 +110,15 @@ class RedisClusterTest {
         Hub eventsA = node(events);
         Hub eventsB = node(events);
         Hub pricesA = node(prices);
-        Recorder onEventsB = Recorder.on(eventsB);
-        Recorder onPrices = Recorder.on(pricesA, ChannelOptions.defaults());
+        RecordingChannel onEventsB = RecordingChannel.open(eventsB);
+        RecordingChannel onPrices = RecordingChannel.open(pricesA, ChannelOptions.defaults());
         List<String> sent = new ArrayList<>();
         List<String> pricesSent = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             sent.add(eventsA.broadcast(SseEvent.data("before " + i)));
             pricesSent.add(pricesA.broadcast(SseEvent.data("price " + i)));
         }
-        onEventsB.awaitIds(20, WAIT);
+        Recordings.awaitIds(onEventsB, 20, WAIT);
         RedisServer replica = replicaOf(eventsPrimary);
         poll("the replica caught up", () -> {
             String offset = eventsPrimary.info("replication", "master_repl_offset");
@@ -148,9 +149,9 @@ class RedisClusterTest {
             sent.add((i % 2 == 0 ? eventsA : eventsB).broadcast(SseEvent.data("after " + i)));
         }
 
-        assertThat(onEventsB.awaitIds(40, WAIT)).containsExactlyElementsOf(sent);
-        assertThat(onEventsB.frames()).noneMatch(f -> "gap".equals(f.event().event()));
-        assertThat(onPrices.awaitIds(pricesSent.size(), WAIT)).containsExactlyElementsOf(pricesSent);
+        assertThat(Recordings.awaitIds(onEventsB, 40, WAIT)).containsExactlyElementsOf(sent);
+        assertThat(onEventsB.events()).noneMatch(f -> "gap".equals(f.event()));
+        assertThat(Recordings.awaitIds(onPrices, pricesSent.size(), WAIT)).containsExactlyElementsOf(pricesSent);
         assertThat(failures).as("broadcasts failed while the shard had no primary").isPositive();
         assertThat(slowestFailureMs).as("each within the command timeout").isLessThan(1500);
         assertThat(replica.info("replication", "role")).isEqualTo("master");

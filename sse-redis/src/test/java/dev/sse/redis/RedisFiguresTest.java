@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sse.core.ChannelOptions;
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
+import dev.sse.test.RecordingChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,18 +88,18 @@ class RedisFiguresTest {
                                 .trim());
                 hubs.add(Hub.builder().keepAlive(Duration.ZERO)
                         .backplane(RedisBackplane.builder(redis.uri()).streamKey("sse:figures").build()).build());
-                Recorder onB = Recorder.on(hubs.get(1),
+                RecordingChannel onB = RecordingChannel.open(hubs.get(1),
                         ChannelOptions.builder().topics(java.util.Set.of("news")).build());
                 for (int i = 0; i < 1_000; i++) {
                     a.broadcastAsync("news", SseEvent.of("note", payload));
                 }
                 String burstEnd = a.broadcast("news", SseEvent.of("note", payload));
-                onB.await(fs -> fs.stream().anyMatch(f -> burstEnd.equals(f.event().id())), Duration.ofSeconds(60));
+                onB.awaitEvent(f -> burstEnd.equals(f.id()), Duration.ofSeconds(60));
                 int singles = 200;
                 long t2 = System.nanoTime();
                 for (int i = 0; i < singles; i++) {
                     String id = a.broadcast("news", SseEvent.of("note", payload));
-                    onB.await(fs -> id.equals(fs.get(fs.size() - 1).event().id()), Duration.ofSeconds(10));
+                    onB.awaitEvent(f -> id.equals(f.id()), Duration.ofSeconds(10));
                 }
                 double fanOutMs = (System.nanoTime() - t2) / 1e6 / singles;
 
@@ -112,12 +113,12 @@ class RedisFiguresTest {
                 int resumes = 200;
                 long t3 = System.nanoTime();
                 for (int i = 0; i < resumes; i++) {
-                    assertThat(Recorder.on(hubs.get(1), resume).ids()).hasSize(400);
+                    assertThat(RecordingChannel.open(hubs.get(1), resume).ids()).hasSize(400);
                 }
                 double mirrorMs = (System.nanoTime() - t3) / 1e6 / resumes;
                 long t4 = System.nanoTime();
                 for (int i = 0; i < resumes; i++) {
-                    assertThat(Recorder.on(noMirror, resume).ids()).hasSize(400);
+                    assertThat(RecordingChannel.open(noMirror, resume).ids()).hasSize(400);
                 }
                 double streamMs = (System.nanoTime() - t4) / 1e6 / resumes;
 

@@ -8,6 +8,7 @@ import dev.sse.core.EventChannel;
 import dev.sse.core.Hub;
 import dev.sse.core.HubListener;
 import dev.sse.core.SseEvent;
+import dev.sse.test.RecordingChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,12 +73,12 @@ class RedisOutageTest {
     void pausedRedisFailsBroadcastsFastKeepsStreamsOpenAndLosesNothingOnceItContinues() throws Exception {
         Hub a = node(null);
         Hub b = node(null);
-        Recorder onB = Recorder.on(b);
+        RecordingChannel onB = RecordingChannel.open(b);
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             sent.add(a.broadcast(SseEvent.data("before" + i)));
         }
-        onB.awaitIds(5, WAIT);
+        Recordings.awaitIds(onB, 5, WAIT);
 
         redis.pause();
         // Three attempts, so the pause also outlasts the reader's blocking read and it has to reconnect.
@@ -90,8 +91,7 @@ class RedisOutageTest {
             assertThat(tookMs).as("bounded by the 2 s command timeout").isLessThan(3500);
         }
         // Keep-alives go on while Redis is away: the stream is open and written to.
-        int framesBefore = onB.frames().size();
-        onB.await(fs -> fs.size() >= framesBefore + 3, WAIT);
+        onB.awaitKeepAlives(onB.keepAlives() + 3, WAIT);
         assertThat(onB.closed()).isFalse();
 
         redis.resume();
@@ -99,20 +99,20 @@ class RedisOutageTest {
             sent.add(broadcastWhenBack(a, SseEvent.data("after" + i)));
         }
 
-        List<String> received = onB.await(fs -> fs.stream().anyMatch(f -> sent.get(9).equals(f.event().id())), WAIT)
-                .stream().map(f -> f.event().id()).filter(id -> id != null).toList();
+        onB.awaitEvent(f -> sent.get(9).equals(f.id()), WAIT);
+        List<String> received = onB.events().stream().map(f -> f.id()).filter(id -> id != null).toList();
         // A failed broadcast was written to the paused Redis, which runs it when it continues: the exception says
         // "not known to be taken", so each may appear, once, in order.
         assertThat(received).containsSubsequence(sent).doesNotHaveDuplicates();
         assertThat(received.size()).isBetween(10, 13);
-        assertThat(onB.frames()).noneMatch(f -> "gap".equals(f.event().event()));
+        assertThat(onB.events()).noneMatch(f -> "gap".equals(f.event()));
     }
 
     @Test
     void broadcastAsyncDoesNotWaitForAPausedRedisAndEachCallerGetsItsOwnIdInCallOrderOnceItContinues()
             throws Exception {
         Hub a = node(null);
-        Recorder onA = Recorder.on(a);
+        RecordingChannel onA = RecordingChannel.open(a);
         String before = a.broadcast(SseEvent.data("before"));
 
         redis.pause();
@@ -133,7 +133,7 @@ class RedisOutageTest {
         for (int i = 1; i < ids.size(); i++) {
             assertThat(StreamId.parse(ids.get(i))).isGreaterThan(StreamId.parse(ids.get(i - 1)));
         }
-        assertThat(onA.awaitIds(201, WAIT)).containsExactlyElementsOf(ids);
+        assertThat(Recordings.awaitIds(onA, 201, WAIT)).containsExactlyElementsOf(ids);
         assertThat(onA.data().subList(1, 201)).isEqualTo(java.util.stream.IntStream.range(0, 200)
                 .mapToObj(i -> "async " + i).toList());
     }
@@ -173,36 +173,36 @@ class RedisOutageTest {
                 gapsOnB.countDown();
             }
         });
-        Recorder onA = Recorder.on(a);
-        Recorder onB = Recorder.on(b);
+        RecordingChannel onA = RecordingChannel.open(a);
+        RecordingChannel onB = RecordingChannel.open(b);
         List<String> before = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             before.add(a.broadcast(SseEvent.data("before" + i)));
         }
-        onB.awaitIds(5, WAIT);
+        Recordings.awaitIds(onB, 5, WAIT);
 
         redis.restartEmpty();
         String after = broadcastWhenBack(a, SseEvent.data("after"));
 
         assertThat(gapsOnB.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("open client told of the gap").isTrue();
-        onB.await(fs -> fs.stream().anyMatch(f -> after.equals(f.event().id())), WAIT);
-        assertThat(onB.frames()).anyMatch(f -> "gap".equals(f.event().event()));
+        onB.awaitEvent(f -> after.equals(f.id()), WAIT);
+        assertThat(onB.events()).anyMatch(f -> "gap".equals(f.event()));
         assertThat(StreamId.parse(after)).isGreaterThan(StreamId.parse(before.get(4)));
         List<String> ids = onB.ids();
         assertThat(ids).containsExactly(before.get(0), before.get(1), before.get(2), before.get(3), before.get(4),
                 after);
 
         // A resume on A once A's own reader has noticed too (until then A's mirror still holds the id).
-        onA.await(fs -> fs.stream().anyMatch(f -> "gap".equals(f.event().event())), WAIT);
-        Recorder resumed = Recorder.on(a, ChannelOptions.builder().lastEventId(before.get(2)).build());
-        assertThat(resumed.channel.resumeGap()).isTrue();
+        onA.awaitEvent(f -> "gap".equals(f.event()), WAIT);
+        RecordingChannel resumed = RecordingChannel.open(a, ChannelOptions.builder().lastEventId(before.get(2)).build());
+        assertThat(resumed.channel().resumeGap()).isTrue();
     }
 
     @Test
     void nodeStartedWhileRedisIsDownFailsBroadcastsFastThenJoinsOnceRedisAnswers() throws Exception {
         redis.kill();
         Hub a = node(null);
-        Recorder onA = Recorder.on(a);
+        RecordingChannel onA = RecordingChannel.open(a);
         for (int attempt = 0; attempt < 3; attempt++) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> a.broadcast(SseEvent.data("nobody"))).isInstanceOf(RedisUnavailableException.class)
@@ -213,6 +213,6 @@ class RedisOutageTest {
         redis.startAgain();
         String id = broadcastWhenBack(a, SseEvent.data("hello"));
 
-        assertThat(onA.awaitIds(1, WAIT)).containsExactly(id);
+        assertThat(Recordings.awaitIds(onA, 1, WAIT)).containsExactly(id);
     }
 }

@@ -7,6 +7,7 @@ import dev.sse.core.EventChannel;
 import dev.sse.core.Hub;
 import dev.sse.core.HubListener;
 import dev.sse.core.SseEvent;
+import dev.sse.test.RecordingChannel;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,12 +96,12 @@ class RedisSentinelTest {
     void primaryKilledBroadcastsFailFastThenGoToThePromotedReplicaWithNothingLostOrDoubled() throws Exception {
         Hub a = node();
         Hub b = nodeFromInitParam();
-        Recorder onB = Recorder.on(b);
+        RecordingChannel onB = RecordingChannel.open(b);
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             sent.add(a.broadcast(SseEvent.data("before " + i)));
         }
-        onB.awaitIds(20, WAIT);
+        Recordings.awaitIds(onB, 20, WAIT);
         awaitReplicated();
 
         long killedAt = System.nanoTime();
@@ -125,8 +126,8 @@ class RedisSentinelTest {
             sent.add((i % 2 == 0 ? a : b).broadcast(SseEvent.data("after " + i)));
         }
 
-        assertThat(onB.awaitIds(40, WAIT)).containsExactlyElementsOf(sent);
-        assertThat(onB.frames()).noneMatch(f -> "gap".equals(f.event().event()));
+        assertThat(Recordings.awaitIds(onB, 40, WAIT)).containsExactlyElementsOf(sent);
+        assertThat(onB.events()).noneMatch(f -> "gap".equals(f.event()));
         assertThat(gaps).hasValue(0);
         assertThat(failures).as("broadcasts failed while no primary was known").isPositive();
         assertThat(slowestFailureMs).as("each within the command timeout").isLessThan(1500);
@@ -140,13 +141,13 @@ class RedisSentinelTest {
     void entriesThePromotedReplicaNeverGotAreAGapForClientsThatHadThemAndOnlyThen() throws Exception {
         Hub a = node();
         Hub b = node();
-        Recorder onA = Recorder.on(a);
-        Recorder onB = Recorder.on(b);
+        RecordingChannel onA = RecordingChannel.open(a);
+        RecordingChannel onB = RecordingChannel.open(b);
         List<String> kept = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             kept.add(a.broadcast(SseEvent.data("kept " + i)));
         }
-        onB.awaitIds(5, WAIT);
+        Recordings.awaitIds(onB, 5, WAIT);
         awaitReplicated();
 
         // The replica drops its link to the primary and sleeps two seconds, both in one packet so that it cannot
@@ -156,7 +157,7 @@ class RedisSentinelTest {
         for (int i = 0; i < 5; i++) {
             lost.add(a.broadcast(SseEvent.data("lost " + i)));
         }
-        onB.awaitIds(10, WAIT);
+        Recordings.awaitIds(onB, 10, WAIT);
         primary.kill();
 
         String after = null;
@@ -172,8 +173,9 @@ class RedisSentinelTest {
 
         assertThat(gapSignalled.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("open client told of the gap").isTrue();
         String afterId = after;
-        List<String> ids = onB.await(fs -> fs.stream().anyMatch(f -> afterId.equals(f.event().id())), WAIT).stream()
-                .map(f -> f.event().id() != null ? f.event().id() : f.event().event()).toList();
+        onB.awaitEvent(f -> afterId.equals(f.id()), WAIT);
+        List<String> ids = onB.events().stream()
+                .map(f -> f.id() != null ? f.id() : f.event()).toList();
         List<String> expected = new ArrayList<>(kept);
         expected.addAll(lost);
         expected.add("gap");
@@ -183,11 +185,11 @@ class RedisSentinelTest {
         // A client coming back with a lost id is told too; one with a kept id gets what the stream holds after it.
         // (Once A's reader has noticed as well: until then A's mirror still holds the lost ids, and a client resumed
         // there is told of the gap live, when A notices.)
-        onA.await(fs -> fs.stream().anyMatch(f -> "gap".equals(f.event().event())), WAIT);
-        assertThat(Recorder.on(a, ChannelOptions.builder().lastEventId(lost.get(2)).build()).channel.resumeGap())
+        onA.awaitEvent(f -> "gap".equals(f.event()), WAIT);
+        assertThat(RecordingChannel.open(a, ChannelOptions.builder().lastEventId(lost.get(2)).build()).channel().resumeGap())
                 .isTrue();
-        Recorder fromKept = Recorder.on(a, ChannelOptions.builder().lastEventId(kept.get(2)).build());
-        assertThat(fromKept.channel.resumeGap()).isFalse();
+        RecordingChannel fromKept = RecordingChannel.open(a, ChannelOptions.builder().lastEventId(kept.get(2)).build());
+        assertThat(fromKept.channel().resumeGap()).isFalse();
         assertThat(fromKept.ids()).containsExactly(kept.get(3), kept.get(4), after);
     }
 

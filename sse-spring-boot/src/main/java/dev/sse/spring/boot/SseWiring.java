@@ -25,8 +25,9 @@ final class SseWiring {
     }
 
     /**
-     * The backplane URI: {@code sse.redis.url}, else Boot's {@code spring.data.redis.url} or host and port when a
-     * provider for {@code redis://} is on the class path, else none.
+     * The backplane URI: {@code sse.redis.url}, else Boot's {@code spring.data.redis.url}, its
+     * {@code spring.data.redis.sentinel.*}, or host and port when a provider for {@code redis://} is on the class path,
+     * else none.
      */
     static URI backplaneUri(SseProperties p, Function<String, String> env) {
         String url = p.getRedis().getUrl();
@@ -40,12 +41,70 @@ final class SseWiring {
         if (springUrl != null && !springUrl.isBlank()) {
             return URI.create(springUrl.trim());
         }
+        URI sentinel = sentinelUri(env);
+        if (sentinel != null) {
+            return sentinel;
+        }
         String host = env.apply("spring.data.redis.host");
         if (host == null || host.isBlank()) {
             return null;
         }
         String port = env.apply("spring.data.redis.port");
         return URI.create("redis://" + host.trim() + ":" + (port == null || port.isBlank() ? "6379" : port.trim()));
+    }
+
+    /**
+     * {@code spring.data.redis.sentinel.master} and {@code .nodes} (a comma-separated string, or a YAML list bound as
+     * {@code nodes[0]}, {@code nodes[1]}, ...) as Lettuce's {@code redis-sentinel://} URI; the data nodes'
+     * {@code spring.data.redis.username}/{@code password} and {@code database} go in too. A Sentinel password of its
+     * own ({@code spring.data.redis.sentinel.password}) has no place in that URI: refused rather than dropped.
+     */
+    static URI sentinelUri(Function<String, String> env) {
+        String master = env.apply("spring.data.redis.sentinel.master");
+        if (master == null || master.isBlank()) {
+            return null;
+        }
+        String listed = env.apply("spring.data.redis.sentinel.nodes");
+        StringBuilder nodes = new StringBuilder(listed == null ? "" : listed.replace(" ", ""));
+        for (int i = 0; nodes.isEmpty() || i > 0; i++) {
+            String node = env.apply("spring.data.redis.sentinel.nodes[" + i + "]");
+            if (node == null || node.isBlank()) {
+                break;
+            }
+            nodes.append(i > 0 ? "," : "").append(node.trim());
+        }
+        if (nodes.isEmpty()) {
+            throw new IllegalStateException("spring.data.redis.sentinel.master is set but spring.data.redis.sentinel"
+                    + ".nodes is not: the backplane needs at least one Sentinel host:port");
+        }
+        String sentinelPassword = env.apply("spring.data.redis.sentinel.password");
+        if (sentinelPassword != null && !sentinelPassword.isEmpty()) {
+            throw new IllegalStateException("spring.data.redis.sentinel.password cannot be passed to the backplane: "
+                    + "set sse.redis.url instead");
+        }
+        String user = env.apply("spring.data.redis.username");
+        String password = env.apply("spring.data.redis.password");
+        String userInfo = "";
+        if (password != null && !password.isEmpty()) {
+            userInfo = (user == null ? "" : encoded(user)) + ":" + encoded(password) + "@";
+        }
+        String database = env.apply("spring.data.redis.database");
+        String path = database == null || database.isBlank() || database.trim().equals("0") ? "" : "/" + database.trim();
+        return URI.create("redis-sentinel://" + userInfo + nodes + path + "#" + encoded(master.trim()));
+    }
+
+    /** Percent-encodes all but unreserved characters (RFC 3986), so a password may hold {@code @}, {@code :} or {@code #}. */
+    private static String encoded(String s) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~".indexOf(c) >= 0)) {
+                out.append(c);
+            } else {
+                out.append('%').append(String.format("%02X", b & 0xff));
+            }
+        }
+        return out.toString();
     }
 
     private static BackplaneProvider provider(URI uri) {
