@@ -18,7 +18,8 @@ import io.vertx.ext.web.RoutingContext;
  * });
  * }</pre>
  *
- * Streams are hosted by one shared hub (queue limits, keep-alive, slow-client policy) unless another is given; the
+ * The response gets the stream headers ({@code Cache-Control: no-cache, no-transform} unless the handler set its own)
+ * and they are written at once. Streams are hosted by one shared hub (queue limits, keep-alive, slow-client policy) unless another is given; the
  * response is written on its event loop only, never blocking it, whatever thread sends.
  */
 public final class SseStreams {
@@ -51,8 +52,10 @@ public final class SseStreams {
         String lastEventId = rc.request().getHeader("Last-Event-ID");
         VertxTransport transport = new VertxTransport(rc.vertx().getOrCreateContext(), rc.response(), () -> { });
         SseHandler.startResponse(rc.response());
-        rc.response().putHeader("Content-Type", "text/event-stream;charset=utf-8")
-                .putHeader("Cache-Control", "no-cache, no-transform").putHeader("X-Accel-Buffering", "no");
+        rc.response().putHeader("Content-Type", "text/event-stream;charset=utf-8").putHeader("X-Accel-Buffering", "no");
+        if (!rc.response().headers().contains("Cache-Control")) {
+            rc.response().putHeader("Cache-Control", "no-cache, no-transform");
+        }
         ChannelOptions.Builder options = ChannelOptions.builder();
         if (lastEventId != null) {
             options.lastEventId(RequestText.headerUtf8(lastEventId));
