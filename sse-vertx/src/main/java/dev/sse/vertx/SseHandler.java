@@ -53,8 +53,8 @@ import org.slf4j.LoggerFactory;
  * {@code maxConnectionsPerClient}, {@code topics}, {@code topicParameter}, {@code allowedTopics},
  * {@code allowedOrigins}, {@code allowCredentials}, {@code allowedHeaders}, {@code publicOrigin},
  * {@code ignoreClientLastEventId}, {@code lastEventIdParameter}, {@code cacheControl}, {@code maxConnectionAge},
- * {@code drainWindow}, {@code farewellEvent}, {@code publish} ({@code open} or {@code off}), {@code maxBodyBytes} and
- * {@code bodyDeadline}. Any other name is refused with an {@link IllegalArgumentException} naming it; the hub's own
+ * {@code drainWindow}, {@code farewellEvent}, {@code publish} ({@code open} or {@code off}), {@code maxBodyBytes},
+ * {@code bodyDeadline}, {@code bodyGrace} and {@code minBodyRate}. Any other name is refused with an {@link IllegalArgumentException} naming it; the hub's own
  * settings (keep-alive, queue limits, history, slow-client policy) belong to the {@link Hub.Builder}.
  *
  * <h2>Threads</h2>
@@ -77,6 +77,8 @@ public final class SseHandler implements Handler<RoutingContext> {
     private final SseEvent farewell;
     private final int maxBodyBytes;
     private final Duration bodyDeadline;
+    private final Duration bodyGrace;
+    private final long minBodyRate;
     private final AtomicInteger live = new AtomicInteger();
     private final Map<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final Set<EventChannel> channels = ConcurrentHashMap.newKeySet();
@@ -99,6 +101,8 @@ public final class SseHandler implements Handler<RoutingContext> {
         this.farewell = b.farewell;
         this.maxBodyBytes = b.maxBodyBytes;
         this.bodyDeadline = b.bodyDeadline;
+        this.bodyGrace = b.bodyGrace;
+        this.minBodyRate = b.minBodyRate;
     }
 
     /**
@@ -297,11 +301,25 @@ public final class SseHandler implements Handler<RoutingContext> {
         Vertx vertx = rc.vertx();
         Buffer body = Buffer.buffer();
         boolean[] done = {false};
-        long deadline = vertx.setTimer(bodyDeadline.toMillis(), id -> {
-            if (!done[0]) {
+        long started = System.nanoTime();
+        // A body that trickles in holds no thread here, but it holds memory and a connection: past the grace it must
+        // keep minBodyRate, and it must be whole within bodyDeadline.
+        long watch = vertx.setPeriodic(bodyGrace.toMillis(), Math.min(1000, bodyGrace.toMillis()), id -> {
+            if (done[0]) {
+                vertx.cancelTimer(id);
+                return;
+            }
+            long elapsed = System.nanoTime() - started;
+            String late = null;
+            if (elapsed >= bodyDeadline.toNanos()) {
+                late = "the body did not arrive within bodyDeadline " + bodyDeadline.toMillis() + " ms";
+            } else if (body.length() < minBodyRate * (elapsed / 1_000_000_000.0)) {
+                late = "the request body arrived slower than " + minBodyRate + " bytes a second";
+            }
+            if (late != null) {
                 done[0] = true;
-                refuseBody(req, resp, PublishRules.bodyLate("the body did not arrive within bodyDeadline "
-                        + bodyDeadline.toMillis() + " ms"));
+                vertx.cancelTimer(id);
+                refuseBody(req, resp, PublishRules.bodyLate(late));
             }
         });
         req.handler(chunk -> {
@@ -310,23 +328,28 @@ public final class SseHandler implements Handler<RoutingContext> {
             }
             if (body.length() + chunk.length() > maxBodyBytes) {
                 done[0] = true;
-                vertx.cancelTimer(deadline);
+                vertx.cancelTimer(watch);
                 refuseBody(req, resp, PublishRules.bodyTooLarge(maxBodyBytes));
                 return;
             }
             body.appendBuffer(chunk);
         });
         req.exceptionHandler(e -> {
+            if (done[0]) {
+                return;
+            }
             done[0] = true;
-            vertx.cancelTimer(deadline);
+            vertx.cancelTimer(watch);
             LOG.debug("publication body failed: {}", e.toString());
+            // Netty's decoder refuses a malformed chunk: the client hears a 400, not a silent close or a 408.
+            refuseBody(req, resp, HttpAnswer.error(400, "body", "malformed chunked body"));
         });
         req.endHandler(v -> {
             if (done[0]) {
                 return;
             }
             done[0] = true;
-            vertx.cancelTimer(deadline);
+            vertx.cancelTimer(watch);
             byte[] bytes = body.getBytes();
             Decision<String> text = RequestText.strictUtf8(bytes, bytes.length, "body");
             if (!text.accepted()) {
@@ -384,6 +407,8 @@ public final class SseHandler implements Handler<RoutingContext> {
         private boolean publish;
         private int maxBodyBytes = 1 << 20;
         private Duration bodyDeadline = Duration.ofSeconds(30);
+        private Duration bodyGrace = Duration.ofSeconds(5);
+        private long minBodyRate = 1024;
 
         private Builder(Hub hub) {
             this.hub = Objects.requireNonNull(hub, "hub");
@@ -430,6 +455,8 @@ public final class SseHandler implements Handler<RoutingContext> {
                 }
                 case "maxBodyBytes" -> maxBodyBytes = (int) Math.max(1, number(name, v, Integer.MAX_VALUE - 1));
                 case "bodyDeadline" -> bodyDeadline = positive(name, duration(name, v));
+                case "bodyGrace" -> bodyGrace = positive(name, duration(name, v));
+                case "minBodyRate" -> minBodyRate = Math.max(1, number(name, v, Integer.MAX_VALUE));
                 default -> throw new IllegalArgumentException("setting " + name + " is not one sse-vertx knows "
                         + "(hub settings such as keepAlive belong to Hub.builder())");
             }

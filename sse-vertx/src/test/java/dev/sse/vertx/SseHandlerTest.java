@@ -163,6 +163,17 @@ class SseHandlerTest {
     }
 
     @Test
+    void aTricklingBodyIs408AfterTheGraceNotAHeldConnection() throws Exception {
+        Hub h = Hub.create();
+        serve(h, SseHandler.builder(h).setting("publish", "open").setting("bodyGrace", "200ms").build());
+        try (Socket post = server.send("POST", "/events", "Content-Length: 10\r\n", null)) {
+            post.getOutputStream().write('a');
+            String answer = VertxServer.readUntil(post, "\"field\":\"body\"");
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("1024 bytes a second");
+        }
+    }
+
+    @Test
     void aMalformedQueryIs400NamingTheParameter() throws Exception {
         Hub h = Hub.create();
         serve(h, SseHandler.create(h));

@@ -165,16 +165,42 @@ public final class VertxDemo implements AutoCloseable {
             write(resp, HttpAnswer.json(400, bad.json()));
             return;
         }
+        String length = rc.request().getHeader("Content-Length");
+        if (length != null && length.trim().matches("\\d{1,18}")
+                && Long.parseLong(length.trim()) > ChatRequest.MAX_PROMPT_BYTES) {
+            refuse(resp, PublishRules.bodyTooLarge(ChatRequest.MAX_PROMPT_BYTES));
+            return;
+        }
         Buffer body = Buffer.buffer();
         boolean[] refused = {false};
+        long started = System.nanoTime();
+        // The prompt is read without a thread; a trickle is still refused, as sse-examples does: 1024 bytes a second
+        // after a 5 s grace, the whole body within 30 s.
+        long watch = vertx.setPeriodic(5000, 1000, id -> {
+            double seconds = (System.nanoTime() - started) / 1e9;
+            if (refused[0]) {
+                vertx.cancelTimer(id);
+            } else if (seconds >= 30 || body.length() < 1024 * seconds) {
+                refused[0] = true;
+                vertx.cancelTimer(id);
+                refuse(resp, PublishRules.bodyLate("the request body arrived slower than 1024 bytes a second"));
+            }
+        });
+        rc.request().exceptionHandler(e -> {
+            if (!refused[0]) {
+                refused[0] = true;
+                vertx.cancelTimer(watch);
+                refuse(resp, HttpAnswer.error(400, "body", "malformed chunked body"));
+            }
+        });
         rc.request().handler(chunk -> {
             if (refused[0]) {
                 return;
             }
             if (body.length() + chunk.length() > ChatRequest.MAX_PROMPT_BYTES) {
                 refused[0] = true;
-                resp.putHeader("Connection", "close");
-                write(resp, PublishRules.bodyTooLarge(ChatRequest.MAX_PROMPT_BYTES));
+                vertx.cancelTimer(watch);
+                refuse(resp, PublishRules.bodyTooLarge(ChatRequest.MAX_PROMPT_BYTES));
                 return;
             }
             body.appendBuffer(chunk);
@@ -183,6 +209,8 @@ public final class VertxDemo implements AutoCloseable {
             if (refused[0]) {
                 return;
             }
+            refused[0] = true;
+            vertx.cancelTimer(watch);
             byte[] bytes = body.getBytes();
             Decision<String> text = RequestText.strictUtf8(bytes, bytes.length, "body");
             if (!text.accepted()) {
@@ -201,6 +229,12 @@ public final class VertxDemo implements AutoCloseable {
             SseStream stream = SseStreams.start(rc);
             chat.start(stream, withPrompt);
         });
+    }
+
+    /** Answers a refused body and drops the connection, so the rest of it is never read. */
+    private static void refuse(HttpServerResponse resp, HttpAnswer answer) {
+        resp.putHeader("Connection", "close");
+        write(resp, answer);
     }
 
     private static void write(HttpServerResponse resp, HttpAnswer answer) {
