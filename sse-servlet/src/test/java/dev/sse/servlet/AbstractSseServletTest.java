@@ -9,7 +9,6 @@ import dev.sse.core.HubListener;
 import dev.sse.core.InMemoryHistory;
 import dev.sse.core.SlowClientPolicy;
 import dev.sse.core.SseEvent;
-import dev.sse.core.SseFrame;
 import jakarta.servlet.http.HttpServlet;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -32,7 +31,11 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The behaviour every container must show; subclasses supply the container. */
+/**
+ * What only SseServlet offers (its init-params, file and per-client limits, write timeout, request hook...), on every
+ * container; subclasses supply the container. What every runtime adapter must do is in the sse-tck kit, run by
+ * {@link JettyAdapterContractTest} and {@link TomcatAdapterContractTest}.
+ */
 abstract class AbstractSseServletTest {
 
     static final Duration T = Duration.ofSeconds(5);
@@ -117,98 +120,6 @@ abstract class AbstractSseServletTest {
 
     void awaitChannels(int n) {
         await("hub.channelCount() == " + n, () -> hub.channelCount() == n);
-    }
-
-    @Test
-    void headersAreFlushedBeforeTheFirstEvent() throws Exception {
-        start();
-        try (SseClient c = open()) {
-            assertThat(c.header("content-type")).matches("(?i)text/event-stream; ?charset=utf-8");
-            assertThat(c.header("cache-control")).isEqualTo("no-cache, no-transform");
-            assertThat(c.header("x-accel-buffering")).isEqualTo("no");
-            assertThat(c.header("content-encoding")).isNull();
-            assertThat(c.header("connection")).isNull();
-            awaitChannels(1);
-        }
-    }
-
-    @Test
-    void eventsArriveByteExact() throws Exception {
-        start();
-        try (SseClient c = open()) {
-            awaitChannels(1);
-            SseEvent e = SseEvent.builder().id("7").event("price").data("a\nb\r\n c\u2028é").build();
-            hub.broadcast(e);
-            assertThat(c.nextEvent(T)).isEqualTo(SseFrame.of(e).toString());
-        }
-    }
-
-    @Test
-    void retryIsSentFirst() throws Exception {
-        params.put("retry", "3000");
-        start();
-        try (SseClient c = open()) {
-            assertThat(c.nextFrame(T)).isEqualTo("retry: 3000\n\n");
-        }
-    }
-
-    @Test
-    void topicsFromConfigurationAndAllowedQueryParameter() throws Exception {
-        params.put("topics", "news");
-        params.put("allowedTopics", "prices,weather");
-        start();
-        try (SseClient c = openAt("/events?topic=prices")) {
-            awaitChannels(1);
-            hub.broadcast("sport", SseEvent.data("no"));
-            hub.broadcast("news", SseEvent.data("n"));
-            hub.broadcast("weather", SseEvent.data("no"));
-            hub.broadcast("prices", SseEvent.data("p"));
-            assertThat(c.nextEvent(T)).endsWith("data: n\n\n");
-            assertThat(c.nextEvent(T)).endsWith("data: p\n\n");
-        }
-    }
-
-    @Test
-    void unknownTopicGets204SoTheBrowserStopsReconnecting() throws Exception {
-        params.put("allowedTopics", "prices");
-        start();
-        try (SseClient c = SseClient.get(port, "/events?topic=secret").head(T)) {
-            assertThat(c.status()).isEqualTo(204);
-            assertThat(hub.channelCount()).isZero();
-        }
-    }
-
-    @Test
-    void resumeAfterLastEventIdHeaderReplaysOnlyWhatWasMissed() throws Exception {
-        start();
-        hub.broadcast(SseEvent.data("one"));
-        hub.broadcast(SseEvent.data("two"));
-        hub.broadcast(SseEvent.data("three"));
-        try (SseClient c = openWith("Last-Event-ID: 1")) {
-            assertThat(c.nextEvent(T)).isEqualTo("id: 2\ndata: two\n\n");
-            assertThat(c.nextEvent(T)).isEqualTo("id: 3\ndata: three\n\n");
-        }
-    }
-
-    @Test
-    void resumeFromLastEventIdQueryParameterOnAFirstConnection() throws Exception {
-        start();
-        hub.broadcast(SseEvent.data("one"));
-        hub.broadcast(SseEvent.data("two"));
-        try (SseClient c = openAt("/events?lastEventId=1")) {
-            assertThat(c.nextEvent(T)).isEqualTo("id: 2\ndata: two\n\n");
-        }
-    }
-
-    @Test
-    void utf8LastEventIdIsRedecodedFromIso88591() throws Exception {
-        start();
-        hub.broadcast(SseEvent.builder().id("é-1").data("a").build());
-        hub.broadcast(SseEvent.builder().id("é-2").data("b").build());
-        byte[] req = ("GET /events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: é-1\r\n\r\n").getBytes(StandardCharsets.UTF_8);
-        try (SseClient c = SseClient.rawRequest(port, req).head(T)) {
-            assertThat(c.nextEvent(T)).isEqualTo("id: é-2\ndata: b\n\n");
-        }
     }
 
     @Test
@@ -337,108 +248,6 @@ abstract class AbstractSseServletTest {
     }
 
     @Test
-    void resumeWhileBroadcastingLosesNothingAndDuplicatesNothing() throws Exception {
-        start(hubBuilder().history(history(10_000)).maxQueuedFrames(10_000).build());
-        int total = 3000;
-        int clients = 4;
-        AtomicBoolean go = new AtomicBoolean(true);
-        ExecutorService pool = Executors.newFixedThreadPool(clients + 1);
-        try {
-            Future<?> publisher = pool.submit(() -> {
-                for (int i = 1; i <= total; i++) {
-                    hub.broadcast(SseEvent.data("e" + i));
-                    if (i % 50 == 0) {
-                        Thread.yield();
-                    }
-                }
-                return null;
-            });
-            List<Future<List<Long>>> seen = new ArrayList<>();
-            for (int k = 0; k < clients; k++) {
-                seen.add(pool.submit(() -> {
-                    List<Long> ids = new ArrayList<>();
-                    long last = 0;
-                    int round = 0;
-                    while (last < total) {
-                        try (SseClient c = openWith("Last-Event-ID: " + last)) {
-                            int take = 100 + (round++ * 37) % 300;
-                            for (int i = 0; i < take && last < total; i++) {
-                                String f = c.nextEvent(T);
-                                long id = Long.parseLong(f.substring(4, f.indexOf('\n')));
-                                ids.add(id);
-                                last = id;
-                            }
-                        }
-                    }
-                    return ids;
-                }));
-            }
-            publisher.get(30, TimeUnit.SECONDS);
-            for (Future<List<Long>> f : seen) {
-                List<Long> ids = f.get(30, TimeUnit.SECONDS);
-                assertThat(ids).hasSize(total);
-                for (int i = 0; i < total; i++) {
-                    assertThat(ids.get(i)).isEqualTo(i + 1L);
-                }
-            }
-        } finally {
-            go.set(false);
-            pool.shutdownNow();
-        }
-    }
-
-    @Test
-    void stalledReaderDoesNotDelayOthersAndIsClosedBySlowClientPolicy() throws Exception {
-        start(hubBuilder().maxQueuedFrames(100).build());
-        SseClient stalled = SseClient.request(port, "GET", "/events", s -> {
-            try {
-                s.setReceiveBufferSize(4096);
-            } catch (java.net.SocketException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        try (SseClient healthy = open()) {
-            awaitChannels(2);
-            String payload = "x".repeat(4000);
-            long start = System.nanoTime();
-            for (int i = 0; i < 100; i++) {
-                for (int j = 0; j < 20; j++) {
-                    hub.broadcast(SseEvent.data(payload));
-                }
-                for (int j = 0; j < 20; j++) {
-                    assertThat(healthy.nextEvent(T)).contains(payload);
-                }
-            }
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            assertThat(millis).isLessThan(60_000);
-            awaitChannels(1);
-            assertThat(closes.poll(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.SLOW_CLIENT);
-        } finally {
-            stalled.close();
-        }
-    }
-
-    @Test
-    void orderlyCloseRemovesTheClient() throws Exception {
-        start();
-        SseClient c = open();
-        awaitChannels(1);
-        c.close();
-        awaitChannels(0);
-        assertThat(closes.poll(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLIENT_GONE);
-    }
-
-    @Test
-    void abruptResetRemovesTheClient() throws Exception {
-        start();
-        SseClient c = open();
-        awaitChannels(1);
-        c.reset();
-        awaitChannels(0);
-        assertThat(closes.poll(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLIENT_GONE);
-    }
-
-    @Test
     void peerThatStopsTakingBytesIsDroppedByTheWriteTimeout() throws Exception {
         params.put("writeTimeout", "500ms");
         start(hubBuilder().slowClientPolicy(SlowClientPolicy.dropOldest()).maxQueuedFrames(10).build());
@@ -468,85 +277,6 @@ abstract class AbstractSseServletTest {
     }
 
     @Test
-    void hubShutdownEndsStreamsWithAFarewell() throws Exception {
-        start();
-        try (SseClient c = open()) {
-            awaitChannels(1);
-            hub.shutdown(Duration.ofMillis(100), SseEvent.of("bye", ""));
-            assertThat(c.nextEvent(T)).isEqualTo("event: bye\ndata:\n\n");
-            assertThat(c.awaitEnd(T)).isTrue();
-            awaitChannels(0);
-        }
-    }
-
-    @Test
-    void serverStopEndsStreamsWithAFarewell() throws Exception {
-        params.put("farewellEvent", "bye");
-        start();
-        try (SseClient c = open()) {
-            awaitChannels(1);
-            Thread stopper = new Thread(() -> {
-                try {
-                    server.stop();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            stopper.start();
-            String f = c.nextEvent(T);
-            assertThat(f == null || f.equals("event: bye\ndata:\n\n")).as("farewell or end, got %s", f).isTrue();
-            assertThat(c.awaitEnd(T)).isTrue();
-            stopper.join(10_000);
-            awaitChannels(0);
-        }
-    }
-
-    @Test
-    void maxConnectionAgeEndsTheStreamGracefully() throws Exception {
-        params.put("maxConnectionAge", "300ms");
-        start();
-        try (SseClient c = open()) {
-            assertThat(c.awaitEnd(T)).isTrue();
-            awaitChannels(0);
-            assertThat(closes.poll(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.MAX_AGE);
-        }
-    }
-
-    @Test
-    void corsAllowedOriginIsEchoedWithVaryAndCredentials() throws Exception {
-        params.put("allowedOrigins", "https://app.example");
-        params.put("allowCredentials", "true");
-        start();
-        try (SseClient c = openWith("Origin: https://app.example")) {
-            assertThat(c.header("access-control-allow-origin")).isEqualTo("https://app.example");
-            assertThat(c.header("access-control-allow-credentials")).isEqualTo("true");
-            assertThat(c.header("vary")).containsIgnoringCase("Origin");
-        }
-    }
-
-    @Test
-    void corsForeignOriginIsRefusedBeforeTheStreamStarts() throws Exception {
-        params.put("allowedOrigins", "https://app.example");
-        start();
-        try (SseClient c = SseClient.get(port, "/events", "Origin: https://evil.example").head(T)) {
-            assertThat(c.status()).isEqualTo(403);
-            assertThat(c.header("access-control-allow-origin")).isNull();
-            assertThat(hub.channelCount()).isZero();
-        }
-    }
-
-    @Test
-    void preflightDoesNotEchoArbitraryRequestedHeaders() throws Exception {
-        params.put("allowedOrigins", "https://app.example");
-        start();
-        try (SseClient c = SseClient.request(port, "OPTIONS", "/events", s -> { }, "Origin: https://app.example",
-                "Access-Control-Request-Method: GET", "Access-Control-Request-Headers: x-evil, last-event-id").head(T)) {
-            assertThat(c.status()).isEqualTo(403);
-            assertThat(c.header("access-control-allow-headers")).isNull();
-        }
-    }
-
-    @Test
     void hostHeaderCannotMakeAForeignOriginOwnWhenPublicOriginIsSet() throws Exception {
         params.put("publicOrigin", "http://app.example");
         start();
@@ -570,41 +300,6 @@ abstract class AbstractSseServletTest {
             assertThat(c.status()).isEqualTo(400);
         }
         assertThat(hub.channelCount()).isZero();
-    }
-
-    @Test
-    void corsPreflightIsAnswered() throws Exception {
-        params.put("allowedOrigins", "https://app.example");
-        start();
-        try (SseClient c = SseClient.request(port, "OPTIONS", "/events", s -> { }, "Origin: https://app.example",
-                "Access-Control-Request-Method: GET", "Access-Control-Request-Headers: last-event-id").head(T)) {
-            assertThat(c.status()).isEqualTo(204);
-            assertThat(c.header("access-control-allow-origin")).isEqualTo("https://app.example");
-            assertThat(c.header("access-control-allow-headers")).isEqualToIgnoringCase("Last-Event-ID");
-        }
-        try (SseClient c = SseClient.request(port, "OPTIONS", "/events", s -> { }, "Origin: https://evil.example",
-                "Access-Control-Request-Method: GET").head(T)) {
-            assertThat(c.status()).isEqualTo(403);
-        }
-    }
-
-    @Test
-    void maxConnectionsShedsWith200AndRetryNever503() throws Exception {
-        params.put("maxConnections", "2");
-        params.put("overloadRetry", "7000");
-        start();
-        try (SseClient a = open(); SseClient b = open()) {
-            awaitChannels(2);
-            try (SseClient shed = SseClient.get(port, "/events").head(T)) {
-                assertThat(shed.status()).isEqualTo(200);
-                assertThat(shed.header("content-type")).startsWith("text/event-stream");
-                assertThat(shed.nextFrame(T)).isEqualTo("retry: 7000\n\n");
-                assertThat(shed.awaitEnd(T)).isTrue();
-            }
-            hub.broadcast(SseEvent.data("still here"));
-            assertThat(a.nextEvent(T)).endsWith("data: still here\n\n");
-            assertThat(b.nextEvent(T)).endsWith("data: still here\n\n");
-        }
     }
 
     @Test
@@ -718,25 +413,6 @@ abstract class AbstractSseServletTest {
             s.bind(new java.net.InetSocketAddress("127.0.0.2", 0));
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    @Test
-    void otherMethodsGet405WithAllow() throws Exception {
-        start();
-        try (SseClient c = SseClient.request(port, "POST", "/events", s -> { }, "Content-Length: 0").head(T)) {
-            assertThat(c.status()).isEqualTo(405);
-            assertThat(c.header("allow")).isEqualTo("GET, HEAD, OPTIONS");
-        }
-    }
-
-    @Test
-    void headAnswersHeadersWithoutOpeningAStream() throws Exception {
-        start();
-        try (SseClient c = SseClient.request(port, "HEAD", "/events", s -> { }).head(T)) {
-            assertThat(c.status()).isEqualTo(200);
-            assertThat(c.header("content-type")).startsWith("text/event-stream");
-            assertThat(hub.channelCount()).isZero();
         }
     }
 

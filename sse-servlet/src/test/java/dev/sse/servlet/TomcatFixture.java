@@ -9,9 +9,10 @@ import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.http2.Http2Protocol;
 import org.apache.tomcat.util.scan.StandardJarScanner;
 
-/** Embedded Tomcat 11 with its NIO connector. */
+/** Embedded Tomcat 11 with its NIO connector, HTTP/1.1 and h2c. */
 final class TomcatFixture implements ServerFixture {
 
     private Tomcat tomcat;
@@ -26,6 +27,8 @@ final class TomcatFixture implements ServerFixture {
         connector.setProperty("address", "127.0.0.1");
         // As the publishing Javadoc advises: Tomcat otherwise sends 100 Continue before any servlet sees the request.
         connector.setProperty("continueResponseTiming", "onRead");
+        // h2c, taken up only when a client asks for it (Upgrade: h2c or the HTTP/2 preface).
+        connector.addUpgradeProtocol(new Http2Protocol());
         t.setConnector(connector);
         t.getHost().setAutoDeploy(false);
         return t;

@@ -7,7 +7,7 @@ import java.util.function.Function;
 public interface RequestCheck {
 
     /**
-     * Decides for one request; a refused one gets {@code 401} and no stream.
+     * Decides for one request, on either endpoint; a refused one gets {@code 401} and no stream.
      *
      * @param header the request's headers: a name, in any case, to its first value or {@code null}
      * @return {@code true} to let the request through

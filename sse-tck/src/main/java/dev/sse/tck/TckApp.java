@@ -41,9 +41,12 @@ public final class TckApp {
     }
 
     /**
-     * The settings of {@value #EVENTS_PATH}, by the names of SseServlet's init-params ({@code topics},
-     * {@code allowedTopics}, {@code retry}, {@code maxConnections}, {@code allowedOrigins}, {@code allowCredentials},
-     * {@code drainWindow}, {@code farewellEvent}...) and in their syntax; a name absent keeps the runtime's default.
+     * The settings of {@value #EVENTS_PATH}, by the names of SseServlet's init-params and in their syntax (durations
+     * as {@code 250ms}, {@code 5s} or plain milliseconds, lists comma-separated): {@code topics}, {@code allowedTopics}
+     * (the query parameter is {@code topic}), {@code retry}, {@code overloadRetry}, {@code maxConnections},
+     * {@code maxConnectionAge}, {@code allowedOrigins}, {@code allowCredentials}, {@code drainWindow},
+     * {@code farewellEvent} (an event type); a name absent keeps the runtime's default. The resume query parameter is
+     * {@code lastEventId}.
      *
      * @return the settings, unmodifiable
      */
