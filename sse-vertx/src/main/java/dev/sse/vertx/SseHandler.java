@@ -11,6 +11,8 @@ import dev.sse.core.http.Decision;
 import dev.sse.core.http.HttpAnswer;
 import dev.sse.core.http.PublishRules;
 import dev.sse.core.http.RequestText;
+import dev.sse.core.http.Setting;
+import dev.sse.core.http.SseSettings;
 import dev.sse.core.http.StreamRules;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -23,7 +25,6 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>Settings</h2>
- * {@link Builder#setting(String, String)} takes SseServlet's init-param names and syntax: {@code retry},
+ * {@link Builder#setting(String, String)} takes rows of the one settings table ({@link SseSettings}), by the names and
+ * in the syntax of SseServlet's init-params: {@code retry},
  * {@code retryJitter}, {@code overloadRetry}, {@code maxConnections} (0: no limit, the default here),
  * {@code maxConnectionsPerClient}, {@code topics}, {@code topicParameter}, {@code allowedTopics},
  * {@code allowedOrigins}, {@code allowCredentials}, {@code allowedHeaders}, {@code publicOrigin},
@@ -65,6 +67,13 @@ import org.slf4j.LoggerFactory;
 public final class SseHandler implements Handler<RoutingContext> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SseHandler.class);
+
+    /** The rows of the settings table ({@link SseSettings}) this handler serves; the others belong to the hub. */
+    private static final List<String> SUPPORTED = List.of("retry", "retryJitter", "overloadRetry", "maxConnections",
+            "maxConnectionsPerClient", "topics", "topicParameter", "allowedTopics", "allowedOrigins",
+            "allowCredentials", "allowedHeaders", "publicOrigin", "ignoreClientLastEventId", "lastEventIdParameter",
+            "cacheControl", "maxConnectionAge", "drainWindow", "farewellEvent", "publish", "maxBodyBytes",
+            "bodyDeadline", "bodyGrace", "minBodyRate");
 
     private final Hub hub;
     private final StreamRules rules;
@@ -424,43 +433,55 @@ public final class SseHandler implements Handler<RoutingContext> {
          * @throws IllegalArgumentException for an unknown name or a malformed value, naming it
          */
         public Builder setting(String name, String value) {
+            Setting<?> row = SseSettings.named(name);
+            if (row == null || !SUPPORTED.contains(name)) {
+                throw new IllegalArgumentException("setting " + name + (row == null ? " is not a setting"
+                        : " is not one sse-vertx serves (hub settings belong to Hub.builder())")
+                        + "; sse-vertx takes " + String.join(", ", SUPPORTED));
+            }
             if (value == null || value.isBlank()) {
                 return this;
             }
-            String v = value.trim();
+            Object v = row.parse(value, "setting");
             switch (name) {
-                case "retry" -> retry = duration(name, v);
-                case "retryJitter" -> retryJitter = duration(name, v);
-                case "overloadRetry" -> overloadRetry = duration(name, v);
-                case "maxConnections" -> maxConnections = (int) number(name, v, Integer.MAX_VALUE);
-                case "maxConnectionsPerClient" -> maxConnectionsPerClient = (int) number(name, v, Integer.MAX_VALUE);
-                case "topics" -> topics = list(v);
-                case "topicParameter" -> topicParameter = v;
-                case "allowedTopics" -> allowedTopics = list(v);
-                case "allowedOrigins" -> allowedOrigins = list(v);
-                case "allowCredentials" -> allowCredentials = bool(name, v);
-                case "allowedHeaders" -> allowedHeaders = list(v);
-                case "publicOrigin" -> publicOrigin = v;
-                case "ignoreClientLastEventId" -> ignoreClientLastEventId = bool(name, v);
-                case "lastEventIdParameter" -> lastEventIdParameter = v;
-                case "cacheControl" -> cacheControl = v;
-                case "maxConnectionAge" -> maxConnectionAge = duration(name, v);
-                case "drainWindow" -> drainWindow = duration(name, v);
-                case "farewellEvent" -> farewellEvent(v);
+                case "retry" -> retry = (Duration) v;
+                case "retryJitter" -> retryJitter = (Duration) v;
+                case "overloadRetry" -> overloadRetry = (Duration) v;
+                case "maxConnections" -> maxConnections = (Integer) v;
+                case "maxConnectionsPerClient" -> maxConnectionsPerClient = (Integer) v;
+                case "topics" -> topics = strings(v);
+                case "topicParameter" -> topicParameter = (String) v;
+                case "allowedTopics" -> allowedTopics = strings(v);
+                case "allowedOrigins" -> allowedOrigins = strings(v);
+                case "allowCredentials" -> allowCredentials = (Boolean) v;
+                case "allowedHeaders" -> allowedHeaders = strings(v);
+                case "publicOrigin" -> publicOrigin = (String) v;
+                case "ignoreClientLastEventId" -> ignoreClientLastEventId = (Boolean) v;
+                case "lastEventIdParameter" -> lastEventIdParameter = (String) v;
+                case "cacheControl" -> cacheControl = (String) v;
+                case "maxConnectionAge" -> maxConnectionAge = (Duration) v;
+                case "drainWindow" -> drainWindow = (Duration) v;
+                case "farewellEvent" -> farewell = (SseEvent) v;
                 case "publish" -> {
-                    if (!v.equals("open") && !v.equals("off")) {
-                        throw new IllegalArgumentException("setting publish must be open or off (was \"" + v + "\")");
+                    String p = ((String) v).trim();
+                    if (!p.equals("open") && !p.equals("off")) {
+                        throw new IllegalArgumentException("setting publish must be open or off on sse-vertx (was \""
+                                + p + "\")");
                     }
-                    publish = v.equals("open");
+                    publish = p.equals("open");
                 }
-                case "maxBodyBytes" -> maxBodyBytes = (int) Math.max(1, number(name, v, Integer.MAX_VALUE - 1));
-                case "bodyDeadline" -> bodyDeadline = positive(name, duration(name, v));
-                case "bodyGrace" -> bodyGrace = positive(name, duration(name, v));
-                case "minBodyRate" -> minBodyRate = Math.max(1, number(name, v, Integer.MAX_VALUE));
-                default -> throw new IllegalArgumentException("setting " + name + " is not one sse-vertx knows "
-                        + "(hub settings such as keepAlive belong to Hub.builder())");
+                case "maxBodyBytes" -> maxBodyBytes = (Integer) v;
+                case "bodyDeadline" -> bodyDeadline = (Duration) v;
+                case "bodyGrace" -> bodyGrace = (Duration) v;
+                case "minBodyRate" -> minBodyRate = (Long) v;
+                default -> throw new IllegalStateException("unhandled setting " + name);
             }
             return this;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static Set<String> strings(Object v) {
+            return Set.copyOf((Set<String>) v);
         }
 
         /**
@@ -568,73 +589,6 @@ public final class SseHandler implements Handler<RoutingContext> {
                         "allowCredentials cannot be combined with allowedOrigins \"*\": list the origins explicitly");
             }
             return new SseHandler(this);
-        }
-
-        private static Set<String> list(String v) {
-            Set<String> out = new LinkedHashSet<>();
-            for (String part : v.split(",")) {
-                if (!part.isBlank()) {
-                    out.add(part.trim());
-                }
-            }
-            return Set.copyOf(out);
-        }
-
-        private static boolean bool(String name, String v) {
-            String t = v.toLowerCase(Locale.ROOT);
-            if (t.equals("true") || t.equals("false")) {
-                return Boolean.parseBoolean(t);
-            }
-            throw new IllegalArgumentException("setting " + name + " must be true or false (was \"" + v + "\")");
-        }
-
-        private static long number(String name, String v, long max) {
-            long n;
-            try {
-                n = Long.parseLong(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("setting " + name + " must be a whole number from 0 to " + max
-                        + " (was \"" + v + "\")", e);
-            }
-            if (n < 0 || n > max) {
-                throw new IllegalArgumentException("setting " + name + " must be from 0 to " + max + " (was " + v
-                        + ")");
-            }
-            return n;
-        }
-
-        private static Duration positive(String name, Duration d) {
-            if (d.isZero()) {
-                throw new IllegalArgumentException("setting " + name + " must be at least 1ms");
-            }
-            return d;
-        }
-
-        static Duration duration(String name, String v) {
-            Duration d;
-            try {
-                String t = v.toLowerCase(Locale.ROOT);
-                if (t.startsWith("p")) {
-                    d = Duration.parse(v.toUpperCase(Locale.ROOT));
-                } else if (t.endsWith("ms")) {
-                    d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
-                } else if (t.endsWith("s")) {
-                    d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1).trim()));
-                } else if (t.endsWith("m")) {
-                    d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1).trim()));
-                } else if (t.endsWith("h")) {
-                    d = Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1).trim()));
-                } else {
-                    d = Duration.ofMillis(Long.parseLong(t));
-                }
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("setting " + name
-                        + " must be a duration such as 250ms, 15s, 5m, 1h or PT15S (was \"" + v + "\")", e);
-            }
-            if (d.isNegative()) {
-                throw new IllegalArgumentException("setting " + name + " must not be negative (was \"" + v + "\")");
-            }
-            return d;
         }
     }
 }
