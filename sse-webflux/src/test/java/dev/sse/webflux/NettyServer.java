@@ -1,0 +1,38 @@
+package dev.sse.webflux;
+
+import java.time.Duration;
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/** A real Reactor Netty server on 127.0.0.1 and a free port, serving WebFlux routes. */
+final class NettyServer implements AutoCloseable {
+
+    private final DisposableServer server;
+
+    private NettyServer(DisposableServer server) {
+        this.server = server;
+    }
+
+    static NettyServer start(RouterFunction<ServerResponse> routes) {
+        return start(RouterFunctions.toHttpHandler(routes));
+    }
+
+    static NettyServer start(HttpHandler handler) {
+        return new NettyServer(HttpServer.create().host("127.0.0.1").port(0)
+                .handle(new ReactorHttpHandlerAdapter(handler)).bindNow(Duration.ofSeconds(10)));
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.disposeNow(Duration.ofSeconds(5));
+    }
+}

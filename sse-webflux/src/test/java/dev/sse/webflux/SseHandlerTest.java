@@ -1,0 +1,119 @@
+package dev.sse.webflux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
+
+import dev.sse.core.Hub;
+import dev.sse.core.SseEvent;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+
+/** The hub's stream on a real Reactor Netty server, read as raw bytes from a real socket. */
+class SseHandlerTest {
+
+    private Hub hub;
+    private NettyServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    private int serve(SseHandler handler) {
+        server = NettyServer.start(RouterFunctions.route(GET("/events"), handler));
+        return server.port();
+    }
+
+    @Test
+    void headersAndRetryAreFlushedBeforeAnyEvent() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        int port = serve(SseHandler.builder(hub).retry(Duration.ofSeconds(3), Duration.ZERO).build());
+        try (RawClient c = new RawClient(port, "GET /events HTTP/1.1")) {
+            String seen = c.awaitText("retry: 3000\n\n", 5000);
+            assertThat(seen).startsWith("HTTP/1.1 200").containsIgnoringCase("content-type: text/event-stream")
+                    .containsIgnoringCase("x-accel-buffering: no").containsIgnoringCase("cache-control: no-cache");
+        }
+    }
+
+    @Test
+    void headersAreFlushedAtOnceWithNothingToSend() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        int port = serve(SseHandler.of(hub));
+        try (RawClient c = new RawClient(port, "GET /events HTTP/1.1")) {
+            assertThat(c.awaitText("\r\n\r\n", 5000)).startsWith("HTTP/1.1 200");
+        }
+    }
+
+    @Test
+    void broadcastsArriveAsTheEncoderWroteThem() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        int port = serve(SseHandler.of(hub));
+        try (RawClient c = new RawClient(port, "GET /events HTTP/1.1")) {
+            c.awaitText("\r\n\r\n", 5000);
+            await(() -> hub.channelCount() == 1);
+            hub.broadcast(SseEvent.builder().id("1").event("tick").data("a\nb").build());
+            c.awaitText("id: 1\nevent: tick\ndata: a\ndata: b\n\n", 5000);
+        }
+    }
+
+    @Test
+    void resetClientIsDroppedFromTheHub() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        SseHandler handler = SseHandler.of(hub);
+        int port = serve(handler);
+        RawClient c = new RawClient(port, "GET /events HTTP/1.1");
+        c.awaitText("\r\n\r\n", 5000);
+        await(() -> hub.channelCount() == 1);
+        c.reset();
+        await(() -> hub.channelCount() == 0 && handler.connectionCount() == 0);
+    }
+
+    @Test
+    void beyondMaxConnectionsTheStreamIsShedWithRetryAndClosed() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        int port = serve(SseHandler.builder(hub).maxConnections(1).overloadRetry(Duration.ofSeconds(7)).build());
+        try (RawClient first = new RawClient(port, "GET /events HTTP/1.1")) {
+            first.awaitText("\r\n\r\n", 5000);
+            await(() -> hub.channelCount() == 1);
+            try (RawClient second = new RawClient(port, "GET /events HTTP/1.1", "Connection: close")) {
+                String seen = second.awaitClose(5000);
+                assertThat(seen).startsWith("HTTP/1.1 200").endsWith("retry: 7000\n\n");
+            }
+        }
+    }
+
+    @Test
+    void shutdownSendsTheFarewellAndEndsTheStream() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        SseHandler handler = SseHandler.of(hub);
+        int port = serve(handler);
+        try (RawClient c = new RawClient(port, "GET /events HTTP/1.1")) {
+            c.awaitText("\r\n\r\n", 5000);
+            await(() -> hub.channelCount() == 1);
+            handler.shutdown(Duration.ofMillis(100), SseEvent.builder().event("bye").data("").build())
+                    .get(5, TimeUnit.SECONDS);
+            String seen = c.awaitText("0\r\n\r\n", 5000);
+            assertThat(seen).contains("event: bye\ndata:\n\n");
+            assertThat(handler.connectionCount()).isZero();
+        }
+    }
+
+    static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 5 s");
+            }
+            Thread.sleep(5);
+        }
+    }
+}
