@@ -15,10 +15,10 @@ final class ErrorJson {
     }
 
     static String body(String field, String message) {
-        return "{\"error\":" + quote(message) + ",\"field\":" + quote(field) + "}";
+        return "{\"error\":" + quote(message) + (field == null ? "" : ",\"field\":" + quote(field)) + "}";
     }
 
-    private static String quote(String text) {
+    static String quote(String text) {
         StringBuilder b = new StringBuilder(text.length() + 2).append('"');
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

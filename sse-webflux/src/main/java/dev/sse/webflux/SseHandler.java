@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.HandlerFunction;
 import org.springframework.web.reactive.function.server.HandlerStrategies;
@@ -67,20 +69,28 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SseHandler.class);
 
+    private static final String ALLOW = "GET, HEAD, OPTIONS";
+    private static final String PUBLISH_ALLOW = "GET, HEAD, POST, OPTIONS";
+
     /** The attribute under which a stream's channel holds the request's principal, if it has one. */
     public static final String PRINCIPAL_ATTRIBUTE = "principal";
 
     private final Hub hub;
     private final StreamSettings settings;
     private final RequestHook hook;
+    private final PublishPolicy policy;
+    private final RequestBodies bodies;
     private final Set<EventChannel> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger count = new AtomicInteger();
     private volatile boolean stopping;
 
-    private SseHandler(Hub hub, StreamSettings settings, RequestHook hook) {
+    private SseHandler(Hub hub, StreamSettings settings, RequestHook hook, PublishPolicy policy,
+                       RequestBodies bodies) {
         this.hub = hub;
         this.settings = settings;
         this.hook = hook;
+        this.policy = policy;
+        this.bodies = bodies;
     }
 
     /**
@@ -133,6 +143,81 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
 
     @Override
     public Mono<ServerResponse> handle(ServerRequest request) {
+        switch (request.method().name()) {
+            case "GET":
+            case "HEAD":
+                return listen(request);
+            case "POST":
+                if (policy != null) {
+                    return publish(request);
+                }
+                break;
+            case "OPTIONS":
+                if (policy != null) {
+                    return bodies.preflight(request, PUBLISH_ALLOW, "publish");
+                }
+                return ServerResponse.noContent().header(HttpHeaders.ALLOW, ALLOW).build();
+            default:
+                break;
+        }
+        String allow = policy == null ? ALLOW : PUBLISH_ALLOW;
+        return ServerResponse.status(HttpStatus.METHOD_NOT_ALLOWED).header(HttpHeaders.ALLOW, allow)
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(ErrorJson.body("method", policy == null
+                        ? request.method().name() + " is not allowed; use " + ALLOW
+                        : request.method().name() + " is not supported here; use GET to listen or POST to publish"));
+    }
+
+    /**
+     * {@code POST}: the body, as UTF-8 text, broadcast as the data of one event; {@code event} and the topic from the
+     * query. {@code 202 {"id":"..."}} once the hub took it.
+     */
+    private Mono<ServerResponse> publish(ServerRequest request) {
+        String event;
+        String topic;
+        try {
+            Map<String, List<String>> query = Query.parse(request.exchange().getRequest().getURI().getRawQuery());
+            event = eventName(Query.single(query, "event"));
+            topic = Query.single(query, settings.topicParameter);
+        } catch (RequestBodies.Refused r) {
+            return r.response();
+        }
+        if (!policy.mayPublish(request, event, topic)) {
+            LOG.debug("publish refused by the policy {} (event {}, topic {})", policy, event, topic);
+            return ErrorJson.response(403, null, "this request may not publish here");
+        }
+        return bodies.text(request, "publish").flatMap(data -> {
+            SseEvent e = SseEvent.builder().event(event).data(data).build();
+            return Mono.fromCompletionStage(() -> topic == null ? hub.broadcastAsync(e) : hub.broadcastAsync(topic, e))
+                    .flatMap(id -> ServerResponse.accepted().contentType(MediaType.APPLICATION_JSON)
+                            .bodyValue("{\"id\":" + (id == null ? "null" : ErrorJson.quote(id)) + "}"))
+                    .onErrorResume(failure -> {
+                        String why = hub.isClosed() ? "the server is shutting down"
+                                : hub.hasBackplane() ? "the notification was not published: the backplane, which "
+                                        + "shares it with the other nodes, is unavailable; retry later"
+                                : "the notification was not published: the broadcast failed; retry later";
+                        LOG.warn("broadcast of a published event failed: {}", failure.toString());
+                        return ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5")
+                                .contentType(MediaType.APPLICATION_JSON).bodyValue(ErrorJson.body(null, why));
+                    });
+        }).onErrorResume(RequestBodies.Refused.class, RequestBodies.Refused::response);
+    }
+
+    private static String eventName(String event) {
+        if (event == null) {
+            return null;
+        }
+        for (int i = 0; i < event.length(); i++) {
+            char c = event.charAt(i);
+            if (c == '\r' || c == '\n' || c == '\0') {
+                String what = c == '\r' ? "CR" : c == '\n' ? "LF" : "NUL";
+                throw new RequestBodies.Refused(400, "event", "event must not contain CR, LF or NUL (found " + what
+                        + " at index " + i + ")");
+            }
+        }
+        return event;
+    }
+
+    private Mono<ServerResponse> listen(ServerRequest request) {
         StreamRequest asked;
         try {
             asked = StreamRequest.read(request, settings);
@@ -249,6 +334,8 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
         private final Hub hub;
         private final StreamSettings settings = new StreamSettings();
         private RequestHook hook;
+        private PublishPolicy policy;
+        private RequestBodies bodies = RequestBodies.builder().build();
 
         private Builder(Hub hub) {
             this.hub = hub;
@@ -336,6 +423,15 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
         }
 
         /**
+         * @param cacheControl the {@code Cache-Control} header of a stream (default {@code no-cache, no-transform})
+         * @return this builder
+         */
+        public Builder cacheControl(String cacheControl) {
+            settings.apply("cacheControl", Objects.requireNonNull(cacheControl, "cacheControl"));
+            return this;
+        }
+
+        /**
          * @param hook asked before each stream opens
          * @return this builder
          */
@@ -344,9 +440,31 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
             return this;
         }
 
+        /**
+         * Turns publishing over HTTP on: {@code POST} on the stream's own URL broadcasts its body to the hub, as
+         * {@code SseServlet} does ({@code 202 {"id":"..."}}; {@code 400} naming the field, {@code 403}, {@code 408},
+         * {@code 413}, {@code 503} as there).
+         *
+         * @param policy who may publish what; {@link PublishPolicy#open()} for anyone
+         * @return this builder
+         */
+        public Builder publishing(PublishPolicy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * @param bodies how published bodies are read: size, deadline, rate, and the origins that may post
+         * @return this builder
+         */
+        public Builder requestBodies(RequestBodies bodies) {
+            this.bodies = Objects.requireNonNull(bodies, "bodies");
+            return this;
+        }
+
         /** @return the handler */
         public SseHandler build() {
-            return new SseHandler(hub, settings.copy(), hook);
+            return new SseHandler(hub, settings.copy(), hook, policy, bodies);
         }
     }
 
