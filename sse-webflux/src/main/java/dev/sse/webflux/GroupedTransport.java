@@ -50,6 +50,7 @@ final class GroupedTransport implements Transport, Publisher<Publisher<DataBuffe
     private final Executor executor;
     /** Ends the connection at once when the stream ends abnormally; see {@link Abort}. */
     private final Abort abort;
+    private final ServerSide.Writability writability;
 
     private volatile FrameSource frames;
     private volatile Subscriber<? super Publisher<DataBuffer>> subscriber;
@@ -78,10 +79,12 @@ final class GroupedTransport implements Transport, Publisher<Publisher<DataBuffe
         boolean abort();
     }
 
-    GroupedTransport(DataBufferFactory buffers, Executor executor, Abort abort) {
+    GroupedTransport(DataBufferFactory buffers, ServerSide side) {
         this.buffers = buffers;
-        this.executor = executor;
-        this.abort = abort;
+        this.executor = side.executor;
+        this.abort = side.abort;
+        this.writability = side.writability;
+        writability.onWritable(this::schedule);
     }
 
     @Override
@@ -192,7 +195,8 @@ final class GroupedTransport implements Transport, Publisher<Publisher<DataBuffe
                     if (terminated.compareAndSet(false, true)) {
                         s.onComplete();
                     }
-                } else if (!graceful && wanted.get() && !groupOut.get() && requested.get() > 0) {
+                } else if (!graceful && wanted.get() && !groupOut.get() && requested.get() > 0
+                        && writability.writable()) {
                     wanted.set(false);
                     groupOut.set(true);
                     requested.decrementAndGet();

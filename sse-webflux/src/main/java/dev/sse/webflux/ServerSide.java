@@ -19,10 +19,35 @@ final class ServerSide {
 
     final Executor executor;
     final GroupedTransport.Abort abort;
+    final Writability writability;
 
-    private ServerSide(Executor executor, GroupedTransport.Abort abort) {
+    /**
+     * Whether the connection's outbound buffer has room: while it has none, a stream takes no more frames from its
+     * queue, so a reader that stalls leaves them there, under the queue's limits and slow-client policy.
+     */
+    interface Writability {
+        boolean writable();
+
+        /** Calls {@code wake} each time the connection becomes writable again; on any thread. */
+        void onWritable(Runnable wake);
+    }
+
+    private static final Writability ALWAYS = new Writability() {
+        @Override
+        public boolean writable() {
+            return true;
+        }
+
+        @Override
+        public void onWritable(Runnable wake) {
+            // Other servers give no signal; their own demand is all there is.
+        }
+    };
+
+    private ServerSide(Executor executor, GroupedTransport.Abort abort, Writability writability) {
         this.executor = executor;
         this.abort = abort;
+        this.writability = writability;
     }
 
     static ServerSide of(ServerHttpRequest request) {
@@ -33,7 +58,7 @@ final class ServerSide {
             }
         }
         Scheduler.Worker worker = Schedulers.parallel().createWorker();
-        return new ServerSide(task -> worker.schedule(task), () -> false);
+        return new ServerSide(task -> worker.schedule(task), () -> false, ALWAYS);
     }
 
     /** Kept apart so that nothing of Reactor Netty is loaded where it is absent. */
@@ -43,10 +68,31 @@ final class ServerSide {
                 return null;
             }
             reactor.netty.Connection connection = (reactor.netty.Connection) nativeRequest;
-            return new ServerSide(connection.channel().eventLoop(), () -> {
-                connection.channel().close();
+            io.netty.channel.Channel channel = connection.channel();
+            Writability writability = new Writability() {
+                @Override
+                public boolean writable() {
+                    return channel.isWritable();
+                }
+
+                @Override
+                public void onWritable(Runnable wake) {
+                    // Added through the connection, so Reactor Netty removes it when this request's exchange ends.
+                    connection.addHandlerLast("dev.sse.writability", new io.netty.channel.ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelWritabilityChanged(io.netty.channel.ChannelHandlerContext ctx) {
+                            if (ctx.channel().isWritable()) {
+                                wake.run();
+                            }
+                            ctx.fireChannelWritabilityChanged();
+                        }
+                    });
+                }
+            };
+            return new ServerSide(channel.eventLoop(), () -> {
+                channel.close();
                 return true;
-            });
+            }, writability);
         }
     }
 }

@@ -47,7 +47,7 @@ final class StreamBody {
                             Function<Transport, EventChannel> open, Consumer<EventChannel> opened, Runnable ended,
                             Duration overloadRetry) {
         ServerSide side = ServerSide.of(request);
-        GroupedTransport transport = new GroupedTransport(out.bufferFactory(), side.executor, side.abort);
+        GroupedTransport transport = new GroupedTransport(out.bufferFactory(), side);
         EventChannel channel;
         try {
             channel = open.apply(transport);
