@@ -5,7 +5,9 @@ import dev.sse.core.InMemoryHistory;
 import dev.sse.core.SseEvent;
 import dev.sse.examples.shared.ChatGenerator;
 import dev.sse.examples.shared.ClockTicker;
+import dev.sse.webflux.NettyBadRequests;
 import dev.sse.webflux.SseStreams;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.WebFilter;
 
 /**
  * The clock + notifications + chat demo on Spring WebFlux (Reactor Netty), with {@code sse-spring-boot-starter} and
@@ -179,12 +182,29 @@ public class DemoApplication {
         return new DemoOrigins(origins(new String[0], allowed));
     }
 
+    /** @return the demo's handlers */
+    @Bean
+    DemoRoutes demo(@Qualifier("clock") Hub clock, @Qualifier("notifications") Hub notifications, SseStreams streams,
+                    ChatGenerator chat, DemoOrigins origins) {
+        return new DemoRoutes(clock, notifications, streams, chat, origins);
+    }
+
     /** @return every route of the demo's HTTP API */
     @Bean
-    RouterFunction<ServerResponse> demoRoutes(@Qualifier("clock") Hub clock,
-                                              @Qualifier("notifications") Hub notifications,
-                                              SseStreams streams, ChatGenerator chat, DemoOrigins origins) {
-        return new DemoRoutes(clock, notifications, streams, chat, origins).routes();
+    RouterFunction<ServerResponse> demoRoutes(DemoRoutes demo) {
+        return demo.routes();
+    }
+
+    /** @return JSON answers for the malformed requests Reactor Netty would refuse with an empty 400 */
+    @Bean
+    NettyServerCustomizer jsonBadRequests() {
+        return NettyBadRequests::install;
+    }
+
+    /** @return the publish and chat preflights, answered by the demo's origin rules rather than WebFlux's CORS */
+    @Bean
+    WebFilter demoPreflights(DemoRoutes demo) {
+        return demo.preflights();
     }
 
 }

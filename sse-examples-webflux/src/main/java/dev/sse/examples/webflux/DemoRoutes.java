@@ -9,6 +9,7 @@ import dev.sse.examples.shared.ChatGenerator;
 import dev.sse.examples.shared.ChatRequest;
 import dev.sse.examples.shared.DemoStats;
 import dev.sse.examples.shared.Json;
+import dev.sse.webflux.PreflightFilter;
 import dev.sse.webflux.PublishPolicy;
 import dev.sse.webflux.RequestBodies;
 import dev.sse.webflux.SseHandler;
@@ -18,6 +19,7 @@ import java.util.Map;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.HandlerFunction;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -52,6 +54,12 @@ final class DemoRoutes {
                 .requestBodies(RequestBodies.builder().allowedOrigins(origins.origins(), false).build()).build();
         this.prompts = RequestBodies.builder().maxBodyBytes(ChatRequest.MAX_PROMPT_BYTES)
                 .allowedOrigins(origins.origins(), false).build();
+    }
+
+    /** @return the preflights of the two endpoints that take a {@code POST}, which WebFlux would answer itself */
+    PreflightFilter preflights() {
+        return PreflightFilter.of(Map.of("/api/v1/notifications", notificationStream,
+                "/api/v1/chat", (HandlerFunction<ServerResponse>) this::chatMethods));
     }
 
     RouterFunction<ServerResponse> routes() {
