@@ -29,7 +29,7 @@ final class StreamBody {
     /** The headers every stream answer carries; a {@code Cache-Control} the application set is kept. */
     static void headers(HttpHeaders headers, String cacheControl) {
         headers.setContentType(EVENT_STREAM);
-        if (!headers.containsHeader(HttpHeaders.CACHE_CONTROL)) {
+        if (headers.getFirst(HttpHeaders.CACHE_CONTROL) == null) {
             headers.set(HttpHeaders.CACHE_CONTROL, cacheControl);
         }
         headers.set("X-Accel-Buffering", "no");
