@@ -107,6 +107,38 @@ class SseHandlerTest {
         }
     }
 
+    @Test
+    void aReaderThatStopsReadingIsClosedByTheSlowClientPolicyWhileAnotherGetsEverything() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).maxQueuedFrames(20).build();
+        java.util.concurrent.CompletableFuture<dev.sse.core.CloseReason> stalledClosed =
+                new java.util.concurrent.CompletableFuture<>();
+        hub.addListener(new dev.sse.core.HubListener() {
+            @Override
+            public void onClose(dev.sse.core.EventChannel channel, dev.sse.core.CloseReason reason) {
+                if (reason == dev.sse.core.CloseReason.SLOW_CLIENT) {
+                    stalledClosed.complete(reason);
+                }
+            }
+        });
+        int port = serve(SseHandler.of(hub));
+        try (RawClient stalled = new RawClient(port, "GET /events HTTP/1.1");
+             RawClient reader = new RawClient(port, "GET /events HTTP/1.1")) {
+            stalled.awaitText("\r\n\r\n", 5000);
+            reader.awaitText("\r\n\r\n", 5000);
+            await(() -> hub.channelCount() == 2);
+            String big = "x".repeat(60_000);
+            int sent = 0;
+            // The stalled socket's buffers fill; then its frames stay in its queue, which the policy bounds.
+            while (!stalledClosed.isDone() && sent < 2000) {
+                hub.broadcast(SseEvent.builder().id(Integer.toString(++sent)).data(big).build());
+                reader.awaitText("id: " + sent + "\n", 5000);
+            }
+            assertThat(stalledClosed).isCompletedWithValue(dev.sse.core.CloseReason.SLOW_CLIENT);
+            assertThat(sent).isLessThan(2000);
+            await(() -> hub.channelCount() == 1);
+        }
+    }
+
     static void await(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!condition.getAsBoolean()) {
