@@ -68,7 +68,9 @@ public final class RequestBodies {
     /** A refused request: its status and the JSON answer, naming the field at fault where there is one. */
     public static final class Refused extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        /** The HTTP status of the answer. */
         private final int status;
+        /** The field at fault, or {@code null}. */
         private final String field;
 
         /**
