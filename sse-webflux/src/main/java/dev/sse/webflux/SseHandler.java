@@ -80,6 +80,7 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
     private final RequestHook hook;
     private final PublishPolicy policy;
     private final RequestBodies bodies;
+    private final StreamCors cors;
     private final Set<EventChannel> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger count = new AtomicInteger();
     private volatile boolean stopping;
@@ -91,6 +92,7 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
         this.hook = hook;
         this.policy = policy;
         this.bodies = bodies;
+        this.cors = new StreamCors(settings);
     }
 
     /**
@@ -153,10 +155,13 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
                 }
                 break;
             case "OPTIONS":
-                if (policy != null) {
+                if (policy != null && "POST".equals(
+                        request.headers().firstHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD))) {
                     return bodies.preflight(request, PUBLISH_ALLOW, "publish");
                 }
-                return ServerResponse.noContent().header(HttpHeaders.ALLOW, ALLOW).build();
+                request.exchange().getResponse().getHeaders().set(HttpHeaders.ALLOW,
+                        policy == null ? ALLOW : PUBLISH_ALLOW);
+                return cors.preflight(request);
             default:
                 break;
         }
@@ -218,6 +223,10 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
     }
 
     private Mono<ServerResponse> listen(ServerRequest request) {
+        Mono<ServerResponse> refused = cors.refusal(request);
+        if (refused != null) {
+            return refused;
+        }
         StreamRequest asked;
         try {
             asked = StreamRequest.read(request, settings);
@@ -419,6 +428,18 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
          */
         public Builder ignoreClientLastEventId(boolean ignore) {
             settings.ignoreClientLastEventId = ignore;
+            return this;
+        }
+
+        /**
+         * @param origins {@code allowedOrigins}: pages of these origins may listen ({@code *}: any; not with
+         *                credentials); the server's own origin always may
+         * @param credentials {@code allowCredentials}: sends {@code Access-Control-Allow-Credentials: true}
+         * @return this builder
+         */
+        public Builder allowedOrigins(Set<String> origins, boolean credentials) {
+            settings.allowedOrigins = Set.copyOf(origins);
+            settings.allowCredentials = credentials;
             return this;
         }
 

@@ -22,6 +22,10 @@ final class StreamSettings {
     boolean ignoreClientLastEventId;
     String lastEventIdParameter = "lastEventId";
     String cacheControl = "no-cache, no-transform";
+    Set<String> allowedOrigins = Set.of();
+    boolean allowCredentials;
+    Set<String> allowedHeaders = Set.of();
+    String publicOrigin;
 
     StreamSettings copy() {
         StreamSettings s = new StreamSettings();
@@ -36,6 +40,10 @@ final class StreamSettings {
         s.ignoreClientLastEventId = ignoreClientLastEventId;
         s.lastEventIdParameter = lastEventIdParameter;
         s.cacheControl = cacheControl;
+        s.allowedOrigins = allowedOrigins;
+        s.allowCredentials = allowCredentials;
+        s.allowedHeaders = allowedHeaders;
+        s.publicOrigin = publicOrigin;
         return s;
     }
 
@@ -53,6 +61,10 @@ final class StreamSettings {
             case "ignoreClientLastEventId": ignoreClientLastEventId = bool(name, v); break;
             case "lastEventIdParameter": lastEventIdParameter = text(name, v); break;
             case "cacheControl": cacheControl = text(name, v); break;
+            case "allowedOrigins": allowedOrigins = list(v); break;
+            case "allowCredentials": allowCredentials = bool(name, v); break;
+            case "allowedHeaders": allowedHeaders = list(v); break;
+            case "publicOrigin": publicOrigin = text(name, v); break;
             default:
                 throw new IllegalArgumentException("setting " + name + " is not one this handler knows");
         }

@@ -48,8 +48,10 @@ final class DemoRoutes {
         this.streams = streams;
         this.chat = chat;
         // The demo's HTTP contract names exactly "no-cache"; the library's default adds no-transform.
-        this.clockStream = SseHandler.builder(clock).cacheControl("no-cache").build();
+        this.clockStream = SseHandler.builder(clock).cacheControl("no-cache")
+                .allowedOrigins(origins.origins(), false).build();
         this.notificationStream = SseHandler.builder(notifications).cacheControl("no-cache")
+                .allowedOrigins(origins.origins(), false)
                 .publishing(PublishPolicy.open())
                 .requestBodies(RequestBodies.builder().allowedOrigins(origins.origins(), false).build()).build();
         this.prompts = RequestBodies.builder().maxBodyBytes(ChatRequest.MAX_PROMPT_BYTES)
