@@ -60,6 +60,36 @@ public final class RequestBodies {
         return new Builder();
     }
 
+    /** Publishing's bodies from settings by init-param name, with the stream endpoint's origin rules. */
+    static RequestBodies fromSettings(java.util.Map<String, String> values, StreamSettings origins) {
+        Builder b = builder().allowedOrigins(origins.allowedOrigins, origins.allowCredentials);
+        if (origins.publicOrigin != null) {
+            b.publicOrigin(origins.publicOrigin);
+        }
+        String max = values.get("maxBodyBytes");
+        if (max != null) {
+            try {
+                b.maxBodyBytes(Integer.parseInt(max));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("maxBodyBytes must be a whole number (was \"" + max + "\")");
+            }
+        }
+        Duration deadline = values.containsKey("bodyDeadline")
+                ? StreamSettings.duration("bodyDeadline", values.get("bodyDeadline")) : b.deadline;
+        Duration grace = values.containsKey("bodyGrace")
+                ? StreamSettings.duration("bodyGrace", values.get("bodyGrace")) : b.grace;
+        long rate = b.minBytesPerSecond;
+        if (values.containsKey("minBodyRate")) {
+            try {
+                rate = Long.parseLong(values.get("minBodyRate"));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("minBodyRate must be a whole number (was \""
+                        + values.get("minBodyRate") + "\")");
+            }
+        }
+        return b.bodyDeadline(deadline, grace, rate).build();
+    }
+
     /** @return the most bytes a body may have */
     public int maxBodyBytes() {
         return maxBodyBytes;

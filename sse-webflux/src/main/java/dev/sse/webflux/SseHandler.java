@@ -344,7 +344,8 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
         private final StreamSettings settings = new StreamSettings();
         private RequestHook hook;
         private PublishPolicy policy;
-        private RequestBodies bodies = RequestBodies.builder().build();
+        private RequestBodies bodies;
+        private final Map<String, String> bodyValues = new LinkedHashMap<>();
 
         private Builder(Hub hub) {
             this.hub = hub;
@@ -359,7 +360,34 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
          * @throws IllegalArgumentException naming the setting, if one is unknown or malformed
          */
         public Builder settings(Map<String, String> values) {
-            values.forEach(settings::apply);
+            boolean bodySettings = false;
+            for (Map.Entry<String, String> e : values.entrySet()) {
+                String v = e.getValue().trim();
+                switch (e.getKey()) {
+                    case "publish":
+                        if (v.equals("open")) {
+                            policy = PublishPolicy.open();
+                        } else if (v.equals("off")) {
+                            policy = null;
+                        } else {
+                            throw new IllegalArgumentException("publish must be open or off here (was \"" + v
+                                    + "\"); give a PublishPolicy to publishing(...)");
+                        }
+                        break;
+                    case "maxBodyBytes":
+                    case "bodyDeadline":
+                    case "bodyGrace":
+                    case "minBodyRate":
+                        bodySettings = true;
+                        bodyValues.put(e.getKey(), v);
+                        break;
+                    default:
+                        settings.apply(e.getKey(), v);
+                }
+            }
+            if (bodySettings) {
+                bodies = null;
+            }
             return this;
         }
 
@@ -485,7 +513,9 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
 
         /** @return the handler */
         public SseHandler build() {
-            return new SseHandler(hub, settings.copy(), hook, policy, bodies);
+            StreamSettings s = settings.copy();
+            RequestBodies b = bodies != null ? bodies : RequestBodies.fromSettings(bodyValues, s);
+            return new SseHandler(hub, s, hook, policy, b);
         }
     }
 
