@@ -67,6 +67,8 @@ final class GroupedTransport implements Transport, Publisher<Publisher<DataBuffe
     /** A graceful end's bytes all went out ({@link #written()}): a close after it has nothing to abandon. */
     private volatile boolean writtenOut;
     private volatile boolean graceful;
+    /** The channel closed while nothing was in flight, and the body was completed: nothing left to abandon. */
+    private volatile boolean endedOnClose;
     private volatile boolean cancelled;
 
     /** How an abnormal end closes the connection without waiting for writes the client will never read. */
@@ -186,9 +188,17 @@ final class GroupedTransport implements Transport, Publisher<Publisher<DataBuffe
         int missed = 1;
         do {
             Subscriber<? super Publisher<DataBuffer>> s = subscriber;
-            if (closeCalled && !writtenOut) {
-                // Any end but a graceful one that got out: the socket is abandoned, whatever it still holds.
-                abandon(s);
+            if (closeCalled && !writtenOut && !endedOnClose) {
+                if (s != null && !cancelled && !groupOut.get() && writability.writable()
+                        && terminated.compareAndSet(false, true)) {
+                    // Nothing is in flight and the socket takes bytes: end the response properly, so the client
+                    // sees a clean end (and reconnects) rather than a reset.
+                    endedOnClose = true;
+                    s.onComplete();
+                } else {
+                    // A write is stuck, or the end came while the last bytes were going out: abandon the socket.
+                    abandon(s);
+                }
             } else if (s != null && !cancelled && !terminated.get()) {
                 if (graceful && !groupOut.get()) {
                     // The last frame was in the group just taken (poll handed it out): complete after it.

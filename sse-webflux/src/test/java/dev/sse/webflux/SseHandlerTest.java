@@ -139,6 +139,71 @@ class SseHandlerTest {
         }
     }
 
+    @Test
+    void aTopicTheEndpointDoesNotAllowIsAnsweredNoContentSoTheBrowserStops() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        int port = serve(SseHandler.builder(hub).allowedTopics(java.util.Set.of("news")).build());
+        try (RawClient c = new RawClient(port, "GET /events?topic=secret HTTP/1.1", "Connection: close")) {
+            assertThat(c.awaitClose(5000)).startsWith("HTTP/1.1 204");
+        }
+        try (RawClient c = new RawClient(port, "GET /events?topic=news HTTP/1.1")) {
+            c.awaitText("\r\n\r\n", 5000);
+            await(() -> hub.subscriberCount("news") == 1);
+            hub.broadcast("sport", SseEvent.data("not for you"));
+            hub.broadcast("news", SseEvent.data("for you"));
+            assertThat(c.awaitText("data: for you\n\n", 5000)).doesNotContain("not for you");
+        }
+    }
+
+    @Test
+    void aLastEventIdHeaderResumesWithWhatFollowedItOnce() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        int port = serve(SseHandler.of(hub));
+        String first = hub.broadcast(SseEvent.data("one"));
+        hub.broadcast(SseEvent.data("two"));
+        try (RawClient c = new RawClient(port, "GET /events HTTP/1.1", "Last-Event-ID: " + first)) {
+            String seen = c.awaitText("data: two\n\n", 5000);
+            assertThat(seen).doesNotContain("data: one");
+        }
+    }
+
+    @Test
+    void aRequestTheHookRefusesGetsTheHooksAnswerAndNoStream() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        int port = serve(SseHandler.builder(hub).hook((request, topics, attributes) ->
+                request.headers().firstHeader("Authorization") == null
+                        ? org.springframework.web.reactive.function.server.ServerResponse.status(401).build()
+                        : reactor.core.publisher.Mono.empty()).build());
+        try (RawClient c = new RawClient(port, "GET /events HTTP/1.1", "Connection: close")) {
+            assertThat(c.awaitClose(5000)).startsWith("HTTP/1.1 401");
+        }
+        assertThat(hub.channelCount()).isZero();
+        try (RawClient c = new RawClient(port, "GET /events HTTP/1.1", "Authorization: Bearer t")) {
+            c.awaitText("\r\n\r\n", 5000);
+            await(() -> hub.channelCount() == 1);
+        }
+    }
+
+    @Test
+    void aStreamOlderThanMaxConnectionAgeEndsGracefully() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        SseHandler handler = SseHandler.builder(hub).maxConnectionAge(Duration.ofMillis(200)).build();
+        int port = serve(handler);
+        try (RawClient c = new RawClient(port, "GET /events HTTP/1.1")) {
+            c.awaitText("0\r\n\r\n", 5000);
+            await(() -> hub.channelCount() == 0 && handler.connectionCount() == 0);
+        }
+    }
+
+    @Test
+    void anIdleStreamGetsKeepAliveComments() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ofMillis(100)).build();
+        int port = serve(SseHandler.of(hub));
+        try (RawClient c = new RawClient(port, "GET /events HTTP/1.1")) {
+            c.awaitText(":\n\n", 5000);
+        }
+    }
+
     static void await(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!condition.getAsBoolean()) {
