@@ -147,8 +147,10 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
     public Mono<ServerResponse> handle(ServerRequest request) {
         switch (request.method().name()) {
             case "GET":
-            case "HEAD":
                 return listen(request);
+            case "HEAD":
+                // What a GET would answer, without opening a stream that no body could carry.
+                return ServerResponse.ok().headers(h -> StreamBody.headers(h, settings.cacheControl)).build();
             case "POST":
                 if (policy != null) {
                     return publish(request);

@@ -2,6 +2,9 @@ package dev.sse.spring.boot;
 
 import dev.sse.core.Hub;
 import dev.sse.core.SlowClientPolicy;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import dev.sse.webflux.PublishPolicy;
 import dev.sse.webflux.SseHandler;
 import dev.sse.webflux.SseStreams;
 
@@ -19,12 +22,46 @@ final class ReactiveWiring {
         if (p.getMaxConnections() != null) {
             b.maxConnections(p.getMaxConnections());
         }
+        Map<String, String> web = new LinkedHashMap<>();
+        web.put("allowedOrigins", String.join(",", p.getAllowedOrigins()));
+        web.put("allowCredentials", Boolean.toString(p.isAllowCredentials()));
+        web.put("allowedHeaders", String.join(",", p.getAllowedHeaders()));
+        if (p.getPublicOrigin() != null && !p.getPublicOrigin().isBlank()) {
+            web.put("publicOrigin", p.getPublicOrigin().trim());
+        }
+        web.put("maxBodyBytes", Long.toString(Math.min(p.getMaxBodySize().toBytes(), Integer.MAX_VALUE - 1)));
+        web.put("bodyDeadline", p.getBodyDeadline().toString());
+        web.put("bodyGrace", p.getBodyGrace().toString());
+        web.put("minBodyRate", Long.toString(p.getMinBodyRate()));
+        b.settings(web);
+        PublishPolicy policy = publishPolicy(p.getPublish());
+        if (policy != null) {
+            b.publishing(policy);
+        }
         return b.overloadRetry(p.getOverloadRetry())
                 .topics(p.getTopics())
                 .allowedTopics(p.getAllowedTopics())
                 .ignoreClientLastEventId(p.isIgnoreClientLastEventId())
                 .maxConnectionAge(p.getMaxConnectionAge())
                 .build();
+    }
+
+    /** {@code sse.publish}: {@code null} for off, open, or a {@code dev.sse.webflux.PublishPolicy} by class name. */
+    static PublishPolicy publishPolicy(String value) {
+        if (value == null || value.isBlank() || value.trim().equals("off")) {
+            return null;
+        }
+        String v = value.trim();
+        if (v.equals("open")) {
+            return PublishPolicy.open();
+        }
+        try {
+            Class<?> type = Class.forName(v, true, Thread.currentThread().getContextClassLoader());
+            return (PublishPolicy) type.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
+            throw new IllegalArgumentException("sse.publish must be off, open, or name a public class implementing "
+                    + "dev.sse.webflux.PublishPolicy with a public no-argument constructor (was \"" + v + "\")", e);
+        }
     }
 
     static SseStreams streams(SseProperties.Streams s) {

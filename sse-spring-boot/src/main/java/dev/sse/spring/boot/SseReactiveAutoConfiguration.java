@@ -31,9 +31,9 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  * <ul>
  *   <li>A {@code Hub} bean named {@value SseAutoConfiguration#HUB_BEAN}, built from the same {@code sse.*}
  *       properties, unless the application defines a {@code Hub} of its own.</li>
- *   <li>An {@link SseHandler} ({@value #HANDLER_BEAN}) streaming that hub, routed at {@code GET sse.path} (default
+ *   <li>An {@link SseHandler} ({@value #HANDLER_BEAN}) streaming that hub, routed at {@code sse.path} (default
  *       {@code /events}) by a {@code RouterFunction} ({@value #ROUTE_BEAN}), when there is exactly one {@code Hub}
- *       (or one primary).</li>
+ *       (or one primary); with {@code sse.publish}, {@code POST} there publishes as in a servlet application.</li>
  *   <li>{@link SseStreams} ({@value #STREAMS_BEAN}) for per-request streams, from {@code sse.streams.*}: inject it and
  *       return {@code streams.open(exchange, stream -> ...)} from a handler method.</li>
  *   <li>A {@code SmartLifecycle} that ends the streams of every {@code Hub} bean and the per-request streams (over
@@ -92,7 +92,7 @@ public class SseReactiveAutoConfiguration {
     }
 
     /**
-     * Routes {@code GET sse.path} to the handler.
+     * Routes {@code sse.path} to the handler.
      *
      * @param handler the handler
      * @param properties the path
@@ -102,7 +102,7 @@ public class SseReactiveAutoConfiguration {
     @ConditionalOnBean(SseHandler.class)
     @ConditionalOnMissingBean(name = ROUTE_BEAN)
     public RouterFunction<ServerResponse> sseRouterFunction(SseHandler handler, SseProperties properties) {
-        return RouterFunctions.route(RequestPredicates.GET(properties.getPath()), handler);
+        return RouterFunctions.route(RequestPredicates.path(properties.getPath()), handler);
     }
 
     /**

@@ -70,6 +70,18 @@ class SseReactiveApplicationTest {
     }
 
     @Test
+    void ssePublishOpenLetsAPostOnSsePathBroadcast() throws Exception {
+        app = start("sse.publish=open");
+        CountDownLatch opened = opens(1);
+        RawSseClient client = connect("/events");
+        assertThat(opened.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        HttpResponse<String> posted = http.send(HttpRequest.newBuilder(uri("/events?event=note"))
+                .POST(HttpRequest.BodyPublishers.ofString("hi")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
+        client.awaitContains("event: note\ndata: hi\n\n", WAIT);
+    }
+
+    @Test
     void aControllerAnswersWithItsOwnStream() throws Exception {
         app = start();
         RawSseClient client = RawSseClient.post(port(), "/chat", "hi");
