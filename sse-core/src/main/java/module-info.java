@@ -6,6 +6,7 @@ module dev.sse.core {
 
     exports dev.sse.core;
     exports dev.sse.core.spi;
+    exports dev.sse.core.http;
 
     uses dev.sse.core.spi.BackplaneProvider;
 }

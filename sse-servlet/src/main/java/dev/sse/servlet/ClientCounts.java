@@ -1,5 +1,6 @@
 package dev.sse.servlet;
 
+import dev.sse.core.http.StreamRules;
 import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,10 +30,7 @@ final class ClientCounts {
      */
     static String key(HttpServletRequest req) {
         Principal principal = req.getUserPrincipal();
-        if (principal != null && principal.getName() != null) {
-            return "user:" + principal.getName();
-        }
-        return "addr:" + req.getRemoteAddr();
+        return StreamRules.clientKey(principal == null ? null : principal.getName(), req.getRemoteAddr());
     }
 
     /** @return false, counting nothing, if the client has {@code max} live streams already */

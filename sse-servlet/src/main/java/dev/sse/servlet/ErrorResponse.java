@@ -1,14 +1,16 @@
 package dev.sse.servlet;
 
+import dev.sse.core.http.Header;
+import dev.sse.core.http.HttpAnswer;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The servlet module's one JSON writer: error answers naming the field and the problem,
- * {@code {"error":"...","field":"..."}}, and the few small documents the publish endpoint answers with. Stateless.
+ * Writes the runtime-neutral rules' {@link HttpAnswer}s to a servlet response, and the servlet module's few error
+ * answers of its own ({@code {"error":"...","field":"..."}}, as {@link HttpAnswer#error}). Stateless.
  */
 final class ErrorResponse {
 
@@ -19,49 +21,40 @@ final class ErrorResponse {
 
     /** An error answer; nothing is written once the response is committed. */
     static void send(HttpServletResponse resp, int status, String field, String message) {
-        resp.setStatus(status);
+        write(resp, HttpAnswer.error(status, field, message));
+    }
+
+    /** Writes a whole answer; once the response is committed only the status is tried, and a failure logged. */
+    static void write(HttpServletResponse resp, HttpAnswer answer) {
+        resp.setStatus(answer.status());
         if (resp.isCommitted()) {
             return;
         }
         try {
-            json(resp, status, error(message, field));
+            writeOrThrow(resp, answer);
         } catch (IOException | IllegalStateException e) {
-            LOG.debug("error body for status {} not sent: {}", status, e.toString());
+            LOG.debug("answer {} not sent: {}", answer.status(), e.toString());
         }
     }
 
-    /** Writes a JSON document that no cache keeps. */
-    static void json(HttpServletResponse resp, int status, String json) throws IOException {
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        resp.setStatus(status);
-        resp.setContentType("application/json");
-        resp.setCharacterEncoding("utf-8");
-        resp.setHeader("Cache-Control", "no-store");
-        resp.setContentLength(body.length);
-        resp.getOutputStream().write(body);
+    /** Writes a whole answer, failing as the container does. */
+    static void writeOrThrow(HttpServletResponse resp, HttpAnswer answer) throws IOException {
+        resp.setStatus(answer.status());
+        addHeaders(resp, answer.headers());
+        if (answer.bodyLength() > 0) {
+            resp.setContentLength(answer.bodyLength());
+            resp.getOutputStream().write(answer.body());
+        }
     }
 
-    /** @return {@code {"error":message}}, with {@code "field"} when it is not {@code null} */
-    static String error(String message, String field) {
-        return "{\"error\":" + quote(message) + (field == null ? "" : ",\"field\":" + quote(field)) + "}";
-    }
-
-    /**
-     * Quotes a JSON string. Control characters, U+2028, U+2029 and every surrogate are escaped as {@code \\uXXXX}, so
-     * the text is safe inside a script and an unpaired surrogate never becomes {@code ?} in UTF-8.
-     */
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20 || c == 0x2028 || c == 0x2029 || Character.isSurrogate(c)) {
-                sb.append(String.format("\\u%04x", (int) c));
+    /** Adds headers in order; {@code Content-Type} goes through the container so that it knows the charset. */
+    static void addHeaders(HttpServletResponse resp, List<Header> headers) {
+        for (Header h : headers) {
+            if (h.name().equalsIgnoreCase("Content-Type")) {
+                resp.setContentType(h.value());
             } else {
-                sb.append(c);
+                resp.addHeader(h.name(), h.value());
             }
         }
-        return sb.append('"').toString();
     }
 }

@@ -3,12 +3,13 @@ package dev.sse.servlet;
 import dev.sse.core.Hub;
 import dev.sse.core.HubClosedException;
 import dev.sse.core.SseEvent;
+import dev.sse.core.http.Decision;
+import dev.sse.core.http.HttpAnswer;
+import dev.sse.core.http.PublishRules;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -35,19 +36,13 @@ final class Publisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
 
-    static final String ALLOW = "GET, HEAD, POST, OPTIONS";
-    static final String ACTION = "publish";
+    static final String ACTION = PublishRules.ACTION;
     /** How long a broadcast may take before its request is answered 503 anyway; far above a backplane's timeout. */
     private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(60);
-    /** Retry-After, in seconds, when publishing sheds load: the overload is usually gone in a moment. */
-    private static final String OVERLOADED_RETRY_AFTER = "1";
-    /** Retry-After, in seconds, when the broadcast failed: a backplane outage or a restart takes a while. */
-    private static final String UNAVAILABLE_RETRY_AFTER = "5";
-    private static final String SHUTTING_DOWN = "the server is shutting down";
     private static final long QUEUE_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final PublishPolicy policy;
-    private final String topicParameter;
+    private final PublishRules rules;
     private final Supplier<Hub> hub;
     private final RequestBodies bodies;
     private final int queueSize;
@@ -57,7 +52,7 @@ final class Publisher {
 
     Publisher(String servletName, Settings s, PublishPolicy policy, Supplier<Hub> hub) {
         this.policy = policy;
-        this.topicParameter = s.topicParameter;
+        this.rules = new PublishRules(s.allowedOrigins, s.allowCredentials, s.publicOrigin, s.topicParameter);
         this.hub = hub;
         this.bodies = RequestBodies.builder()
                 .maxBodyBytes(s.maxBodyBytes)
@@ -86,7 +81,7 @@ final class Publisher {
     }
 
     void preflight(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        bodies.preflight(req, resp, ALLOW, ACTION);
+        bodies.preflight(req, resp, PublishRules.ALLOW, ACTION);
     }
 
     void publish(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -94,20 +89,17 @@ final class Publisher {
             LOG.debug("publish refused for origin {}", req.getHeader("Origin"));
             return;
         }
-        String event;
-        String topic;
-        try {
-            // Not getParameter: for a form-encoded POST (curl's -d) it would consume the body.
-            Map<String, List<String>> query = StreamRequest.query(req.getQueryString());
-            event = eventName(single(query, "event"));
-            topic = single(query, topicParameter);
-        } catch (StreamRequest.Refusal r) {
-            ErrorResponse.send(resp, r.status, r.field, r.getMessage());
+        // Not getParameter: for a form-encoded POST (curl's -d) it would consume the body.
+        Decision<PublishRules.Target> target = rules.target(new ServletRequestView(req));
+        if (!target.accepted()) {
+            ErrorResponse.write(resp, target.refusal());
             return;
         }
+        String event = target.value().event();
+        String topic = target.value().topic();
         if (!policy.mayPublish(req, event, topic)) {
             LOG.debug("publish refused by the policy {} (event {}, topic {})", policy, event, topic);
-            ErrorResponse.send(resp, HttpServletResponse.SC_FORBIDDEN, null, "this request may not publish here");
+            ErrorResponse.write(resp, PublishRules.forbidden());
             return;
         }
         SseEvent.Builder toSend = SseEvent.builder().event(event);
@@ -119,37 +111,13 @@ final class Publisher {
         bodies.close();
         for (Runnable waiting : pool.shutdownNow()) {
             if (waiting instanceof Broadcast b) {
-                b.request.answer(503, ErrorResponse.error(SHUTTING_DOWN, null), false, UNAVAILABLE_RETRY_AFTER);
+                answer(b.request, PublishRules.unavailable(PublishRules.SHUTTING_DOWN));
             }
         }
     }
 
-    /** @return the one value of a query parameter, {@code null} when absent or empty */
-    private static String single(Map<String, List<String>> query, String name) throws StreamRequest.Refusal {
-        List<String> values = query.get(name);
-        if (values == null) {
-            return null;
-        }
-        if (values.size() > 1) {
-            throw new StreamRequest.Refusal(400, name, name + " must be given at most once");
-        }
-        // An empty event name dispatches as "message" in browsers; sending no event line says so plainly.
-        return values.get(0).isEmpty() ? null : values.get(0);
-    }
-
-    private static String eventName(String event) throws StreamRequest.Refusal {
-        if (event == null) {
-            return null;
-        }
-        for (int i = 0; i < event.length(); i++) {
-            char c = event.charAt(i);
-            if (c == '\r' || c == '\n' || c == '\0') {
-                String what = c == '\r' ? "CR" : c == '\n' ? "LF" : "NUL";
-                throw new StreamRequest.Refusal(400, "event", "event must not contain CR, LF or NUL (found " + what
-                        + " at index " + i + ")");
-            }
-        }
-        return event;
+    private static void answer(RequestBodies.Body body, HttpAnswer answer) {
+        body.answer(answer.status(), answer.bodyText(), false, answer.header("Retry-After"));
     }
 
     /** One publication whose body has arrived: queued for a publish thread on the container thread that read it. */
@@ -169,20 +137,20 @@ final class Publisher {
                 pool.execute(broadcast);
             } catch (RejectedExecutionException e) {
                 if (pool.isShutdown()) {
-                    body.answer(503, ErrorResponse.error(SHUTTING_DOWN, null), false, UNAVAILABLE_RETRY_AFTER);
+                    answer(body, PublishRules.unavailable(PublishRules.SHUTTING_DOWN));
                     return;
                 }
                 queueFull();
-                body.answer(503, ErrorResponse.error("too many notifications are waiting to be published; retry later",
-                        null), false, OVERLOADED_RETRY_AFTER);
+                answer(body, PublishRules.overloaded("too many notifications are waiting to be published; retry "
+                        + "later"));
             }
         }
 
         @Override
         public void timedOut(RequestBodies.Body body) {
             LOG.warn("broadcast still running after {} ms; answered 503", PUBLISH_TIMEOUT.toMillis());
-            body.answer(503, ErrorResponse.error("the notification was not published in time; it may still arrive",
-                    null), false, UNAVAILABLE_RETRY_AFTER);
+            answer(body, PublishRules.unavailable("the notification was not published in time; it may still "
+                    + "arrive"));
         }
     }
 
@@ -227,14 +195,14 @@ final class Publisher {
                 }
                 return;
             }
-            request.answer(202, "{\"id\":" + ErrorResponse.quote(id) + "}", false, null);
+            answer(request, PublishRules.published(id));
         }
 
         /** Answers a broadcast that threw with a 503 naming why: one line in the log, no stack trace. */
         private void failed(Throwable t) {
             String why;
             if (t instanceof HubClosedException) {
-                why = SHUTTING_DOWN;
+                why = PublishRules.SHUTTING_DOWN;
                 LOG.debug("notification not published: the hub is closed");
             } else {
                 why = hub.unavailableReason().isPresent()
@@ -243,7 +211,7 @@ final class Publisher {
                         : "the notification was not published: the broadcast failed; retry later";
                 LOG.warn("notification not published, answered 503: {}", t.toString());
             }
-            request.answer(503, ErrorResponse.error(why, null), false, UNAVAILABLE_RETRY_AFTER);
+            answer(request, PublishRules.unavailable(why));
         }
     }
 }

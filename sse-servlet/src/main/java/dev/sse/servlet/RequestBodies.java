@@ -1,5 +1,11 @@
 package dev.sse.servlet;
 
+import dev.sse.core.http.Decision;
+import dev.sse.core.http.Header;
+import dev.sse.core.http.HttpAnswer;
+import dev.sse.core.http.Json;
+import dev.sse.core.http.PublishRules;
+import dev.sse.core.http.RequestText;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -10,6 +16,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,8 +75,6 @@ public final class RequestBodies implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestBodies.class);
     /** A body's first buffer; it doubles from there as bytes arrive. */
     private static final int INITIAL_BUFFER_BYTES = 1024;
-    /** Retry-After, in seconds, when bodies are shed: the overload is usually gone in a moment. */
-    private static final String OVERLOADED_RETRY_AFTER = "1";
     private static final long SHED_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final int maxBodyBytes;
@@ -79,7 +84,7 @@ public final class RequestBodies implements AutoCloseable {
     private final long handlingTimeoutMillis;
     private final PendingBodies budget;
     private final String shedMessage;
-    private final PostOrigins origins;
+    private final PublishRules origins;
     private final ScheduledExecutorService timer;
     /** When the last shedding WARN was logged, and how many were shed since; any thread. */
     private final AtomicLong lastShedWarning = new AtomicLong(System.nanoTime() - SHED_WARNING_INTERVAL_NANOS);
@@ -93,7 +98,7 @@ public final class RequestBodies implements AutoCloseable {
         this.handlingTimeoutMillis = b.handlingTimeout.toMillis();
         this.budget = new PendingBodies(b.maxPendingBytes);
         this.shedMessage = b.shedMessage;
-        this.origins = new PostOrigins(b.allowedOrigins, b.allowCredentials, b.publicOrigin);
+        this.origins = new PublishRules(b.allowedOrigins, b.allowCredentials, b.publicOrigin, "topic");
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread thread = new Thread(r, b.threadName);
             thread.setDaemon(true);
@@ -130,7 +135,14 @@ public final class RequestBodies implements AutoCloseable {
      * @throws IOException if the {@code 403} could not be written
      */
     public boolean admit(HttpServletRequest req, HttpServletResponse resp, String action) throws IOException {
-        return origins.admit(req, resp, Objects.requireNonNull(action, "action"));
+        Decision<Void> origin = origins.admitOrigin(new ServletRequestView(req), Objects.requireNonNull(action,
+                "action"));
+        if (!origin.accepted()) {
+            ErrorResponse.writeOrThrow(resp, origin.refusal());
+            return false;
+        }
+        ErrorResponse.addHeaders(resp, origin.headers());
+        return true;
     }
 
     /**
@@ -146,7 +158,8 @@ public final class RequestBodies implements AutoCloseable {
      */
     public void preflight(HttpServletRequest req, HttpServletResponse resp, String allow, String action)
             throws IOException {
-        origins.preflight(req, resp, Objects.requireNonNull(allow, "allow"), Objects.requireNonNull(action, "action"));
+        ErrorResponse.writeOrThrow(resp, origins.preflight(new ServletRequestView(req), Objects.requireNonNull(allow,
+                "allow"), Objects.requireNonNull(action, "action")));
     }
 
     /** Stops the deadline timer; requests still reading are ended by the container's own shutdown. */
@@ -172,7 +185,7 @@ public final class RequestBodies implements AutoCloseable {
         long length = req.getContentLengthLong();
         if (length > maxBodyBytes) {
             resp.setHeader("Connection", "close");
-            ErrorResponse.json(resp, 413, tooLarge());
+            ErrorResponse.writeOrThrow(resp, PublishRules.bodyTooLarge(maxBodyBytes));
             return;
         }
         AsyncContext async = req.startAsync();
@@ -181,10 +194,6 @@ public final class RequestBodies implements AutoCloseable {
         BodyReader reader = new BodyReader(async, req.getInputStream(), resp, handler, length);
         async.addListener(reader);
         reader.start();
-    }
-
-    private String tooLarge() {
-        return ErrorResponse.error("body must be at most " + maxBodyBytes + " bytes", "body");
     }
 
     /** What to do with a body once it has arrived whole and is valid UTF-8. */
@@ -206,7 +215,8 @@ public final class RequestBodies implements AutoCloseable {
          * @param body the request
          */
         default void timedOut(Body body) {
-            body.answer(503, ErrorResponse.error("the request was not handled in time", null), false, "5");
+            body.answer(503, Json.error("the request was not handled in time", null), false,
+                    PublishRules.UNAVAILABLE_RETRY_AFTER);
         }
     }
 
@@ -306,7 +316,7 @@ public final class RequestBodies implements AutoCloseable {
                 size += n;
                 received = size;
                 if (size > maxBodyBytes) {
-                    end(Stage.READING, 413, tooLarge(), true, null);
+                    end(Stage.READING, PublishRules.bodyTooLarge(maxBodyBytes), true);
                     return;
                 }
             }
@@ -320,7 +330,7 @@ public final class RequestBodies implements AutoCloseable {
             if (before < 0 || !budget.tryReserve(more)) {
                 if (before >= 0) {
                     shed();
-                    end(Stage.READING, 503, ErrorResponse.error(shedMessage, null), true, OVERLOADED_RETRY_AFTER);
+                    end(Stage.READING, PublishRules.overloaded(shedMessage), true);
                 }
                 return false;
             }
@@ -339,25 +349,26 @@ public final class RequestBodies implements AutoCloseable {
                 return;
             }
             cancelCheck();
-            String text;
-            try {
-                text = StreamRequest.strictUtf8(buffer, size, "body");
-            } catch (StreamRequest.Refusal e) {
-                end(Stage.HANDLING, 400, ErrorResponse.error(e.getMessage(), e.field), false, null);
+            Decision<String> decoded = RequestText.strictUtf8(buffer, size, "body");
+            if (!decoded.accepted()) {
+                end(Stage.HANDLING, decoded.refusal(), false);
                 return;
             }
+            String text = decoded.value();
             buffer = null;
             try {
                 handler.received(text, this);
             } catch (RuntimeException e) {
                 LOG.warn("request body handler failed, answered 500", e);
-                end(Stage.HANDLING, 500, ErrorResponse.error("the request failed", null), false, null);
+                end(Stage.HANDLING, HttpAnswer.error(500, null, "the request failed"), false);
             }
         }
 
         @Override
         public boolean answer(int status, String json, boolean closeConnection, String retryAfter) {
-            return end(Stage.HANDLING, status, json, closeConnection, retryAfter);
+            HttpAnswer a = HttpAnswer.json(status, json);
+            return end(Stage.HANDLING, retryAfter == null ? a : a.withHeadersFirst(List.of(new Header("Retry-After",
+                    retryAfter))), closeConnection);
         }
 
         @Override
@@ -384,20 +395,20 @@ public final class RequestBodies implements AutoCloseable {
         public void onError(Throwable t) {
             if (malformed(t)) {
                 LOG.debug("request body malformed: {}", t.toString());
-                end(Stage.READING, 400, ErrorResponse.error("malformed chunked body", "body"), true, null);
+                end(Stage.READING, HttpAnswer.error(400, "body", "malformed chunked body"), true);
                 return;
             }
             // The client hung up or the connection timed out: a normal end, not a server fault.
             LOG.debug("request body not received: {}", t.toString());
-            if (!end(Stage.READING, 408, ErrorResponse.error("the request body did not arrive", "body"), true, null)) {
+            if (!end(Stage.READING, PublishRules.bodyLate("the request body did not arrive"), true)) {
                 // While handled, the connection failed: nobody is left to answer, but the request must end.
-                end(Stage.HANDLING, 503, ErrorResponse.error("the request failed while being handled", null), true, null);
+                end(Stage.HANDLING, HttpAnswer.error(503, null, "the request failed while being handled"), true);
             }
         }
 
         @Override
         public void onTimeout(AsyncEvent e) {
-            if (!end(Stage.READING, 408, ErrorResponse.error("the request body did not arrive in time", "body"), true, null)
+            if (!end(Stage.READING, PublishRules.bodyLate("the request body did not arrive in time"), true)
                     && stage.get() == Stage.HANDLING) {
                 LOG.warn("request still handled after {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime()
                         - started));
@@ -430,8 +441,8 @@ public final class RequestBodies implements AutoCloseable {
             long elapsed = now - started;
             if (elapsed >= deadlineNanos) {
                 LOG.debug("request body not complete after {} ms", TimeUnit.NANOSECONDS.toMillis(elapsed));
-                end(Stage.READING, 408, ErrorResponse.error("the request body did not arrive within "
-                        + TimeUnit.NANOSECONDS.toMillis(deadlineNanos) + " ms", "body"), true, null);
+                end(Stage.READING, PublishRules.bodyLate("the request body did not arrive within "
+                        + TimeUnit.NANOSECONDS.toMillis(deadlineNanos) + " ms"), true);
                 return;
             }
             long got = received;
@@ -439,8 +450,8 @@ public final class RequestBodies implements AutoCloseable {
             long due = started + graceNanos + (long) ((got + 1) * 1e9 / minBytesPerSecond);
             if (elapsed >= graceNanos && now >= due) {
                 LOG.debug("request body too slow: {} bytes in {} ms", got, TimeUnit.NANOSECONDS.toMillis(elapsed));
-                end(Stage.READING, 408, ErrorResponse.error("the request body arrived slower than " + minBytesPerSecond
-                        + " bytes a second", "body"), true, null);
+                end(Stage.READING, PublishRules.bodyLate("the request body arrived slower than " + minBytesPerSecond
+                        + " bytes a second"), true);
                 return;
             }
             schedule(Math.min(due, started + deadlineNanos));
@@ -466,14 +477,14 @@ public final class RequestBodies implements AutoCloseable {
          *
          * @return false if another thread had already moved it on, and then nothing was done
          */
-        private boolean end(Stage from, int status, String json, boolean close, String retryAfter) {
+        private boolean end(Stage from, HttpAnswer answer, boolean close) {
             if (!stage.compareAndSet(from, Stage.DONE)) {
                 return false;
             }
             cancelCheck();
             release();
             try {
-                respond(status, json, close, retryAfter);
+                respond(answer, close);
             } finally {
                 try {
                     async.complete();
@@ -484,7 +495,7 @@ public final class RequestBodies implements AutoCloseable {
             return true;
         }
 
-        private void respond(int status, String json, boolean close, String retryAfter) {
+        private void respond(HttpAnswer answer, boolean close) {
             if (resp.isCommitted()) {
                 return;
             }
@@ -493,12 +504,9 @@ public final class RequestBodies implements AutoCloseable {
                     // The rest of the body is not read, so the connection cannot carry another request.
                     resp.setHeader("Connection", "close");
                 }
-                if (retryAfter != null) {
-                    resp.setHeader("Retry-After", retryAfter);
-                }
-                ErrorResponse.json(resp, status, json);
+                ErrorResponse.writeOrThrow(resp, answer);
             } catch (IOException | IllegalStateException e) {
-                LOG.debug("answer {} not sent: {}", status, e.toString());
+                LOG.debug("answer {} not sent: {}", answer.status(), e.toString());
             }
         }
     }

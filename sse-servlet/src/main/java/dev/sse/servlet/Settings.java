@@ -2,6 +2,7 @@ package dev.sse.servlet;
 
 import dev.sse.core.SlowClientPolicy;
 import dev.sse.core.SseEvent;
+import dev.sse.core.http.StreamRules;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -203,6 +204,15 @@ final class Settings {
                 throw new IllegalArgumentException(
                         "init-param slowClientPolicy must be disconnect, dropOldest or coalesce (was \"" + name + "\")");
         }
+    }
+
+    /** @return the stream rules of these settings */
+    StreamRules streamRules() {
+        return StreamRules.builder().topics(topics).allowedTopics(allowedTopics).topicParameter(topicParameter)
+                .lastEventIdParameter(lastEventIdParameter).ignoreClientLastEventId(ignoreClientLastEventId)
+                .allowedOrigins(allowedOrigins, allowCredentials).publicOrigin(publicOrigin)
+                .allowedHeaders(allowedHeaders).cacheControl(cacheControl).retry(retry, retryJitter, overloadRetry)
+                .maxConnectionsPerClient(maxConnectionsPerClient).build();
     }
 
     void validate() {

@@ -6,6 +6,10 @@ import dev.sse.core.Hub;
 import dev.sse.core.HubClosedException;
 import dev.sse.core.SseEvent;
 import dev.sse.core.SseFrame;
+import dev.sse.core.ChannelOptions;
+import dev.sse.core.http.Decision;
+import dev.sse.core.http.PublishRules;
+import dev.sse.core.http.StreamRules;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
@@ -16,13 +20,14 @@ import java.io.IOException;
 import java.security.Principal;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -230,7 +235,6 @@ public final class SseServlet extends HttpServlet {
     /** The channel attribute under which the request's {@link Principal} is attached, when there is one. */
     public static final String PRINCIPAL_ATTRIBUTE = "principal";
 
-    private static final String ALLOW = "GET, HEAD, OPTIONS";
     private static final String OFF = "off";
     /** How long {@code destroy} waits beyond the drain window for the last streams to close. */
     private static final long DESTROY_GRACE_MILLIS = 1000;
@@ -248,7 +252,7 @@ public final class SseServlet extends HttpServlet {
     private transient RequestHook hook;
     /** Null while publishing is off. */
     private transient Publisher publisher;
-    private transient Cors cors;
+    private transient StreamRules rules;
     private transient FrameWriter.Paths writePaths;
     private transient LiveStreams live;
     private transient volatile boolean stopping;
@@ -367,7 +371,7 @@ public final class SseServlet extends HttpServlet {
             throw new ServletException("SseServlet " + config.getServletName() + ": " + e.getMessage(), e);
         }
         settings = s;
-        cors = new Cors(s);
+        rules = s.streamRules();
         writePaths = new FrameWriter.Paths(bypassAggregation);
         live = new LiveStreams(s, config.getServletName(), fileLimit);
         if (policy != null) {
@@ -419,19 +423,20 @@ public final class SseServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
         Publisher p = publisher;
-        String allow = p == null ? ALLOW : Publisher.ALLOW;
+        String allow = p == null ? StreamRules.ALLOW : PublishRules.ALLOW;
         switch (req.getMethod()) {
             case "GET":
                 stream(req, resp);
                 break;
             case "HEAD":
-                if (cors.admit(req, resp)) {
-                    streamHeaders(resp);
+                if (admitOrigin(req, resp)) {
+                    resp.setStatus(HttpServletResponse.SC_OK);
+                    ErrorResponse.addHeaders(resp, rules.streamHeaders());
                 }
                 break;
             case "POST":
                 if (p == null) {
-                    methodNotAllowed(req, resp, null);
+                    ErrorResponse.write(resp, StreamRules.methodNotAllowed(req.getMethod(), false));
                 } else {
                     p.publish(req, resp);
                 }
@@ -440,42 +445,43 @@ public final class SseServlet extends HttpServlet {
                 if (p != null && "POST".equals(req.getHeader("Access-Control-Request-Method"))) {
                     p.preflight(req, resp);
                 } else {
-                    resp.setHeader("Allow", allow);
-                    cors.preflight(req, resp);
+                    ErrorResponse.write(resp, rules.preflight(new ServletRequestView(req), allow));
                 }
                 break;
             default:
-                methodNotAllowed(req, resp, p);
+                ErrorResponse.write(resp, StreamRules.methodNotAllowed(req.getMethod(), p != null));
                 break;
         }
     }
 
-    private static void methodNotAllowed(HttpServletRequest req, HttpServletResponse resp, Publisher p) {
-        String allow = p == null ? ALLOW : Publisher.ALLOW;
-        resp.setHeader("Allow", allow);
-        ErrorResponse.send(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "method", p == null
-                ? req.getMethod() + " is not allowed; use " + ALLOW
-                : req.getMethod() + " is not supported here; use GET to listen or POST to publish");
+    /** The cross-origin check of a GET or HEAD: adds the CORS headers, or answers 403. */
+    private boolean admitOrigin(HttpServletRequest req, HttpServletResponse resp) {
+        Decision<Void> origin = rules.admitOrigin(new ServletRequestView(req));
+        if (!origin.accepted()) {
+            ErrorResponse.write(resp, origin.refusal());
+            return false;
+        }
+        ErrorResponse.addHeaders(resp, origin.headers());
+        return true;
     }
 
     private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (!cors.admit(req, resp)) {
+        if (!admitOrigin(req, resp)) {
             return;
         }
         Settings s = settings;
-        StreamRequest request;
-        try {
-            request = StreamRequest.read(req, s);
-        } catch (StreamRequest.Refusal r) {
-            LOG.debug("stream refused ({}): {}", r.field, r.getMessage());
-            if (r.status == HttpServletResponse.SC_NO_CONTENT) {
-                resp.setStatus(r.status);
-            } else {
-                ErrorResponse.send(resp, r.status, r.field, r.getMessage());
-            }
+        Decision<StreamRules.Target> target = rules.target(new ServletRequestView(req));
+        if (!target.accepted()) {
+            ErrorResponse.write(resp, target.refusal());
             return;
         }
-        if (hook != null && !hook.beforeStream(req, resp, request.topics, request.attributes)) {
+        Set<String> topics = new LinkedHashSet<>(target.value().topics());
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        Principal principal = req.getUserPrincipal();
+        if (principal != null) {
+            attributes.put(PRINCIPAL_ATTRIBUTE, principal);
+        }
+        if (hook != null && !hook.beforeStream(req, resp, topics, attributes)) {
             if (!resp.isCommitted() && resp.getStatus() == HttpServletResponse.SC_OK) {
                 resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
             }
@@ -500,7 +506,8 @@ public final class SseServlet extends HttpServlet {
         String client = live.clientKey(req);
         switch (live.admit(client)) {
             case CLIENT_FULL:
-                tooManyFromClient(resp, client);
+                LOG.debug("stream refused: {} has {} streams already", client, s.maxConnectionsPerClient);
+                ErrorResponse.write(resp, rules.tooManyFromClient());
                 return;
             case SERVLET_FULL:
                 shed(resp, "at maxConnections " + s.maxConnections);
@@ -513,15 +520,19 @@ public final class SseServlet extends HttpServlet {
         }
         boolean added = false;
         try {
-            streamHeaders(resp);
+            resp.setStatus(HttpServletResponse.SC_OK);
+            ErrorResponse.addHeaders(resp, rules.streamHeaders());
             StreamConnection conn = live.connect(req, resp, writePaths, client);
             added = true;
+            ChannelOptions.Builder options = ChannelOptions.builder().topics(topics)
+                    .lastEventId(target.value().lastEventId()).initialEvent(rules.openingEvent());
+            attributes.forEach(options::attribute);
             EventChannel channel;
             try {
-                channel = h.open(conn, request.options().initialEvent(retryEvent(s.retry)).build());
+                channel = h.open(conn, options.build());
             } catch (HubClosedException closed) {
                 LOG.debug("hub closed while opening a stream; asking the client to come back");
-                conn.writeBeforeListening(retryFrame(s.overloadRetry).toByteArray());
+                conn.writeBeforeListening(SseFrame.of(rules.overloadEvent()).toByteArray());
                 conn.close();
                 return;
             }
@@ -534,43 +545,10 @@ public final class SseServlet extends HttpServlet {
         }
     }
 
-    private void streamHeaders(HttpServletResponse resp) {
-        resp.setStatus(HttpServletResponse.SC_OK);
-        resp.setContentType("text/event-stream");
-        resp.setCharacterEncoding("utf-8");
-        resp.setHeader("Cache-Control", settings.cacheControl);
-        resp.setHeader("X-Accel-Buffering", "no");
-    }
-
     /** Load shedding the browser survives: 200, a {@code retry:} hint, end of stream (never 503). */
     private void shed(HttpServletResponse resp, String why) throws IOException {
         LOG.debug("stream shed ({}); client told to retry", why);
-        streamHeaders(resp);
-        byte[] body = retryFrame(settings.overloadRetry).toByteArray();
-        resp.setContentLength(body.length);
-        resp.getOutputStream().write(body);
-    }
-
-    /** One client holds too many streams: 429, which a browser does not retry, with when to try again otherwise. */
-    private void tooManyFromClient(HttpServletResponse resp, String client) {
-        LOG.debug("stream refused: {} has {} streams already", client, settings.maxConnectionsPerClient);
-        long seconds = Math.max(1, (settings.overloadRetry.toMillis() + 999) / 1000);
-        resp.setHeader("Retry-After", Long.toString(seconds));
-        ErrorResponse.send(resp, 429, "maxConnectionsPerClient", "this client has "
-                + settings.maxConnectionsPerClient + " streams open already, the most allowed");
-    }
-
-    private SseFrame retryFrame(Duration retry) {
-        return SseFrame.of(retryEvent(retry));
-    }
-
-    private SseEvent retryEvent(Duration retry) {
-        if (retry == null) {
-            return null;
-        }
-        long jitter = settings.retryJitter.toMillis();
-        long extra = jitter <= 0 ? 0 : ThreadLocalRandom.current().nextLong(jitter + 1);
-        return SseEvent.builder().retry(retry.plusMillis(extra)).build();
+        ErrorResponse.writeOrThrow(resp, rules.shed());
     }
 
     /**
