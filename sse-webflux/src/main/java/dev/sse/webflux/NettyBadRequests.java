@@ -1,5 +1,8 @@
 package dev.sse.webflux;
 
+import dev.sse.core.http.Decision;
+import dev.sse.core.http.Json;
+import dev.sse.core.http.RequestText;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -81,7 +84,7 @@ public final class NettyBadRequests {
             } else if (msg instanceof HttpContent content && content.decoderResult().isFailure() && !responding) {
                 LOG.debug("malformed chunked body: {}", content.decoderResult().cause().toString());
                 ReferenceCountUtil.release(msg);
-                answer(ctx, ErrorJson.body("body", "malformed chunked body"));
+                answer(ctx, Json.error("malformed chunked body", "body"));
                 return;
             }
             ctx.fireChannelRead(msg);
@@ -118,13 +121,12 @@ public final class NettyBadRequests {
         } catch (URISyntaxException e) {
             int q = uri.indexOf('?');
             if (q >= 0) {
-                try {
-                    Query.parse(uri.substring(q + 1));
-                } catch (RequestBodies.Refused r) {
-                    return r.json();
+                Decision<?> query = RequestText.query(uri.substring(q + 1));
+                if (!query.accepted()) {
+                    return query.refusal().bodyText();
                 }
             }
-            return ErrorJson.body("uri", "the request target is not a valid URI: " + e.getReason());
+            return Json.error("the request target is not a valid URI: " + e.getReason(), "uri");
         }
     }
 }

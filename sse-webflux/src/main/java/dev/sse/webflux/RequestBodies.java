@@ -1,11 +1,9 @@
 package dev.sse.webflux;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import dev.sse.core.http.Decision;
+import dev.sse.core.http.HttpAnswer;
+import dev.sse.core.http.PublishRules;
+import dev.sse.core.http.RequestText;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -45,10 +43,10 @@ public final class RequestBodies {
     private final Duration deadline;
     private final Duration grace;
     private final long minBytesPerSecond;
-    private final PostOrigins origins;
+    private final PublishRules origins;
 
     private RequestBodies(Builder b) {
-        this.origins = new PostOrigins(b.allowedOrigins, b.credentials, b.publicOrigin);
+        this.origins = new PublishRules(b.allowedOrigins, b.credentials, b.publicOrigin, b.topicParameter);
         this.maxBodyBytes = b.maxBodyBytes;
         this.deadline = b.deadline;
         this.grace = b.grace;
@@ -63,6 +61,7 @@ public final class RequestBodies {
     /** Publishing's bodies from settings by init-param name, with the stream endpoint's origin rules. */
     static RequestBodies fromSettings(java.util.Map<String, String> values, StreamSettings origins) {
         Builder b = builder().allowedOrigins(origins.allowedOrigins, origins.allowCredentials);
+        b.topicParameter = origins.topicParameter;
         if (origins.publicOrigin != null) {
             b.publicOrigin(origins.publicOrigin);
         }
@@ -95,43 +94,36 @@ public final class RequestBodies {
         return maxBodyBytes;
     }
 
-    /** A refused request: its status and the JSON answer, naming the field at fault where there is one. */
+    /** A refused request: the answer ({@code dev.sse.core.http}'s), its status and JSON naming the field at fault. */
     public static final class Refused extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        /** The HTTP status of the answer. */
-        private final int status;
-        /** The field at fault, or {@code null}. */
-        private final String field;
+        /** The answer to send. */
+        private final transient HttpAnswer answer;
 
-        /**
-         * @param status the HTTP status
-         * @param field the field at fault ({@code body}), or {@code null}
-         * @param message the problem, as the {@code error} of the JSON answer
-         */
-        public Refused(int status, String field, String message) {
-            super(message, null, false, false);
-            this.status = status;
-            this.field = field;
-        }
-
-        Refused(int status, String message) {
-            this(status, "body", message);
+        Refused(HttpAnswer answer) {
+            super(answer.bodyText(), null, false, false);
+            this.answer = answer;
         }
 
         /** @return the HTTP status */
         public int status() {
-            return status;
+            return answer.status();
         }
 
-        /** @return {@code {"error":"...","field":"..."}}, without {@code field} when there is none */
+        /** @return the JSON body, {@code {"error":"...","field":"..."}} */
         public String json() {
-            return ErrorJson.body(field, getMessage());
+            return answer.bodyText();
         }
 
-        /** @return the answer: the status and the JSON body */
+        /** @return the answer: the status, its headers and the JSON body */
         public Mono<ServerResponse> response() {
-            return ErrorJson.response(status, field, getMessage());
+            return Answers.response(answer);
         }
+    }
+
+    /** The origin and target rules of publishing, as this reader applies them. */
+    PublishRules publishRules() {
+        return origins;
     }
 
     /**
@@ -147,10 +139,11 @@ public final class RequestBodies {
      * @return the body's text; fails with {@link Refused}
      */
     public Mono<String> text(ServerRequest request, String action) {
-        String refusal = origins.admit(request.exchange(), action);
-        if (refusal != null) {
-            return Mono.error(new Refused(403, null, refusal));
+        Decision<Void> origin = origins.admitOrigin(new ExchangeView(request.exchange().getRequest()), action);
+        if (!origin.accepted()) {
+            return Mono.error(new Refused(origin.refusal()));
         }
+        Answers.apply(origin.headers(), request.exchange().getResponse().getHeaders());
         return text(request.exchange().getRequest());
     }
 
@@ -164,7 +157,7 @@ public final class RequestBodies {
      * @return the answer
      */
     public Mono<ServerResponse> preflight(ServerRequest request, String allow, String action) {
-        return origins.preflight(request.exchange(), allow, action);
+        return Answers.response(origins.preflight(new ExchangeView(request.exchange().getRequest()), allow, action));
     }
 
     /**
@@ -214,30 +207,25 @@ public final class RequestBodies {
         long elapsed = System.nanoTime() - started;
         LOG.debug("request body too slow or late: {} bytes in {} ms", got, TimeUnit.NANOSECONDS.toMillis(elapsed));
         if (elapsed >= deadline.toNanos()) {
-            return new Refused(408, "the request body did not arrive within " + deadline.toMillis() + " ms");
+            return new Refused(PublishRules.bodyLate("the request body did not arrive within " + deadline.toMillis()
+                    + " ms"));
         }
-        return new Refused(408, "the request body arrived slower than " + minBytesPerSecond + " bytes a second");
+        return new Refused(PublishRules.bodyLate("the request body arrived slower than " + minBytesPerSecond
+                + " bytes a second"));
     }
 
     private Refused tooLarge() {
-        return new Refused(413, "body must be at most " + maxBodyBytes + " bytes");
+        return new Refused(PublishRules.bodyTooLarge(maxBodyBytes));
     }
 
     private static String strictUtf8(DataBuffer joined) {
         byte[] bytes = new byte[joined.readableByteCount()];
         joined.read(bytes);
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(bytes.length);
-        CoderResult result = decoder.decode(in, out, true);
-        if (!result.isError()) {
-            result = decoder.flush(out);
+        Decision<String> text = RequestText.strictUtf8(bytes, bytes.length, "body");
+        if (!text.accepted()) {
+            throw new Refused(text.refusal());
         }
-        if (result.isError()) {
-            throw new Refused(400, "body is not valid UTF-8 (bad byte sequence at byte offset " + in.position() + ")");
-        }
-        return out.flip().toString();
+        return text.value();
     }
 
     /** Builds {@link RequestBodies}; the names are {@code SseServlet}'s init-params. */
@@ -249,6 +237,7 @@ public final class RequestBodies {
         private java.util.Set<String> allowedOrigins = java.util.Set.of();
         private boolean credentials;
         private String publicOrigin;
+        private String topicParameter = "topic";
 
         private Builder() {
         }

@@ -5,12 +5,10 @@ import dev.sse.core.CloseReason;
 import dev.sse.core.EventChannel;
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import dev.sse.core.http.Decision;
+import dev.sse.core.http.PublishRules;
+import dev.sse.core.http.StreamRules;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,9 +24,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.HandlerFunction;
 import org.springframework.web.reactive.function.server.HandlerStrategies;
@@ -69,9 +64,6 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SseHandler.class);
 
-    private static final String ALLOW = "GET, HEAD, OPTIONS";
-    private static final String PUBLISH_ALLOW = "GET, HEAD, POST, OPTIONS";
-
     /** The attribute under which a stream's channel holds the request's principal, if it has one. */
     public static final String PRINCIPAL_ATTRIBUTE = "principal";
 
@@ -80,7 +72,7 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
     private final RequestHook hook;
     private final PublishPolicy policy;
     private final RequestBodies bodies;
-    private final StreamCors cors;
+    private final StreamRules rules;
     private final Set<EventChannel> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger count = new AtomicInteger();
     private volatile boolean stopping;
@@ -92,7 +84,7 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
         this.hook = hook;
         this.policy = policy;
         this.bodies = bodies;
-        this.cors = new StreamCors(settings);
+        this.rules = settings.rules();
     }
 
     /**
@@ -145,103 +137,77 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
 
     @Override
     public Mono<ServerResponse> handle(ServerRequest request) {
-        switch (request.method().name()) {
+        ExchangeView view = new ExchangeView(request.exchange().getRequest());
+        switch (view.method()) {
             case "GET":
-                return listen(request);
+                return listen(request, view);
             case "HEAD":
                 // What a GET would answer, without opening a stream that no body could carry.
-                return ServerResponse.ok().headers(h -> StreamBody.headers(h, settings.cacheControl)).build();
+                return ServerResponse.ok().headers(h -> Answers.apply(rules.streamHeaders(), h)).build();
             case "POST":
                 if (policy != null) {
-                    return publish(request);
+                    return publish(request, view);
                 }
                 break;
             case "OPTIONS":
-                if (policy != null && "POST".equals(
-                        request.headers().firstHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD))) {
-                    return bodies.preflight(request, PUBLISH_ALLOW, "publish");
+                if (policy != null && "POST".equals(view.header("Access-Control-Request-Method"))) {
+                    return bodies.preflight(request, PublishRules.ALLOW, PublishRules.ACTION);
                 }
-                request.exchange().getResponse().getHeaders().set(HttpHeaders.ALLOW,
-                        policy == null ? ALLOW : PUBLISH_ALLOW);
-                return cors.preflight(request);
+                return Answers.response(rules.preflight(view, policy == null ? StreamRules.ALLOW : PublishRules.ALLOW));
             default:
                 break;
         }
-        String allow = policy == null ? ALLOW : PUBLISH_ALLOW;
-        return ServerResponse.status(HttpStatus.METHOD_NOT_ALLOWED).header(HttpHeaders.ALLOW, allow)
-                .contentType(MediaType.APPLICATION_JSON).bodyValue(ErrorJson.body("method", policy == null
-                        ? request.method().name() + " is not allowed; use " + ALLOW
-                        : request.method().name() + " is not supported here; use GET to listen or POST to publish"));
+        return Answers.response(StreamRules.methodNotAllowed(view.method(), policy != null));
     }
 
     /**
      * {@code POST}: the body, as UTF-8 text, broadcast as the data of one event; {@code event} and the topic from the
-     * query. {@code 202 {"id":"..."}} once the hub took it.
+     * query, judged by the shared {@link PublishRules}. {@code 202 {"id":"..."}} once the hub took it.
      */
-    private Mono<ServerResponse> publish(ServerRequest request) {
-        String event;
-        String topic;
-        try {
-            Map<String, List<String>> query = Query.parse(request.exchange().getRequest().getURI().getRawQuery());
-            event = eventName(Query.single(query, "event"));
-            topic = Query.single(query, settings.topicParameter);
-        } catch (RequestBodies.Refused r) {
-            return r.response();
+    private Mono<ServerResponse> publish(ServerRequest request, ExchangeView view) {
+        Decision<PublishRules.Target> target = bodies.publishRules().target(view);
+        if (!target.accepted()) {
+            return Answers.response(target.refusal());
         }
+        String event = target.value().event();
+        String topic = target.value().topic();
         if (!policy.mayPublish(request, event, topic)) {
             LOG.debug("publish refused by the policy {} (event {}, topic {})", policy, event, topic);
-            return ErrorJson.response(403, null, "this request may not publish here");
+            return Answers.response(PublishRules.forbidden());
         }
-        return bodies.text(request, "publish").flatMap(data -> {
+        return bodies.text(request, PublishRules.ACTION).flatMap(data -> {
             SseEvent e = SseEvent.builder().event(event).data(data).build();
             return Mono.fromCompletionStage(() -> topic == null ? hub.broadcastAsync(e) : hub.broadcastAsync(topic, e))
-                    .flatMap(id -> ServerResponse.accepted().contentType(MediaType.APPLICATION_JSON)
-                            .bodyValue("{\"id\":" + (id == null ? "null" : ErrorJson.quote(id)) + "}"))
+                    .flatMap(id -> Answers.response(PublishRules.published(id)))
                     .onErrorResume(failure -> {
-                        String why = hub.isClosed() ? "the server is shutting down"
+                        String why = hub.isClosed() ? PublishRules.SHUTTING_DOWN
                                 : hub.hasBackplane() ? "the notification was not published: the backplane, which "
                                         + "shares it with the other nodes, is unavailable; retry later"
                                 : "the notification was not published: the broadcast failed; retry later";
                         LOG.warn("broadcast of a published event failed: {}", failure.toString());
-                        return ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5")
-                                .contentType(MediaType.APPLICATION_JSON).bodyValue(ErrorJson.body(null, why));
+                        return Answers.response(PublishRules.unavailable(why));
                     });
         }).onErrorResume(RequestBodies.Refused.class, RequestBodies.Refused::response);
     }
 
-    private static String eventName(String event) {
-        if (event == null) {
-            return null;
+    private Mono<ServerResponse> listen(ServerRequest request, ExchangeView view) {
+        Decision<Void> origin = rules.admitOrigin(view);
+        if (!origin.accepted()) {
+            return Answers.response(origin.refusal());
         }
-        for (int i = 0; i < event.length(); i++) {
-            char c = event.charAt(i);
-            if (c == '\r' || c == '\n' || c == '\0') {
-                String what = c == '\r' ? "CR" : c == '\n' ? "LF" : "NUL";
-                throw new RequestBodies.Refused(400, "event", "event must not contain CR, LF or NUL (found " + what
-                        + " at index " + i + ")");
-            }
+        Answers.apply(origin.headers(), request.exchange().getResponse().getHeaders());
+        Decision<StreamRules.Target> target = rules.target(view);
+        if (!target.accepted()) {
+            return Answers.response(target.refusal());
         }
-        return event;
-    }
-
-    private Mono<ServerResponse> listen(ServerRequest request) {
-        Mono<ServerResponse> refused = cors.refusal(request);
-        if (refused != null) {
-            return refused;
-        }
-        StreamRequest asked;
-        try {
-            asked = StreamRequest.read(request, settings);
-        } catch (StreamRequest.Refusal r) {
-            LOG.debug("stream refused ({}): {}", r.field, r.getMessage());
-            return r.status == 204 ? ServerResponse.noContent().build()
-                    : ErrorJson.response(r.status, r.field, r.getMessage());
-        }
+        Set<String> topics = new LinkedHashSet<>(target.value().topics());
+        String lastEventId = target.value().lastEventId();
+        Map<String, Object> attributes = new LinkedHashMap<>();
         return request.principal().map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap(principal -> {
-            principal.ifPresent(p -> asked.attributes.put(PRINCIPAL_ATTRIBUTE, p));
+            principal.ifPresent(p -> attributes.put(PRINCIPAL_ATTRIBUTE, p));
             Mono<ServerResponse> refusal = hook == null ? Mono.empty()
-                    : hook.beforeStream(request, asked.topics, asked.attributes);
-            return refusal.switchIfEmpty(Mono.defer(() -> open(request, asked)));
+                    : hook.beforeStream(request, topics, attributes);
+            return refusal.switchIfEmpty(Mono.defer(() -> open(request, topics, lastEventId, attributes)));
         });
     }
 
@@ -256,18 +222,21 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
         return handle(request).flatMap(response -> response.writeTo(exchange, Contexts.DEFAULT));
     }
 
-    private Mono<ServerResponse> open(ServerRequest request, StreamRequest asked) {
+    private Mono<ServerResponse> open(ServerRequest request, Set<String> topics, String lastEventId,
+                                      Map<String, Object> attributes) {
         if (stopping || hub.isClosed()) {
-            return shed("stopping");
+            LOG.debug("stream shed (stopping); client told to retry");
+            return Answers.response(rules.shed());
         }
         if (!admit()) {
-            return shed("at maxConnections " + settings.maxConnections);
+            LOG.debug("stream shed (at maxConnections {}); client told to retry", settings.maxConnections);
+            return Answers.response(rules.shed());
         }
         AtomicBoolean released = new AtomicBoolean();
         Disposable[] maxAge = new Disposable[1];
-        ChannelOptions.Builder options = ChannelOptions.builder().topics(asked.topics).lastEventId(asked.lastEventId)
-                .initialEvent(StreamBody.retryEvent(settings.retry, settings.retryJitter));
-        asked.attributes.forEach(options::attribute);
+        ChannelOptions.Builder options = ChannelOptions.builder().topics(topics).lastEventId(lastEventId)
+                .initialEvent(rules.openingEvent());
+        attributes.forEach(options::attribute);
         ChannelOptions built = options.build();
         EventChannel[] opened = new EventChannel[1];
         BodyInserter<Void, org.springframework.http.ReactiveHttpOutputMessage> body = (out, context) ->
@@ -288,8 +257,8 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
                                 }
                                 count.decrementAndGet();
                             }
-                        }, settings.overloadRetry);
-        return ServerResponse.ok().headers(h -> StreamBody.headers(h, settings.cacheControl)).body(body);
+                        }, rules.shed());
+        return ServerResponse.ok().headers(h -> Answers.apply(rules.streamHeaders(), h)).body(body);
     }
 
     private boolean admit() {
@@ -303,14 +272,6 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
                 return true;
             }
         }
-    }
-
-    private Mono<ServerResponse> shed(String why) {
-        LOG.debug("stream shed ({}); client told to retry", why);
-        Duration retry = settings.overloadRetry.plusMillis(settings.retryJitter.isZero() ? 0
-                : ThreadLocalRandom.current().nextLong(settings.retryJitter.toMillis() + 1));
-        return ServerResponse.status(HttpStatus.OK).headers(h -> StreamBody.headers(h, settings.cacheControl))
-                .body((out, context) -> StreamBody.retryAndEnd(out, retry));
     }
 
     /** Ends the stream gracefully after a random 80–100% of {@code maxConnectionAge}, if one is set. */
@@ -518,78 +479,6 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
             StreamSettings s = settings.copy();
             RequestBodies b = bodies != null ? bodies : RequestBodies.fromSettings(bodyValues, s);
             return new SseHandler(hub, s, hook, policy, b);
-        }
-    }
-
-    /** What a stream request asks for, read once before anything is sent. */
-    static final class StreamRequest {
-        final Set<String> topics;
-        final Map<String, Object> attributes = new LinkedHashMap<>();
-        final String lastEventId;
-
-        private StreamRequest(Set<String> topics, String lastEventId) {
-            this.topics = topics;
-            this.lastEventId = lastEventId;
-        }
-
-        static final class Refusal extends Exception {
-            private static final long serialVersionUID = 1L;
-            final int status;
-            final String field;
-
-            Refusal(int status, String field, String message) {
-                super(message, null, false, false);
-                this.status = status;
-                this.field = field;
-            }
-        }
-
-        static StreamRequest read(ServerRequest request, StreamSettings s) throws Refusal {
-            Set<String> topics = new LinkedHashSet<>(s.topics);
-            List<String> asked = request.queryParams().getOrDefault(s.topicParameter, Collections.emptyList());
-            if (!asked.isEmpty() && !s.allowedTopics.isEmpty()) {
-                boolean any = s.allowedTopics.contains("*");
-                for (String value : asked) {
-                    for (String t : value.split(",")) {
-                        String topic = t.trim();
-                        if (topic.isEmpty()) {
-                            continue;
-                        }
-                        if (!any && !s.allowedTopics.contains(topic)) {
-                            throw new Refusal(204, s.topicParameter, "topic " + topic + " is not allowed");
-                        }
-                        topics.add(topic);
-                    }
-                }
-            }
-            String lastEventId = null;
-            if (!s.ignoreClientLastEventId) {
-                String header = request.headers().firstHeader("Last-Event-ID");
-                if (header != null) {
-                    lastEventId = utf8(header);
-                } else {
-                    String param = request.queryParams().getFirst(s.lastEventIdParameter);
-                    if (param != null && !param.isEmpty()) {
-                        lastEventId = param;
-                    }
-                }
-            }
-            return new StreamRequest(topics, lastEventId);
-        }
-
-        /** Servers hand header bytes over as ISO-8859-1 characters; an id is UTF-8 on the wire. */
-        static String utf8(String header) {
-            for (int i = 0; i < header.length(); i++) {
-                if (header.charAt(i) > 0xFF) {
-                    return header;
-                }
-            }
-            try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(header.getBytes(StandardCharsets.ISO_8859_1))).toString();
-            } catch (CharacterCodingException e) {
-                return header;
-            }
         }
     }
 }

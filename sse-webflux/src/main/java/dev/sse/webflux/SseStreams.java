@@ -5,6 +5,9 @@ import dev.sse.core.Hub;
 import dev.sse.core.SlowClientPolicy;
 import dev.sse.core.SseEvent;
 import dev.sse.core.SseStream;
+import dev.sse.core.http.Header;
+import dev.sse.core.http.HttpAnswer;
+import dev.sse.core.http.RequestText;
 import dev.sse.core.spi.EventHistory;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -114,7 +116,7 @@ public final class SseStreams {
         ServerHttpRequest request = exchange.getRequest();
         ChannelOptions options = ChannelOptions.builder()
                 .lastEventId(request.getHeaders().getFirst("Last-Event-ID") == null ? null
-                        : SseHandler.StreamRequest.utf8(request.getHeaders().getFirst("Last-Event-ID")))
+                        : RequestText.headerUtf8(request.getHeaders().getFirst("Last-Event-ID")))
                 .build();
         AtomicBoolean released = new AtomicBoolean();
         dev.sse.core.EventChannel[] opened = new dev.sse.core.EventChannel[1];
@@ -138,7 +140,7 @@ public final class SseStreams {
                 }
                 count.decrementAndGet();
             }
-        }, overloadRetry);
+        }, unavailable("the server is stopping"));
     }
 
     /**
@@ -167,11 +169,13 @@ public final class SseStreams {
 
     private Mono<Void> refuse(ServerHttpResponse response, String why) {
         LOG.debug("per-request stream refused: {}", why);
-        response.setStatusCode(HttpStatus.SERVICE_UNAVAILABLE);
-        response.getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, overloadRetry.toSeconds())));
-        response.getHeaders().setContentType(org.springframework.http.MediaType.APPLICATION_JSON);
-        byte[] body = ErrorJson.body("maxConnections", why).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+        return Answers.write(unavailable(why), response);
+    }
+
+    /** {@code 503} with {@code Retry-After}: a per-request answer has no {@code EventSource} to reconnect after it. */
+    private HttpAnswer unavailable(String why) {
+        return HttpAnswer.error(503, null, why).withHeadersFirst(List.of(new Header("Retry-After",
+                Long.toString(Math.max(1, overloadRetry.toSeconds())))));
     }
 
     /**

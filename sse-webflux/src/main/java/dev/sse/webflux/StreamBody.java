@@ -2,15 +2,11 @@ package dev.sse.webflux;
 
 import dev.sse.core.EventChannel;
 import dev.sse.core.HubClosedException;
-import dev.sse.core.SseEvent;
-import dev.sse.core.SseFrame;
+import dev.sse.core.http.HttpAnswer;
 import dev.sse.core.spi.Transport;
-import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ReactiveHttpOutputMessage;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -41,11 +37,11 @@ final class StreamBody {
      * @param open registers the transport with a hub (may throw {@link HubClosedException})
      * @param opened told the open channel, before any byte is written (to schedule its maximum age)
      * @param ended run once when the response is over, however it ended
-     * @param overloadRetry the {@code retry:} hint for a hub that closed meanwhile
+     * @param shed the answer for a hub that closed meanwhile ({@code 200}, a {@code retry:} hint, the end)
      */
     static Mono<Void> write(ReactiveHttpOutputMessage out, ServerHttpRequest request,
                             Function<Transport, EventChannel> open, Consumer<EventChannel> opened, Runnable ended,
-                            Duration overloadRetry) {
+                            HttpAnswer shed) {
         ServerSide side = ServerSide.of(request);
         GroupedTransport transport = new GroupedTransport(out.bufferFactory(), side);
         EventChannel channel;
@@ -53,7 +49,7 @@ final class StreamBody {
             channel = open.apply(transport);
         } catch (HubClosedException closed) {
             ended.run();
-            return retryAndEnd(out, overloadRetry);
+            return shed(out, shed);
         } catch (RuntimeException e) {
             ended.run();
             throw e;
@@ -73,26 +69,12 @@ final class StreamBody {
     }
 
     /** Load shedding the browser survives: 200, a {@code retry:} hint, end of stream (never 503). */
-    static Mono<Void> retryAndEnd(ReactiveHttpOutputMessage out, Duration retry) {
+    static Mono<Void> shed(ReactiveHttpOutputMessage out, HttpAnswer shed) {
         if (out instanceof ServerHttpResponse) {
-            ((ServerHttpResponse) out).setStatusCode(HttpStatus.OK);
+            return Answers.write(shed, (ServerHttpResponse) out);
         }
-        byte[] body = retryFrame(retry, Duration.ZERO).toByteArray();
+        byte[] body = shed.body();
         out.getHeaders().setContentLength(body.length);
         return out.writeWith(Mono.fromSupplier(() -> out.bufferFactory().wrap(body)));
-    }
-
-    static SseFrame retryFrame(Duration retry, Duration jitter) {
-        return SseFrame.of(retryEvent(retry, jitter));
-    }
-
-    /** A {@code retry:} hint with a random extra of up to {@code jitter}, or {@code null} without a retry. */
-    static SseEvent retryEvent(Duration retry, Duration jitter) {
-        if (retry == null) {
-            return null;
-        }
-        long j = jitter.toMillis();
-        long extra = j <= 0 ? 0 : ThreadLocalRandom.current().nextLong(j + 1);
-        return SseEvent.builder().retry(retry.plusMillis(extra)).build();
     }
 }

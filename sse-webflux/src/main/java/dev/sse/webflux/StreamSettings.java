@@ -47,6 +47,19 @@ final class StreamSettings {
         return s;
     }
 
+    /** @return the shared stream rules ({@code dev.sse.core.http}) for these settings */
+    dev.sse.core.http.StreamRules rules() {
+        dev.sse.core.http.StreamRules.Builder b = dev.sse.core.http.StreamRules.builder()
+                .topics(topics).allowedTopics(allowedTopics).topicParameter(topicParameter)
+                .lastEventIdParameter(lastEventIdParameter).ignoreClientLastEventId(ignoreClientLastEventId)
+                .allowedOrigins(allowedOrigins, allowCredentials).allowedHeaders(allowedHeaders)
+                .cacheControl(cacheControl).retry(retry, retryJitter, overloadRetry);
+        if (publicOrigin != null) {
+            b.publicOrigin(publicOrigin);
+        }
+        return b.build();
+    }
+
     void apply(String name, String value) {
         String v = value.trim();
         switch (name) {
