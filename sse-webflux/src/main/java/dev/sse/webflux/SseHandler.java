@@ -286,8 +286,18 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
     }
 
     /**
-     * Ends this handler's streams as a server's graceful shutdown does: each gets the farewell event (if any) and ends,
-     * spread at random over the window; new requests are shed meanwhile. The hub keeps running (it may be shared).
+     * Ends this handler's streams as a server's graceful shutdown does: each gets the farewell event (setting
+     * {@code farewellEvent}, or {@link Builder#drain}) and ends, spread at random over the drain window (setting
+     * {@code drainWindow}, default 5 s); new requests are shed meanwhile. The hub keeps running (it may be shared).
+     *
+     * @return completes when every stream has ended
+     */
+    public CompletableFuture<Void> shutdown() {
+        return shutdown(settings.drainWindow, settings.farewell);
+    }
+
+    /**
+     * Ends this handler's streams over the given window with the given farewell; see {@link #shutdown()}.
      *
      * @param window the time over which streams end
      * @param farewell the event each stream gets last, or {@code null}
@@ -440,6 +450,17 @@ public final class SseHandler implements HandlerFunction<ServerResponse> {
          */
         public Builder cacheControl(String cacheControl) {
             settings.apply("cacheControl", Objects.requireNonNull(cacheControl, "cacheControl"));
+            return this;
+        }
+
+        /**
+         * @param window {@code drainWindow}: {@link SseHandler#shutdown()} ends streams spread over this
+         * @param farewell {@code farewellEvent}: the event each stream gets last on shutdown, or {@code null}
+         * @return this builder
+         */
+        public Builder drain(Duration window, SseEvent farewell) {
+            settings.drainWindow = StreamSettings.notNegative("drainWindow", window);
+            settings.farewell = farewell;
             return this;
         }
 

@@ -26,6 +26,8 @@ final class StreamSettings {
     boolean allowCredentials;
     Set<String> allowedHeaders = Set.of();
     String publicOrigin;
+    Duration drainWindow = Duration.ofSeconds(5);
+    dev.sse.core.SseEvent farewell;
 
     StreamSettings copy() {
         StreamSettings s = new StreamSettings();
@@ -44,6 +46,8 @@ final class StreamSettings {
         s.allowCredentials = allowCredentials;
         s.allowedHeaders = allowedHeaders;
         s.publicOrigin = publicOrigin;
+        s.drainWindow = drainWindow;
+        s.farewell = farewell;
         return s;
     }
 
@@ -78,6 +82,8 @@ final class StreamSettings {
             case "allowCredentials": allowCredentials = bool(name, v); break;
             case "allowedHeaders": allowedHeaders = list(v); break;
             case "publicOrigin": publicOrigin = text(name, v); break;
+            case "drainWindow": drainWindow = notNegative(name, duration(name, v)); break;
+            case "farewellEvent": farewell = v.isEmpty() ? null : dev.sse.core.SseEvent.of(v, ""); break;
             default:
                 throw new IllegalArgumentException("setting " + name + " is not one this handler knows");
         }
