@@ -86,6 +86,19 @@ final class JettyFixture implements ServerFixture {
         return context.getServletContext();
     }
 
+    /**
+     * Jetty's own graceful stop waits for in-flight requests before it destroys a servlet, and an open stream is one
+     * until it ends: the streams would be cut after the stop timeout, without their farewell. So the context stops
+     * first (SseServlet.destroy drains its streams), then the server.
+     */
+    @Override
+    public void stopGracefully() throws Exception {
+        if (context != null && server != null) {
+            context.stop();
+        }
+        stop();
+    }
+
     @Override
     public void stop() throws Exception {
         if (server != null) {

@@ -25,6 +25,14 @@ interface ServerFixture extends AutoCloseable {
 
     void stop() throws Exception;
 
+    /**
+     * Stops as an application on this container should: its servlets are destroyed (so streams get their farewell)
+     * while the connections are still open.
+     */
+    default void stopGracefully() throws Exception {
+        stop();
+    }
+
     /** Stops the server; a failure to stop fails the test as an unchecked exception. */
     @Override
     default void close() {

@@ -5,6 +5,7 @@ import dev.sse.tck.AdapterFixture;
 import dev.sse.tck.RequestCheck;
 import dev.sse.tck.RunningServer;
 import dev.sse.tck.TckApp;
+import dev.sse.tck.TckFeature;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
@@ -17,6 +18,7 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -26,9 +28,16 @@ import java.util.function.Supplier;
 final class ServletTckFixture implements AdapterFixture {
 
     private final Supplier<ServerFixture> containers;
+    private final Set<TckFeature> features;
 
-    ServletTckFixture(Supplier<ServerFixture> containers) {
+    ServletTckFixture(Supplier<ServerFixture> containers, Set<TckFeature> features) {
         this.containers = containers;
+        this.features = features;
+    }
+
+    @Override
+    public Set<TckFeature> features() {
+        return features;
     }
 
     @Override
@@ -54,7 +63,7 @@ final class ServletTckFixture implements AdapterFixture {
 
             @Override
             public void close() throws Exception {
-                container.stop();
+                container.stopGracefully();
             }
         };
     }

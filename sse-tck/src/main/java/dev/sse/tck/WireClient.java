@@ -29,13 +29,34 @@ final class WireClient implements AutoCloseable {
     private boolean ended;
     private IOException failure;
 
-    private WireClient(Socket socket) {
+    private final boolean head;
+
+    private WireClient(Socket socket, boolean head) {
         this.socket = socket;
+        this.head = head;
     }
 
     static WireClient open(int port, String method, String target, Map<String, String> requestHeaders)
             throws IOException {
+        WireClient client = connect(port, method, target, requestHeaders, 0);
+        client.resume();
+        return client;
+    }
+
+    /**
+     * Sends the request but reads nothing until {@link #resume()}, through a small receive buffer: a reader that
+     * stalled, so the server's writes back up.
+     */
+    static WireClient stalled(int port, String target) throws IOException {
+        return connect(port, "GET", target, Map.of(), 4096);
+    }
+
+    private static WireClient connect(int port, String method, String target, Map<String, String> requestHeaders,
+                                      int receiveBuffer) throws IOException {
         Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         socket.setTcpNoDelay(true);
         StringBuilder request = new StringBuilder()
@@ -47,13 +68,17 @@ final class WireClient implements AutoCloseable {
         requestHeaders.forEach((k, v) -> request.append(k).append(": ").append(v).append("\r\n"));
         request.append("\r\n");
         OutputStream out = socket.getOutputStream();
-        out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
+        // UTF-8, not Latin-1: a Last-Event-ID the hub made from unicode goes out as its bytes, as browsers send it.
+        out.write(request.toString().getBytes(StandardCharsets.UTF_8));
         out.flush();
-        WireClient client = new WireClient(socket);
-        Thread reader = new Thread(client::read, "tck-wire-" + port);
+        return new WireClient(socket, method.equals("HEAD"));
+    }
+
+    /** Starts reading the response (a stalled client catches up). */
+    void resume() {
+        Thread reader = new Thread(this::read, "tck-wire-" + socket.getLocalPort());
         reader.setDaemon(true);
         reader.start();
-        return client;
     }
 
     static WireClient get(int port, String target) throws IOException {
@@ -86,7 +111,7 @@ final class WireClient implements AutoCloseable {
                 headersAtNanos = System.nanoTime();
                 lock.notifyAll();
             }
-            if (code == 204 || code == 304 || (code >= 100 && code < 200)) {
+            if (head || code == 204 || code == 304 || (code >= 100 && code < 200)) {
                 return;
             }
             if (chunked) {
@@ -188,6 +213,29 @@ final class WireClient implements AutoCloseable {
         }
     }
 
+    /** The events (frames that are not comments) read so far, each with its blank line. */
+    java.util.List<String> events() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        String b = body();
+        int from = 0;
+        for (int end = b.indexOf("\n\n", from); end >= 0; end = b.indexOf("\n\n", from)) {
+            String frame = b.substring(from, end + 2);
+            if (!frame.startsWith(":")) {
+                out.add(frame);
+            }
+            from = end + 2;
+        }
+        return out;
+    }
+
+    /** Waits until {@code n} events have arrived; returns them all. */
+    java.util.List<String> awaitEvents(int n, Duration timeout) throws InterruptedException {
+        synchronized (lock) {
+            waitFor(timeout, () -> events().size() >= n, n + " events");
+            return events();
+        }
+    }
+
     boolean ended() {
         synchronized (lock) {
             return ended;
@@ -215,11 +263,16 @@ final class WireClient implements AutoCloseable {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what
-                        + "; status " + status + ", body so far: \"" + body.toString(StandardCharsets.UTF_8)
-                        .replace("\r", "\\r").replace("\n", "\\n") + "\"" + (ended ? " (ended)" : ""));
+                        + "; status " + status + ", " + body.size() + " body bytes so far, ending \"" + tail()
+                        + "\"" + (ended ? " (ended)" : ""));
             }
             TimeUnit.NANOSECONDS.timedWait(lock, left);
         }
+    }
+
+    private String tail() {
+        String b = body.toString(StandardCharsets.UTF_8);
+        return b.substring(Math.max(0, b.length() - 300)).replace("\r", "\\r").replace("\n", "\\n");
     }
 
     /** Drops the connection with a TCP reset, as a client that vanished. */
