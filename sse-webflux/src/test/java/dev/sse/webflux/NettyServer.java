@@ -3,9 +3,11 @@ package dev.sse.webflux;
 import java.time.Duration;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
+import org.springframework.web.reactive.function.server.HandlerStrategies;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.WebFilter;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
@@ -18,8 +20,12 @@ final class NettyServer implements AutoCloseable {
         this.server = server;
     }
 
-    static NettyServer start(RouterFunction<ServerResponse> routes) {
-        return start(RouterFunctions.toHttpHandler(routes));
+    static NettyServer start(RouterFunction<ServerResponse> routes, WebFilter... filters) {
+        HandlerStrategies.Builder strategies = HandlerStrategies.builder();
+        for (WebFilter f : filters) {
+            strategies.webFilter(f);
+        }
+        return start(RouterFunctions.toHttpHandler(routes, strategies.build()));
     }
 
     static NettyServer start(HttpHandler handler) {

@@ -1,7 +1,7 @@
 package dev.sse.webflux;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
+import static org.springframework.web.reactive.function.server.RequestPredicates.path;
 
 import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
@@ -29,7 +29,9 @@ class SseHandlerTest {
     }
 
     private int serve(SseHandler handler) {
-        server = NettyServer.start(RouterFunctions.route(GET("/events"), handler));
+        // WebFlux answers preflights before any handler; the filter hands them to this one.
+        server = NettyServer.start(RouterFunctions.route(path("/events"), handler),
+                PreflightFilter.of(java.util.Map.of("/events", handler)));
         return server.port();
     }
 
@@ -201,6 +203,18 @@ class SseHandlerTest {
         int port = serve(SseHandler.of(hub));
         try (RawClient c = new RawClient(port, "GET /events HTTP/1.1")) {
             c.awaitText(":\n\n", 5000);
+        }
+    }
+
+    @Test
+    void aPreflightFromAnAllowedOriginIsAnswered() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        int port = serve(SseHandler.builder(hub).settings(java.util.Map.of("allowedOrigins", "https://app.example"))
+                .build());
+        try (RawClient c = new RawClient(port, "OPTIONS /events HTTP/1.1", "Origin: https://app.example",
+                "Access-Control-Request-Method: GET", "Access-Control-Request-Headers: last-event-id",
+                "Connection: close")) {
+            assertThat(c.awaitClose(5000)).startsWith("HTTP/1.1 204");
         }
     }
 
