@@ -29,7 +29,9 @@ final class NettyServer implements AutoCloseable {
     }
 
     static NettyServer start(HttpHandler handler) {
+        // HTTP/1.1 and h2c (by upgrade or prior knowledge), as a Boot application gets with server.http2.enabled.
         return new NettyServer(HttpServer.create().host("127.0.0.1").port(0)
+                .protocol(reactor.netty.http.HttpProtocol.HTTP11, reactor.netty.http.HttpProtocol.H2C)
                 .handle(new ReactorHttpHandlerAdapter(handler)).bindNow(Duration.ofSeconds(10)));
     }
 

@@ -26,6 +26,12 @@ import reactor.core.publisher.Mono;
  */
 final class WebFluxTckFixture implements AdapterFixture {
 
+    /** Every behaviour, h2c included: Reactor Netty serves it beside HTTP/1.1. */
+    @Override
+    public java.util.Set<dev.sse.tck.TckFeature> features() {
+        return java.util.EnumSet.allOf(dev.sse.tck.TckFeature.class);
+    }
+
     @Override
     public RunningServer start(TckApp app) {
         SseHandler.Builder builder = SseHandler.builder(app.hub()).settings(app.settings());
