@@ -1,15 +1,10 @@
 package dev.sse.servlet;
 
 import dev.sse.core.Hub;
-import dev.sse.core.InMemoryHistory;
-import dev.sse.core.spi.Backplane;
-import dev.sse.core.spi.BackplaneProvider;
-import dev.sse.core.spi.EventHistory;
+import dev.sse.core.http.HubFactory;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
-import java.net.URI;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,27 +88,7 @@ final class ContextHubs {
     }
 
     static Hub build(Settings s) {
-        Hub.Builder hub = Hub.builder().keepAlive(s.keepAlive).maxQueuedFrames(s.maxQueuedFrames)
-                .maxQueuedBytes(s.maxQueuedBytes).slowClientPolicy(s.slowClientPolicy).gapEvent(s.gap);
-        if (s.backplane != null) {
-            return hub.backplane(backplane(s.backplane, s.hubAttribute)).build();
-        }
-        EventHistory history = s.historySize == 0 ? EventHistory.none()
-                : InMemoryHistory.builder().maxEvents(s.historySize).maxAge(s.historyMaxAge)
-                        .maxBytes(s.historyMaxBytes).build();
-        return hub.history(history).build();
-    }
-
-    /** The backplane of the first {@link BackplaneProvider} on the class or module path that supports the URI. */
-    private static Backplane backplane(URI uri, String hubName) {
-        for (BackplaneProvider provider : ServiceLoader.load(BackplaneProvider.class)) {
-            if (provider.supports(uri)) {
-                LOG.debug("hub \"{}\" on backplane {} from {}", hubName, uri.getScheme(), provider);
-                return provider.create(uri, hubName);
-            }
-        }
-        throw new IllegalArgumentException("init-param backplane: no BackplaneProvider supports \"" + uri.getScheme()
-                + "\" URIs; add the module that provides one (sse-redis for redis://)");
+        return HubFactory.build(s.hubValues(), s.hubAttribute);
     }
 
     private static void warnIgnored(TreeSet<String> hubParams, String servletName, String why) {

@@ -9,6 +9,7 @@ import dev.sse.core.SseFrame;
 import dev.sse.core.ChannelOptions;
 import dev.sse.core.http.Decision;
 import dev.sse.core.http.PublishRules;
+import dev.sse.core.http.SseSettings;
 import dev.sse.core.http.StreamRules;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletContext;
@@ -144,6 +145,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Init-params</h2>
  * Durations are written {@code 250ms}, {@code 15s}, {@code 5m}, {@code 1h}, ISO-8601 ({@code PT15S}) or plain
  * milliseconds; lists are comma-separated. Init-params that are present override what a {@link Builder} set.
+ * Each is a row of the one settings table, {@link dev.sse.core.http.SseSettings}, which parses them, holds the
+ * builder's values to the same ranges, and is shared with the other adapters and Spring Boot's {@code sse.*}.
  * <table>
  * <caption>Init-params</caption>
  * <tr><th>Name</th><th>Default</th><th>Meaning</th></tr>
@@ -665,8 +668,8 @@ public final class SseServlet extends HttpServlet {
          * @return this builder
          */
         public Builder retry(Duration retry, Duration jitter) {
-            settings.retry = retry;
-            settings.retryJitter = Objects.requireNonNull(jitter, "jitter");
+            settings.retry = SseSettings.RETRY.check(retry);
+            settings.retryJitter = SseSettings.RETRY_JITTER.check(Objects.requireNonNull(jitter, "jitter"));
             return this;
         }
 
@@ -677,7 +680,7 @@ public final class SseServlet extends HttpServlet {
          * @return this builder
          */
         public Builder overloadRetry(Duration retry) {
-            settings.overloadRetry = Objects.requireNonNull(retry, "retry");
+            settings.overloadRetry = SseSettings.OVERLOAD_RETRY.check(Objects.requireNonNull(retry, "retry"));
             return this;
         }
 
@@ -689,10 +692,7 @@ public final class SseServlet extends HttpServlet {
          * @return this builder
          */
         public Builder maxConnections(int max) {
-            if (max < 0) {
-                throw new IllegalArgumentException("maxConnections must not be negative (was " + max + ")");
-            }
-            settings.maxConnections = max;
+            settings.maxConnections = SseSettings.MAX_CONNECTIONS.check(max);
             return this;
         }
 
@@ -704,10 +704,7 @@ public final class SseServlet extends HttpServlet {
          * @return this builder
          */
         public Builder maxConnectionsPerClient(int max) {
-            if (max < 0) {
-                throw new IllegalArgumentException("maxConnectionsPerClient must not be negative (was " + max + ")");
-            }
-            settings.maxConnectionsPerClient = max;
+            settings.maxConnectionsPerClient = SseSettings.MAX_CONNECTIONS_PER_CLIENT.check(max);
             return this;
         }
 
@@ -765,7 +762,7 @@ public final class SseServlet extends HttpServlet {
          * @return this builder
          */
         public Builder maxConnectionAge(Duration age) {
-            settings.maxConnectionAge = Objects.requireNonNull(age, "age");
+            settings.maxConnectionAge = SseSettings.MAX_CONNECTION_AGE.check(Objects.requireNonNull(age, "age"));
             return this;
         }
 
@@ -777,7 +774,7 @@ public final class SseServlet extends HttpServlet {
          * @return this builder
          */
         public Builder drain(Duration window, SseEvent farewell) {
-            settings.drainWindow = Objects.requireNonNull(window, "window");
+            settings.drainWindow = SseSettings.DRAIN_WINDOW.check(Objects.requireNonNull(window, "window"));
             settings.farewell = farewell;
             return this;
         }
@@ -789,7 +786,7 @@ public final class SseServlet extends HttpServlet {
          * @return this builder
          */
         public Builder writeTimeout(Duration timeout) {
-            settings.writeTimeout = Objects.requireNonNull(timeout, "timeout");
+            settings.writeTimeout = SseSettings.WRITE_TIMEOUT.check(Objects.requireNonNull(timeout, "timeout"));
             return this;
         }
 
@@ -824,7 +821,7 @@ public final class SseServlet extends HttpServlet {
          * @return this builder
          */
         public Builder maxBodyBytes(int bytes) {
-            settings.maxBodyBytes = (int) atLeastOne("maxBodyBytes", bytes, Integer.MAX_VALUE - 1);
+            settings.maxBodyBytes = SseSettings.MAX_BODY_BYTES.check(bytes);
             return this;
         }
 
@@ -841,11 +838,9 @@ public final class SseServlet extends HttpServlet {
         public Builder bodyDeadline(Duration deadline, Duration grace, long minBytesPerSecond) {
             Objects.requireNonNull(deadline, "deadline");
             Objects.requireNonNull(grace, "grace");
-            atLeastOne("bodyDeadline", deadline.toMillis(), Duration.ofDays(1).toMillis());
-            atLeastOne("bodyGrace", grace.toMillis(), Duration.ofDays(1).toMillis());
-            settings.minBodyRate = atLeastOne("minBodyRate", minBytesPerSecond, Integer.MAX_VALUE);
-            settings.bodyDeadline = deadline;
-            settings.bodyGrace = grace;
+            settings.minBodyRate = SseSettings.MIN_BODY_RATE.check(minBytesPerSecond);
+            settings.bodyDeadline = SseSettings.BODY_DEADLINE.check(deadline);
+            settings.bodyGrace = SseSettings.BODY_GRACE.check(grace);
             return this;
         }
 
@@ -857,7 +852,7 @@ public final class SseServlet extends HttpServlet {
          * @return this builder
          */
         public Builder maxPendingBodyBytes(long bytes) {
-            settings.maxPendingBodyBytes = atLeastOne("maxPendingBodyBytes", bytes, Long.MAX_VALUE / 2);
+            settings.maxPendingBodyBytes = SseSettings.MAX_PENDING_BODY_BYTES.check(bytes);
             return this;
         }
 
@@ -870,16 +865,9 @@ public final class SseServlet extends HttpServlet {
          * @return this builder
          */
         public Builder publishThreads(int threads, int queue) {
-            settings.publishThreads = (int) atLeastOne("publishThreads", threads, 64);
-            settings.publishQueue = (int) atLeastOne("publishQueue", queue, 100_000);
+            settings.publishThreads = SseSettings.PUBLISH_THREADS.check(threads);
+            settings.publishQueue = SseSettings.PUBLISH_QUEUE.check(queue);
             return this;
-        }
-
-        private static long atLeastOne(String name, long value, long most) {
-            if (value < 1 || value > most) {
-                throw new IllegalArgumentException(name + " must be from 1 to " + most + " (was " + value + ")");
-            }
-            return value;
         }
 
         /**

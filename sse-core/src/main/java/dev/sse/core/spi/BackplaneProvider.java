@@ -7,9 +7,7 @@ package dev.sse.core.spi;
  * {@code META-INF/services/dev.sse.core.spi.BackplaneProvider} and with {@code provides} in {@code module-info}.
  *
  * <pre>{@code
- * for (BackplaneProvider p : ServiceLoader.load(BackplaneProvider.class)) {
- *     if (p.supports(uri)) return p.create(uri, "events");
- * }
+ * Backplane plane = Backplanes.forUri(uri).create(uri, "events");
  * }</pre>
  *
  * <p>Implementations must be thread-safe and have a public no-argument constructor.
@@ -33,4 +31,13 @@ public interface BackplaneProvider {
      * @throws IllegalArgumentException if the URI is malformed for this provider, naming what is wrong
      */
     Backplane create(java.net.URI uri, String hubName);
+
+    /**
+     * The URI schemes this provider supports, named by {@link Backplanes} when no provider supports a URI.
+     *
+     * @return the schemes, e.g. {@code redis}; empty by default
+     */
+    default java.util.Set<String> schemes() {
+        return java.util.Set.of();
+    }
 }

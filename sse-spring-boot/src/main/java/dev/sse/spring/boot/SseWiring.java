@@ -1,18 +1,19 @@
 package dev.sse.spring.boot;
 
 import dev.sse.core.Hub;
-import dev.sse.core.InMemoryHistory;
-import dev.sse.core.SlowClientPolicy;
 import dev.sse.core.SseEvent;
+import dev.sse.core.http.HubFactory;
+import dev.sse.core.http.Setting;
+import dev.sse.core.http.SseSettings;
 import dev.sse.core.spi.BackplaneProvider;
-import dev.sse.core.spi.EventHistory;
+import dev.sse.core.spi.Backplanes;
 import dev.sse.servlet.PublishPolicy;
 import dev.sse.servlet.SseServlet;
 import dev.sse.servlet.SseStreams;
 import java.net.URI;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -48,38 +49,43 @@ final class SseWiring {
     }
 
     private static BackplaneProvider provider(URI uri) {
-        for (BackplaneProvider provider : ServiceLoader.load(BackplaneProvider.class, SseWiring.class.getClassLoader())) {
-            if (provider.supports(uri)) {
-                return provider;
-            }
-        }
-        return null;
+        return Backplanes.find(uri, null).orElse(null);
     }
 
+    /**
+     * The hub the properties describe, built by the one hub factory from the settings table's values: the properties
+     * are handed to it by their table names, so Boot's hub and a servlet's hub cannot be built differently.
+     */
     static Hub hub(SseProperties p, URI backplane) {
-        SlowClientPolicy policy = switch (p.getSlowClientPolicy()) {
-            case DROP_OLDEST -> SlowClientPolicy.dropOldest();
-            case COALESCE -> SlowClientPolicy.coalesce(SseEvent::event);
-            case DISCONNECT -> SlowClientPolicy.disconnect();
-        };
-        EventHistory history = p.getHistorySize() == 0 ? EventHistory.none()
-                : InMemoryHistory.builder().maxEvents(p.getHistorySize()).maxAge(p.getHistoryMaxAge())
-                        .maxBytes(p.getHistoryMaxBytes().toBytes()).build();
-        Hub.Builder b = Hub.builder()
-                .keepAlive(p.getKeepAlive())
-                .maxQueuedFrames(p.getMaxQueuedFrames())
-                .maxQueuedBytes(p.getMaxQueuedBytes().toBytes())
-                .slowClientPolicy(policy)
-                .gapEvent(emptyEvent(p.getGapEvent(), "sse.gap-event"));
-        if (backplane == null) {
-            return b.history(history).build();
-        }
-        BackplaneProvider provider = provider(backplane);
-        if (provider == null) {
+        if (backplane != null && provider(backplane) == null) {
             throw new IllegalStateException("sse.redis.url is " + backplane + " but no backplane for it is on the class "
                     + "path: add the dependency dev.sse:sse-redis");
         }
-        return b.backplane(provider.create(backplane, p.getName())).build();
+        return HubFactory.build(hubSettings(p, backplane), p.getName());
+    }
+
+    /** The hub-scope properties as the settings table's values. */
+    static SseSettings.Values hubSettings(SseProperties p, URI backplane) {
+        Map<String, String> v = new HashMap<>();
+        v.put(SseSettings.KEEP_ALIVE.name(), p.getKeepAlive().toString());
+        v.put(SseSettings.MAX_QUEUED_FRAMES.name(), Integer.toString(p.getMaxQueuedFrames()));
+        v.put(SseSettings.MAX_QUEUED_BYTES.name(), Long.toString(p.getMaxQueuedBytes().toBytes()));
+        v.put(SseSettings.HISTORY_SIZE.name(), Integer.toString(p.getHistorySize()));
+        v.put(SseSettings.HISTORY_MAX_AGE.name(), p.getHistoryMaxAge().toString());
+        v.put(SseSettings.HISTORY_MAX_BYTES.name(), Long.toString(p.getHistoryMaxBytes().toBytes()));
+        v.put(SseSettings.SLOW_CLIENT_POLICY.name(), policyName(p.getSlowClientPolicy()));
+        v.put(SseSettings.GAP_EVENT.name(), p.getGapEvent());
+        v.put(SseSettings.BACKPLANE.name(), backplane == null ? null : backplane.toString());
+        return SseSettings.parse(v::get, Setting::bootProperty);
+    }
+
+    /** A policy's name in the settings table. */
+    static String policyName(SseProperties.SlowClientPolicy policy) {
+        return switch (policy) {
+            case DISCONNECT -> "disconnect";
+            case DROP_OLDEST -> "dropOldest";
+            case COALESCE -> "coalesce";
+        };
     }
 
     static SseServlet servlet(SseProperties p, Hub hub) {
@@ -134,11 +140,7 @@ final class SseWiring {
         put.accept("writeTimeout", s.getWriteTimeout());
         put.accept("maxQueuedFrames", s.getMaxQueuedFrames());
         put.accept("maxQueuedBytes", s.getMaxQueuedBytes() == null ? null : s.getMaxQueuedBytes().toBytes());
-        put.accept("slowClientPolicy", s.getSlowClientPolicy() == null ? null : switch (s.getSlowClientPolicy()) {
-            case DISCONNECT -> "disconnect";
-            case DROP_OLDEST -> "dropOldest";
-            case COALESCE -> "coalesce";
-        });
+        put.accept("slowClientPolicy", s.getSlowClientPolicy() == null ? null : policyName(s.getSlowClientPolicy()));
         put.accept("maxConnections", s.getMaxConnections());
         put.accept("maxConnectionsPerClient", s.getMaxConnectionsPerClient());
         return params;

@@ -10,6 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.sse.core.http.Setting;
+import dev.sse.core.http.SseSettings;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Every {@code sse.*} property the starter binds is in the generated metadata and in the README's table. */
@@ -35,5 +39,45 @@ class PropertiesDocumentedTest {
                 "sse.streams.keep-alive", "sse.publish");
         List<String> missing = names.stream().filter(n -> !readme.contains("`" + n + "`")).toList();
         assertThat(missing).as("sse.* properties missing from the README's Spring Boot table").isEmpty();
+    }
+
+    /**
+     * Each setting of the one table (dev.sse.core.http.SseSettings) that Boot carries is a bound property with a
+     * description in the metadata, and every top-level property is a setting of the table or one of Boot's own.
+     */
+    @Test
+    void everySettingOfTheTableIsABootPropertyWithADescription() throws IOException {
+        String json = Files.readString(metadata(), StandardCharsets.UTF_8);
+        List<String> undescribed = new ArrayList<>();
+        for (Setting<?> s : SseSettings.all()) {
+            if (s.bootProperty() == null) {
+                continue;
+            }
+            Matcher m = Pattern.compile("\\{[^{}]*\"name\"\\s*:\\s*\"" + Pattern.quote(s.bootProperty())
+                    + "\"[^{}]*}").matcher(json);
+            if (!m.find() || !m.group().contains("\"description\"")) {
+                undescribed.add(s.name() + " -> " + s.bootProperty());
+            }
+        }
+        assertThat(undescribed).as("settings without a described sse.* property").isEmpty();
+        Set<String> fromTable = new HashSet<>();
+        SseSettings.all().forEach(s -> fromTable.add(s.bootProperty()));
+        Set<String> bootsOwn = Set.of("sse.enabled", "sse.path", "sse.name");
+        Matcher m = Pattern.compile("\"name\"\\s*:\\s*\"(sse\\.[a-z0-9-]+)\"").matcher(json);
+        List<String> strays = new ArrayList<>();
+        while (m.find()) {
+            String name = m.group(1);
+            if (!fromTable.contains(name) && !bootsOwn.contains(name) && !name.equals("sse.redis")
+                    && !name.equals("sse.streams")) {
+                strays.add(name);
+            }
+        }
+        assertThat(strays).as("sse.* properties that are no setting of the table").isEmpty();
+    }
+
+    private static Path metadata() {
+        Path metadata = Path.of("target/classes/META-INF/spring-configuration-metadata.json");
+        return Files.exists(metadata) ? metadata
+                : Path.of("../sse-spring-boot/target/classes/META-INF/spring-configuration-metadata.json");
     }
 }
