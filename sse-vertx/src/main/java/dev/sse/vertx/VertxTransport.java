@@ -102,7 +102,15 @@ final class VertxTransport implements Transport {
 
     /** The drain loop: on the event loop only. */
     private void drain() {
-        if (ended.get() || waitingForSocket) {
+        if (ended.get()) {
+            return;
+        }
+        if (waitingForSocket) {
+            if (closeRequested && !graceful) {
+                // Closed while the client does not read (the slow-client policy, a drain window's end): a stalled
+                // socket is abandoned, not waited for, so its connection and Vert.x's queued bytes go now.
+                gone("abandoned while not reading");
+            }
             return;
         }
         try {

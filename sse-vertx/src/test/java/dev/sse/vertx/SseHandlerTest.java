@@ -78,6 +78,8 @@ class SseHandlerTest {
             }
             assertThat(stuck).as("the hub's queue stopped draining once the socket was full").isTrue();
             assertThat(closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.SLOW_CLIENT);
+            // The stalled connection is dropped, not held: the client reads what was in flight, then its end.
+            assertThat(readsToTheEnd(socket)).isTrue();
         }
     }
 
@@ -261,6 +263,25 @@ class SseHandlerTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retyr");
         assertThatThrownBy(() -> SseHandler.builder(Hub.create()).setting("retry", "soon"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retry");
+    }
+
+    /** @return whether the connection ended (EOF or reset) within 5 s of reading */
+    private static boolean readsToTheEnd(Socket socket) throws Exception {
+        socket.setSoTimeout(5000);
+        byte[] buf = new byte[64 * 1024];
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        try {
+            while (System.nanoTime() < deadline) {
+                if (socket.getInputStream().read(buf) < 0) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (java.net.SocketException reset) {
+            return true;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+            return false;
+        }
     }
 
     static void await(BooleanSupplier condition) throws InterruptedException {
