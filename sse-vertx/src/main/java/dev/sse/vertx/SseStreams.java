@@ -66,8 +66,9 @@ public final class SseStreams {
     }
 
     /**
-     * The hub hosting per-request streams when none is given, created on first use with the hub defaults and
-     * closed with the JVM.
+     * The hub hosting per-request streams when none is given, created on first use with the hub defaults. sse-vertx
+     * never closes it: to end its streams at shutdown (with {@code Hub.shutdown}), pass a host of your own to
+     * {@link #start(RoutingContext, Hub)}.
      *
      * @return the shared host
      */
