@@ -2,6 +2,7 @@ package dev.sse.examples.boot;
 
 import dev.sse.core.Hub;
 import dev.sse.core.InMemoryHistory;
+import dev.sse.core.SseEvent;
 import dev.sse.examples.shared.ChatGenerator;
 import dev.sse.examples.shared.ChatRequest;
 import dev.sse.servlet.PublishPolicy;
@@ -70,7 +71,9 @@ public class DemoApplication {
     /** @return the notifications' hub: up to 1 MiB each, so the history is bounded by count too */
     @Bean
     Hub notifications() {
-        return Hub.builder().history(InMemoryHistory.create(50, Duration.ofMinutes(30))).build();
+        // The gap event of the HTTP contract, as in sse-examples: sent ahead of a replay that cannot be whole.
+        return Hub.builder().history(InMemoryHistory.create(50, Duration.ofMinutes(30)))
+                .gapEvent(SseEvent.of("gap", "{\"message\":\"some notifications were missed\"}")).build();
     }
 
     /** @return the origins besides the server's own whose pages may publish, listen and chat */

@@ -1,0 +1,27 @@
+package dev.sse.examples.vertx;
+
+import dev.sse.examples.shared.DemoContractTest;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The rest of the demo's shared HTTP contract (page, greeting, clock, resume, stats) against the Vert.x demo. */
+class VertxDemoContractTest extends DemoContractTest {
+
+    private static VertxDemo demo;
+
+    @BeforeAll
+    static void start() throws Exception {
+        demo = VertxDemo.start("127.0.0.1", 0, Set.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        demo.close();
+    }
+
+    @Override
+    protected int port() {
+        return demo.port();
+    }
+}
