@@ -147,6 +147,11 @@ final class FrameQueue {
         return dropped;
     }
 
+    /** Counts frames the channel lost elsewhere (its cursor fell behind the log) as dropped by its policy. */
+    void countDropped(long n) {
+        dropped += n;
+    }
+
     /** @return how many frames the last {@link #add} discarded */
     int droppedByLastAdd() {
         return droppedByLastAdd;

@@ -23,7 +23,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -90,17 +92,24 @@ public final class Hub implements AutoCloseable {
     private long sequence;
 
     private final Map<Long, EventChannel> channels = new ConcurrentHashMap<>();
-    /** Channels whose client is ahead of this node; see {@link EventChannel#passed}. Guarded by publishLock. */
-    private final List<EventChannel> skipping = new ArrayList<>();
     private final TopicIndex topics = new TopicIndex();
+    /** Every broadcast's frame, once; each channel reads it through its own cursor. Appended under publishLock. */
+    private final FrameLog log;
+    private final ChannelContext channelContext;
+    /** A walk over the channels is scheduled and has not started: later appends need no other. */
+    private final AtomicBoolean walkScheduled = new AtomicBoolean();
+    /** The log's end when the latest walk started. */
+    private volatile long walkedThrough;
+    /** One walk at a time, so that channels are serviced in the log's order. */
+    private final ReentrantLock walkLock = new ReentrantLock();
+    /** Channels serviced by walks: the per-channel work of broadcasts, none of it on a broadcasting thread. */
+    private final LongAdder channelsServiced = new LongAdder();
     private final List<HubListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong channelIds = new AtomicLong();
     private volatile boolean closed;
 
     private final LongAdder eventsBroadcast = new LongAdder();
-    private final LongAdder framesSent = new LongAdder();
-    private final LongAdder bytesSent = new LongAdder();
-    private final LongAdder dropped = new LongAdder();
+    private final ChannelContext.Counters counters = new ChannelContext.Counters();
     private final Map<CloseReason, LongAdder> closes = new EnumMap<>(CloseReason.class);
 
     private Hub(Builder b) {
@@ -112,6 +121,13 @@ public final class Hub implements AutoCloseable {
                     : InMemoryHistory.builder().clock(b.clock).build();
         }
         this.limits = new QueueLimits(b.maxQueuedFrames, b.maxQueuedBytes, b.slowClientPolicy);
+        // Four times a client's limits, so a cursor is past its limits long before the log loses what it has not
+        // read; a writer woken and still behind near the log's end takes references to its entries (see
+        // EventChannel#service), so larger limits need no larger log.
+        this.log = new FrameLog((int) Math.min(1 << 16, 4L * b.maxQueuedFrames),
+                b.maxQueuedBytes > Long.MAX_VALUE / 4 ? Long.MAX_VALUE : 4 * b.maxQueuedBytes);
+        this.channelContext = new ChannelContext(log, topics, limits, this::coalescingKey, counters,
+                this::closed, this::fireClosed);
         this.keepAlive = b.keepAlive;
         this.clock = b.clock;
         this.gapEvent = b.gapEvent;
@@ -193,8 +209,8 @@ public final class Hub implements AutoCloseable {
     EventChannel open(Transport transport, ChannelOptions options, Consumer<EventChannel> made) {
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(options, "options");
-        EventChannel channel = new EventChannel(this, transport, channelIds.incrementAndGet(), options, clock.instant(),
-                limits);
+        EventChannel channel = new EventChannel(channelContext, transport, channelIds.incrementAndGet(), options,
+                clock.instant());
         if (made != null) {
             made.accept(channel);
         }
@@ -206,6 +222,7 @@ public final class Hub implements AutoCloseable {
                 throw new HubClosedException();
             }
             channels.put(channel.id(), channel);
+            channel.startAt(log.tail());
             for (String topic : options.topics()) {
                 topics.subscribe(channel, topic);
             }
@@ -269,22 +286,8 @@ public final class Hub implements AutoCloseable {
                         options.lastEventId());
             }
         }
-        boolean wake;
-        if (aheadThrough == null) {
-            wake = channel.finishReplay(frames, gap, null, null);
-        } else {
-            // Under the publish lock, so that the id the skip waits for cannot be delivered in between.
-            publishLock.lock();
-            try {
-                wake = channel.finishReplay(frames, gap, aheadThrough, idOrder);
-                if (channel.skipping()) {
-                    skipping.add(channel);
-                }
-            } finally {
-                publishLock.unlock();
-            }
-        }
-        if (wake) {
+        // The cursor starts where the channel registered, so the id the skip waits for cannot slip past it.
+        if (channel.finishReplay(frames, gap, aheadThrough, idOrder)) {
             channel.wakeTransport();
         }
         return gap;
@@ -412,7 +415,7 @@ public final class Hub implements AutoCloseable {
             return backplane.publish(topic, event);
         }
         String key = coalescingKey(event);
-        Recipients recipients = new Recipients();
+        String id;
         publishLock.lock();
         try {
             if (closed) {
@@ -422,90 +425,103 @@ public final class Hub implements AutoCloseable {
             if (event.id() == null && event.data() != null) {
                 toSend = event.withId(Long.toString(sequence + 1));
             }
-            SseFrame frame = SseFrame.of(toSend);
-            if (toSend.id() != null) {
-                // Appended before the sequence moves: a failing store leaves no hole in the ids.
-                history.append(new RecordedEvent(sequence + 1, topic, frame, clock.instant()));
-                sequence++;
-            }
-            eventsBroadcast.increment();
-            queue(topic, frame, key, recipients);
-            return toSend.id();
+            append(topic, toSend, key, true);
+            id = toSend.id();
         } finally {
             publishLock.unlock();
-            recipients.act();
         }
+        wakeChannels();
+        return id;
     }
 
     /** Delivers one event of the backplane's log to this node's channels. */
     private void deliver(String topic, SseEvent event) {
         String key = coalescingKey(event);
-        SseFrame frame = SseFrame.of(event);
-        Recipients recipients = new Recipients();
         publishLock.lock();
         try {
             if (closed) {
                 return;
             }
-            if (event.id() != null) {
-                sequence++;
-                try {
-                    history.append(new RecordedEvent(sequence, topic, frame, clock.instant()));
-                } catch (RuntimeException e) {
-                    LOG.warn("backplane history failed to keep delivered event {}", event.id(), e);
-                }
-            }
-            eventsBroadcast.increment();
-            queue(topic, frame, key, recipients);
-            if (!skipping.isEmpty() && event.id() != null) {
-                skipping.removeIf(channel -> channel.passed(event.id()));
-            }
+            append(topic, event, key, false);
         } finally {
             publishLock.unlock();
-            recipients.act();
+        }
+        wakeChannels();
+    }
+
+    /**
+     * The one way an event reaches this node's channels, from a broadcast of its own or from the backplane: recorded
+     * in the history, then appended once to the frame log. Its cost does not depend on how many channels there are.
+     * Called under the publish lock.
+     *
+     * @param historyMustTake whether a failing history fails the broadcast (a hub of its own: nothing was sent yet) or
+     *        is only logged (a backplane's event, already in the shared log)
+     */
+    private void append(String topic, SseEvent event, String key, boolean historyMustTake) {
+        SseFrame frame = SseFrame.of(event);
+        if (event.id() != null) {
+            try {
+                // Appended before the sequence moves: a failing store leaves no hole in the ids.
+                history.append(new RecordedEvent(sequence + 1, topic, frame, clock.instant()));
+            } catch (RuntimeException e) {
+                if (historyMustTake) {
+                    throw e;
+                }
+                LOG.warn("backplane history failed to keep delivered event {}", event.id(), e);
+            }
+            sequence++;
+        }
+        eventsBroadcast.increment();
+        log.append(frame, topic, key);
+    }
+
+    /**
+     * Hands the channels' side of the broadcasts just appended to a walk on the hub's scheduler: a broadcast does no
+     * per-channel work. Appends that come while a walk is scheduled and not yet started ride along with it.
+     */
+    private void wakeChannels() {
+        if (log.tail() - walkedThrough > log.capacity() / 4) {
+            // Publishers outrun the walks: this one helps, so no writer is left behind by more than the log holds
+            // for lack of a wake-up. Only under such a flood does a broadcast do per-channel work.
+            walk();
+            return;
+        }
+        if (!walkScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            scheduler.execute(this::walk);
+        } catch (RejectedExecutionException e) {
+            // The hub is closing and its scheduler stopped: its channels are being closed, none needs waking.
+            walkScheduled.set(false);
         }
     }
 
-    /** Queues a frame on every recipient; called under the publish lock, acted on after it. */
-    private void queue(String topic, SseFrame frame, String key, Recipients recipients) {
-        Iterable<EventChannel> targets = topic == null ? channels.values() : topics.subscribers(topic);
-        for (EventChannel channel : targets) {
-            recipients.add(channel, channel.offer(frame, key));
+    /**
+     * Services every channel once for what the log gained: each counts what its cursor has not read, meets its
+     * limits and policy, and wakes its transport if that waits. Runs on the scheduler.
+     */
+    void walk() {
+        walkLock.lock();
+        try {
+            walkScheduled.set(false);
+            walkedThrough = log.tail();
+            for (EventChannel channel : channels.values()) {
+                channelsServiced.increment();
+                try {
+                    channel.afterOffer(channel.service());
+                } catch (RuntimeException e) {
+                    LOG.warn("servicing channel {} failed", channel.id(), e);
+                }
+            }
+        } finally {
+            walkLock.unlock();
         }
     }
 
-    /** The channels a broadcast must wake or close once the publish lock is released. */
-    private static final class Recipients {
-        private List<EventChannel> wake;
-        private List<EventChannel> slow;
-
-        void add(EventChannel channel, EventChannel.Offer outcome) {
-            if (outcome == EventChannel.Offer.WAKE) {
-                if (wake == null) {
-                    wake = new ArrayList<>();
-                }
-                wake.add(channel);
-            } else if (outcome == EventChannel.Offer.CLOSE_SLOW) {
-                if (slow == null) {
-                    slow = new ArrayList<>();
-                }
-                slow.add(channel);
-            }
-        }
-
-        /** Each channel's failure stays its own: one transport throwing does not stop the others' wake-ups. */
-        void act() {
-            if (wake != null) {
-                for (EventChannel channel : wake) {
-                    channel.afterOffer(EventChannel.Offer.WAKE);
-                }
-            }
-            if (slow != null) {
-                for (EventChannel channel : slow) {
-                    channel.afterOffer(EventChannel.Offer.CLOSE_SLOW);
-                }
-            }
-        }
+    /** @return how many times a walk serviced a channel; for tests that a broadcast itself touches none */
+    long channelsServiced() {
+        return channelsServiced.sum();
     }
 
     /** Runs the slow-client policy's key function, never under a lock; a failing one means "no key". */
@@ -556,14 +572,6 @@ public final class Hub implements AutoCloseable {
         return topics.topicCount();
     }
 
-    void subscribe(EventChannel channel, String topic) {
-        topics.subscribe(channel, topic);
-    }
-
-    void unsubscribe(EventChannel channel, String topic) {
-        topics.unsubscribe(channel, topic);
-    }
-
     /**
      * Adds a listener; it sees channels opened and closed from now on.
      *
@@ -586,8 +594,8 @@ public final class Hub implements AutoCloseable {
     public HubStats stats() {
         Map<CloseReason, Long> byReason = new EnumMap<>(CloseReason.class);
         closes.forEach((r, n) -> byReason.put(r, n.sum()));
-        return new HubStats(channels.size(), eventsBroadcast.sum(), framesSent.sum(), bytesSent.sum(), dropped.sum(),
-                byReason);
+        return new HubStats(channels.size(), eventsBroadcast.sum(), counters.framesSent.sum(),
+                counters.bytesSent.sum(), counters.dropped.sum(), byReason);
     }
 
     /**
@@ -706,22 +714,12 @@ public final class Hub implements AutoCloseable {
         }
     }
 
-    void frameSent(SseFrame frame) {
-        framesSent.increment();
-        bytesSent.add(frame.length());
-    }
-
-    void dropped(int n) {
-        dropped.add(n);
-    }
-
-    void closed(EventChannel channel, CloseReason reason) {
+    private void closed(EventChannel channel, CloseReason reason) {
         channels.remove(channel.id());
-        topics.removeClosed(channel);
         closes.get(reason).increment();
     }
 
-    void fireClosed(EventChannel channel, CloseReason reason) {
+    private void fireClosed(EventChannel channel, CloseReason reason) {
         for (HubListener l : listeners) {
             try {
                 l.onClose(channel, reason);
