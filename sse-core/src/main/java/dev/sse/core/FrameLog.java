@@ -32,7 +32,7 @@ final class FrameLog {
      * @param maxBytes the most bytes of frames it holds; the newest entry is always held
      */
     FrameLog(int minFrames, long maxBytes) {
-        int size = Integer.highestOneBit(Math.max(16, minFrames - 1)) << 1;
+        int size = Math.max(16, Integer.highestOneBit(Math.max(1, minFrames - 1)) << 1);
         this.ring = new Entry[size];
         this.mask = size - 1;
         this.maxBytes = maxBytes;

@@ -519,6 +519,11 @@ public final class Hub implements AutoCloseable {
         }
     }
 
+    /** @return the log; for tests */
+    FrameLog frameLog() {
+        return log;
+    }
+
     /** @return how many times a walk serviced a channel; for tests that a broadcast itself touches none */
     long channelsServiced() {
         return channelsServiced.sum();
