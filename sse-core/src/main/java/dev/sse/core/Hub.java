@@ -42,9 +42,12 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>Delivery</h2>
- * A broadcast is encoded once into an {@link SseFrame} and queued on each recipient's {@link EventChannel}; it never
- * waits for a socket. A client whose queue is full (see {@link Builder#maxQueuedFrames} and
- * {@link Builder#maxQueuedBytes}) is handled by the {@link SlowClientPolicy} without delaying anyone else.
+ * A broadcast is encoded once into an {@link SseFrame} and appended once to the hub's bounded log of broadcasts;
+ * each {@link EventChannel} reads that log through a cursor of its own, keeping the frames of its topics. The
+ * broadcast then returns: its cost does not depend on how many clients are connected, and it never waits for a
+ * socket. The hub's scheduler wakes the clients' writers. A client whose writer, once woken, stays further behind
+ * than its limits (see {@link Builder#maxQueuedFrames} and {@link Builder#maxQueuedBytes}) is handled by the
+ * {@link SlowClientPolicy} without delaying anyone else.
  *
  * <h2>Ids and resume</h2>
  * Each broadcast with data and no id gets the next number of the hub's sequence as its id; the application's own ids
@@ -65,11 +68,11 @@ import org.slf4j.LoggerFactory;
  * with the same ids, and a client resumes on any node.
  *
  * <h2>Threads</h2>
- * All methods are thread-safe. Broadcasts are ordered by one publish lock, held only while frames are queued (no
+ * All methods are thread-safe. Broadcasts are ordered by one publish lock, held only while a frame is appended (no
  * I/O, no user code: a coalescing key is computed before it is taken); transports are woken and slow clients closed
- * after it is released, on the broadcasting thread, and a transport's wake-up only hands the connection to its own
- * writer threads, so a broadcast returns without writing to any socket. Keep-alives and graceful shutdown run on
- * the hub's scheduler: one daemon thread of its own, or the one given to {@link Builder#scheduler}. See
+ * by a walk over the channels on the hub's scheduler, one walk for however many broadcasts came while it waited
+ * (a publisher that outruns the walks by a quarter of the log runs one itself). Keep-alives, those walks and
+ * graceful shutdown run on the hub's scheduler: one daemon thread of its own, or the one given to {@link Builder#scheduler}. See
  * {@link HubListener} for where callbacks run and CONCURRENCY.md for the whole picture.
  */
 public final class Hub implements AutoCloseable {
@@ -873,7 +876,8 @@ public final class Hub implements AutoCloseable {
         }
 
         /**
-         * The scheduler for keep-alives and graceful shutdown; the hub does not shut it down. Default: a daemon
+         * The scheduler for the walks that wake clients' writers after broadcasts, keep-alives and graceful shutdown;
+         * the hub does not shut it down. A busy scheduler delays deliveries. Default: a daemon
          * thread of the hub's own, stopped by {@link Hub#close()}.
          *
          * @param scheduler the scheduler
