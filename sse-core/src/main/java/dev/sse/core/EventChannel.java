@@ -3,7 +3,6 @@ package dev.sse.core;
 import dev.sse.core.spi.FrameSource;
 import dev.sse.core.spi.Transport;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -72,10 +71,8 @@ public final class EventChannel {
     /** Entries for this channel between {@link #next} and {@link #scanned}: how far behind the cursor is. */
     private int pendingFrames;
     private long pendingBytes;
-    /** Live frames up to and including this id were already seen by the client elsewhere; see finishReplay. */
-    private String skipThrough;
-    /** The log's order of ids, which tells a frame before {@link #skipThrough} from one past it. */
-    private Comparator<String> skipOrder;
+    /** Live entries the client already saw elsewhere, when it is ahead of this node; null otherwise. */
+    private Resume.Skip skip;
     /** Where in the log each topic subscribed after the channel opened starts reaching it. */
     private final Map<String, Long> subscribedAt = new java.util.HashMap<>(2);
     /** A producer waits for room (see {@link #armRoom}); poll tells it once there is. */
@@ -465,17 +462,14 @@ public final class EventChannel {
 
     /** Whether an entry is new to the client, ending a skip when it reaches the id the client has. Lock held. */
     private boolean passesSkip(FrameLog.Entry e) {
-        String eventId = e.frame().event().id();
-        if (skipThrough == null || eventId == null) {
+        if (skip == null) {
             return true;
         }
-        int c = skipOrder.compare(eventId, skipThrough);
-        if (c >= 0) {
-            // Any id at or past the one the client has, whatever its topic: this node caught up with the client.
-            skipThrough = null;
-            skipOrder = null;
+        boolean passes = skip.passes(e.frame().event().id());
+        if (passes) {
+            skip = null;
         }
-        return c > 0;
+        return passes;
     }
 
     /**
@@ -707,20 +701,18 @@ public final class EventChannel {
 
     /**
      * Ends the replay phase: puts {@code replayed} (oldest first, the initial event ahead of them) ahead of what was
-     * sent meanwhile; the cursor then reads the live broadcasts from where the channel registered. With
-     * {@code aheadThrough}, the client already saw the live frames up to that id in {@code order}: the cursor skips
-     * them until it reads an id at or past that one, whatever its topic.
+     * sent meanwhile; the cursor then reads the live broadcasts from where the channel registered, through
+     * {@code aheadSkip} when the client is ahead of this node.
      *
      * @return whether the transport must be woken, which the caller does once it holds no lock
      */
-    boolean finishReplay(List<SseFrame> replayed, boolean gap, String aheadThrough, Comparator<String> order) {
+    boolean finishReplay(List<SseFrame> replayed, boolean gap, Resume.Skip aheadSkip) {
         synchronized (lock) {
             resumeGap = gap;
             if (state != State.REPLAYING) {
                 return false;
             }
-            skipThrough = aheadThrough;
-            skipOrder = aheadThrough == null ? null : order;
+            skip = aheadSkip;
             for (int i = replayed.size() - 1; i >= 0; i--) {
                 queue.addFirst(replayed.get(i), null);
             }

@@ -8,14 +8,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Collection;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,6 +97,7 @@ public final class Hub implements AutoCloseable {
     /** Every broadcast's frame, once; each channel reads it through its own cursor. Appended under publishLock. */
     private final FrameLog log;
     private final ChannelContext channelContext;
+    private final Resume resume;
     /** A walk over the channels is scheduled and has not started: later appends need no other. */
     private final AtomicBoolean walkScheduled = new AtomicBoolean();
     /** The log's end when the latest walk started. */
@@ -129,6 +128,7 @@ public final class Hub implements AutoCloseable {
         // EventChannel#service), so larger limits need no larger log.
         this.log = new FrameLog((int) Math.min(1 << 16, 4L * b.maxQueuedFrames),
                 b.maxQueuedBytes > Long.MAX_VALUE / 4 ? Long.MAX_VALUE : 4 * b.maxQueuedBytes);
+        this.resume = new Resume(history, limits, b.gapEvent);
         this.channelContext = new ChannelContext(log, topics, limits, this::coalescingKey, counters,
                 this::closed, this::fireClosed);
         this.keepAlive = b.keepAlive;
@@ -256,79 +256,12 @@ public final class Hub implements AutoCloseable {
 
     /** Queues the initial event and the replay ahead of the live frames; returns whether the resume has a gap. */
     private boolean replayInto(EventChannel channel, ChannelOptions options, long upTo) {
-        List<SseFrame> frames = new ArrayList<>();
-        if (options.initialEvent() != null) {
-            frames.add(SseFrame.of(options.initialEvent()));
-        }
-        boolean gap = false;
-        String aheadThrough = null;
-        Comparator<String> idOrder = null;
-        if (options.lastEventId() != null) {
-            EventHistory.Replay replay;
-            try {
-                replay = history.replay(options.lastEventId(), upTo);
-            } catch (RuntimeException e) {
-                LOG.warn("history replay failed for channel {}; resuming with a gap", channel.id(), e);
-                replay = new EventHistory.Replay(List.of(), true);
-            }
-            gap = replay.gap();
-            aheadThrough = replay.aheadThrough();
-            idOrder = replay.idOrder();
-            List<SseFrame> kept = newestThatFit(replay.events(), options.topics());
-            if (kept.size() < replayable(replay.events(), options.topics())) {
-                LOG.debug("channel {}: replay after {} exceeds half the queue limits; the rest is a gap",
-                        channel.id(), options.lastEventId());
-                gap = true;
-            }
-            if (gap && gapEvent != null) {
-                frames.add(SseFrame.of(gapEvent));
-            }
-            frames.addAll(kept);
-            if (gap) {
-                LOG.debug("channel {} resumed from unknown, evicted or too distant id {}", channel.id(),
-                        options.lastEventId());
-            }
-        }
-        // The cursor starts where the channel registered, so the id the skip waits for cannot slip past it.
-        if (channel.finishReplay(frames, gap, aheadThrough, idOrder)) {
+        Resume.Plan plan = resume.plan(channel.id(), options, upTo);
+        // The cursor starts where the channel registered, so the id a skip waits for cannot slip past it.
+        if (channel.finishReplay(plan.frames(), plan.gap(), plan.skip())) {
             channel.wakeTransport();
         }
-        return gap;
-    }
-
-    /**
-     * The channel's share of a replay, oldest first, cut from the old end so that what is closest to live stays when
-     * it exceeds {@link QueueLimits#replayFits}.
-     */
-    private List<SseFrame> newestThatFit(List<RecordedEvent> events, Set<String> topics) {
-        java.util.ArrayDeque<SseFrame> kept = new java.util.ArrayDeque<>();
-        long bytes = 0;
-        for (int i = events.size() - 1; i >= 0; i--) {
-            RecordedEvent e = events.get(i);
-            if (!reaches(e, topics)) {
-                continue;
-            }
-            if (!limits.replayFits(kept.size() + 1, bytes + e.frame().length())) {
-                break;
-            }
-            bytes += e.frame().length();
-            kept.addFirst(e.frame());
-        }
-        return new ArrayList<>(kept);
-    }
-
-    private static int replayable(List<RecordedEvent> events, Set<String> topics) {
-        int n = 0;
-        for (RecordedEvent e : events) {
-            if (reaches(e, topics)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private static boolean reaches(RecordedEvent e, Set<String> topics) {
-        return e.topic() == null || topics.contains(e.topic());
+        return plan.gap();
     }
 
     /**
