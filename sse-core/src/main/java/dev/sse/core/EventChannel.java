@@ -188,8 +188,8 @@ public final class EventChannel {
     }
 
     /**
-     * Queues an event for this client only; it does not enter the history. Never blocks. It is written ahead of
-     * broadcasts the client's writer has not read yet.
+     * Queues an event for this client only; it does not enter the history. Never blocks. It is written after the
+     * broadcasts that came before it.
      *
      * @param event the event
      * @return {@code false} if the channel is closed, or the {@link SlowClientPolicy} closed it
@@ -668,6 +668,11 @@ public final class EventChannel {
         synchronized (lock) {
             if (state != State.OPEN && state != State.REPLAYING) {
                 return Offer.REJECTED;
+            }
+            // A send keeps its place after the broadcasts before it: their unread entries go onto the queue first, by
+            // reference, under the policy. A keep-alive's place does not matter.
+            if (frame != SseFrame.KEEP_ALIVE && state == State.OPEN && next < ctx.log().tail() && !spill(false)) {
+                return Offer.CLOSE_SLOW;
             }
             if (queue.add(frame, key) == FrameQueue.Added.DISCONNECT) {
                 return Offer.CLOSE_SLOW;

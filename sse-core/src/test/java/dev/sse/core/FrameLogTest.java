@@ -234,15 +234,17 @@ class FrameLogTest {
     }
 
     @Test
-    void aSendGoesAheadOfBroadcastsTheWriterHasNotRead() {
+    void aSendKeepsItsPlaceAfterBroadcastsTheWriterHasNotRead() {
         hub = hub().build();
         CountingTransport t = new CountingTransport();
         EventChannel ch = hub.open(t);
 
-        hub.broadcast(SseEvent.data("broadcast"));
+        hub.broadcast(SseEvent.data("broadcast 1"));
         ch.send(SseEvent.data("just you"));
+        hub.broadcast(SseEvent.data("broadcast 2"));
+        scheduler.runPending();
 
-        assertThat(data(t.drain())).containsExactly("just you", "broadcast");
+        assertThat(data(t.drain())).containsExactly("broadcast 1", "just you", "broadcast 2");
     }
 
     @Test
