@@ -73,8 +73,8 @@ public final class EventChannel {
     private long pendingBytes;
     /** Live entries the client already saw elsewhere, when it is ahead of this node; null otherwise. */
     private Resume.Skip skip;
-    /** Where in the log each topic subscribed after the channel opened starts reaching it. */
-    private final Map<String, Long> subscribedAt = new java.util.HashMap<>(2);
+    /** Where in the log each topic subscribed after the channel opened starts reaching it; made on first use. */
+    private Map<String, Long> subscribedAt;
     /** A producer waits for room (see {@link #armRoom}); poll tells it once there is. */
     private boolean roomWanted;
 
@@ -150,6 +150,9 @@ public final class EventChannel {
         Objects.requireNonNull(topic, "topic");
         synchronized (lock) {
             if (!topics.contains(topic)) {
+                if (subscribedAt == null) {
+                    subscribedAt = new java.util.HashMap<>(2);
+                }
                 subscribedAt.put(topic, ctx.log().tail());
             }
         }
@@ -183,7 +186,7 @@ public final class EventChannel {
         if (!topics.contains(topic)) {
             return false;
         }
-        Long from = subscribedAt.get(topic);
+        Long from = subscribedAt == null ? null : subscribedAt.get(topic);
         return from == null || e.position() >= from;
     }
 
