@@ -34,7 +34,7 @@ public final class EventChannel {
     private static final Logger LOG = LoggerFactory.getLogger(EventChannel.class);
 
     /** What {@link #offer} and {@link #service} ask the caller to do once it holds no lock. */
-    enum Offer { QUEUED, WAKE, CLOSE_SLOW, REJECTED }
+    enum Offer { QUEUED, WAKE, WAKE_BEHIND, CLOSE_SLOW, REJECTED }
 
     /**
      * The one state of a channel. REPLAYING: registered, its replay not yet in place, nothing is written; OPEN takes
@@ -500,17 +500,17 @@ public final class EventChannel {
                 }
             }
             scanned = Math.max(scanned, tail);
+            QueueLimits limits = ctx.limits();
+            int frames = queue.size() + pendingFrames;
+            boolean over = frames > 1 && (frames > limits.maxFrames() || queue.bytes() + pendingBytes > limits.maxBytes());
             if (!drainRequested) {
                 // A writer that waits has not been told yet: it cannot be slow before it was woken.
                 if (queue.isEmpty() && pendingFrames == 0) {
                     return Offer.QUEUED;
                 }
                 drainRequested = true;
-                return Offer.WAKE;
+                return over ? Offer.WAKE_BEHIND : Offer.WAKE;
             }
-            QueueLimits limits = ctx.limits();
-            int frames = queue.size() + pendingFrames;
-            boolean over = frames > 1 && (frames > limits.maxFrames() || queue.bytes() + pendingBytes > limits.maxBytes());
             // A cursor in the older half of what the log holds would soon lose entries it has not read.
             boolean nearTheEnd = next - head < (tail - head) / 2 && log.halfFull();
             if ((over || nearTheEnd) && !spill(false)) {
@@ -691,7 +691,7 @@ public final class EventChannel {
 
     /** Carries out an {@link #offer} outcome; call with no lock held. */
     void afterOffer(Offer outcome) {
-        if (outcome == Offer.WAKE) {
+        if (outcome == Offer.WAKE || outcome == Offer.WAKE_BEHIND) {
             wakeTransport();
         } else if (outcome == Offer.CLOSE_SLOW) {
             LOG.debug("channel {} is too slow: {} frames, {} bytes queued", id, queuedFrames(), queuedBytes());

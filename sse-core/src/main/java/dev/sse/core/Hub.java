@@ -100,6 +100,8 @@ public final class Hub implements AutoCloseable {
     private final Resume resume;
     /** A walk over the channels is scheduled and has not started: later appends need no other. */
     private final AtomicBoolean walkScheduled = new AtomicBoolean();
+    /** Up to this many channels, a broadcast walks them itself: a few microseconds, less than a thread hand-off. */
+    static final int INLINE_WALK_MAX = 64;
     /** The log's end when the latest walk started. */
     private volatile long walkedThrough;
     /** One walk at a time, so that channels are serviced in the log's order. */
@@ -416,6 +418,11 @@ public final class Hub implements AutoCloseable {
      * per-channel work. Appends that come while a walk is scheduled and not yet started ride along with it.
      */
     private void wakeChannels() {
+        if (channels.size() <= INLINE_WALK_MAX) {
+            // So few channels cost less than handing the walk to another thread; the cost stays bounded.
+            walk();
+            return;
+        }
         if (log.tail() - walkedThrough > log.capacity() / 4) {
             // Publishers outrun the walks: this one helps, so no writer is left behind by more than the log holds
             // for lack of a wake-up. Only under such a flood does a broadcast do per-channel work.
@@ -438,6 +445,7 @@ public final class Hub implements AutoCloseable {
      * limits and policy, and wakes its transport if that waits. Runs on the scheduler.
      */
     void walk() {
+        boolean recheck = false;
         walkLock.lock();
         try {
             walkScheduled.set(false);
@@ -445,13 +453,32 @@ public final class Hub implements AutoCloseable {
             for (EventChannel channel : channels.values()) {
                 channelsServiced.increment();
                 try {
-                    channel.afterOffer(channel.service());
+                    EventChannel.Offer outcome = channel.service();
+                    if (outcome == EventChannel.Offer.WAKE_BEHIND) {
+                        recheck = true;
+                    }
+                    channel.afterOffer(outcome);
                 } catch (RuntimeException e) {
                     LOG.warn("servicing channel {} failed", channel.id(), e);
                 }
             }
         } finally {
             walkLock.unlock();
+        }
+        if (recheck) {
+            // A writer woken already past its limits had its chance; the next walk applies the policy to it even if
+            // nothing more is broadcast.
+            recheckLater();
+        }
+    }
+
+    private void recheckLater() {
+        if (walkScheduled.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(this::walk);
+            } catch (RejectedExecutionException e) {
+                walkScheduled.set(false);
+            }
         }
     }
 

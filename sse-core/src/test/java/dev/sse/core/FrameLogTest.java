@@ -42,7 +42,7 @@ class FrameLogTest {
     }
 
     /** Counts wake-ups; drains only when the test polls. */
-    static final class CountingTransport implements Transport {
+    static class CountingTransport implements Transport {
         final AtomicInteger wakes = new AtomicInteger();
         volatile FrameSource source;
 
@@ -117,6 +117,7 @@ class FrameLogTest {
         hub = hub().build();
         CountingTransport t = new CountingTransport();
         hub.open(t);
+        openIdle(Hub.INLINE_WALK_MAX);
 
         for (int i = 0; i < 50; i++) {
             hub.broadcast(SseEvent.data("e" + i));
@@ -252,6 +253,7 @@ class FrameLogTest {
         hub = hub().maxQueuedFrames(4).slowClientPolicy(SlowClientPolicy.dropOldest()).build();
         CountingTransport t = new CountingTransport();
         EventChannel ch = hub.open(t);
+        openIdle(Hub.INLINE_WALK_MAX);
         // The scheduler never runs here: only the publishers' own help reaches the channel. The log holds 16.
         for (int i = 0; i < 100; i++) {
             hub.broadcast(SseEvent.data("e" + i));
@@ -299,6 +301,52 @@ class FrameLogTest {
         assertThat(log.head()).isEqualTo(20);
         assertThat(log.get(19)).isNull();
         assertThat(log.get(20)).isNotNull();
+    }
+
+    /** Enough channels that broadcasts hand their walk to the scheduler instead of walking inline. */
+    private void openIdle(int n) {
+        for (int i = 0; i < n; i++) {
+            CountingTransport reader = new CountingTransport() {
+                @Override
+                public void framesAvailable() {
+                    super.framesAvailable();
+                    drain();
+                }
+            };
+            hub.open(reader);
+        }
+    }
+
+    @Test
+    void aFewChannelsAreWalkedOnTheBroadcastingThreadAndAStalledOnePastItsLimitsIsClosedAtOnce() {
+        hub = hub().maxQueuedFrames(2).build();
+        CountingTransport stalled = new CountingTransport();
+        EventChannel ch = hub.open(stalled);
+
+        for (int i = 0; i < 3; i++) {
+            hub.broadcast(SseEvent.data("e" + i));
+        }
+
+        assertThat(scheduler.runPending()).isZero();
+        assertThat(stalled.wakes.get()).isEqualTo(1);
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void aWriterWokenAlreadyPastItsLimitsIsJudgedByAFollowingWalkWithoutAnotherBroadcast() {
+        hub = hub().maxQueuedFrames(2).build();
+        CountingTransport stalled = new CountingTransport();
+        EventChannel ch = hub.open(stalled);
+        openIdle(Hub.INLINE_WALK_MAX);
+        for (int i = 0; i < 3; i++) {
+            hub.broadcast(SseEvent.data("e" + i));
+        }
+
+        assertThat(scheduler.runPending()).isEqualTo(2);
+
+        assertThat(stalled.wakes.get()).isEqualTo(1);
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(hub.stats().closed(CloseReason.SLOW_CLIENT)).isEqualTo(1);
     }
 
     private static FrameLog logOf(Hub hub) {
