@@ -3,7 +3,6 @@ package dev.sse.core;
 import dev.sse.core.spi.FrameSource;
 import dev.sse.core.spi.Transport;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One connected client as the application sees it: send to it alone, subscribe it to topics, read what it attached,
- * close it. Behind it is a bounded queue between the application, which never blocks, and the client's
- * {@link Transport}, which writes when the connection can take more.
+ * close it. Behind it is a cursor into the hub's shared log of broadcasts, read by the client's {@link Transport}
+ * when the connection can take more, and a small queue of its own, ahead of the cursor, for what is sent to it alone
+ * (a replay, {@link #send}, keep-alives); the application never blocks.
  *
  * <pre>{@code
  * EventChannel channel = hub.open(transport, ChannelOptions.builder().topics(Set.of("prices")).build());
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads</h2>
  * Any thread may call every public method. The drain side ({@link FrameSource#poll()}) belongs to the transport's
- * single drain loop. The queue, the drain flag, the state and the resume outcome are guarded by a private lock held
+ * single drain loop. The queue, the cursor, the state and the resume outcome are guarded by a private lock held
  * only for queue operations: never during I/O, never while calling the transport, a listener or other user code.
  * The topic set is written only by the hub's topic index.
  */
@@ -33,16 +33,17 @@ public final class EventChannel {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventChannel.class);
 
-    /** What {@link #offer} asks the caller to do once it holds no lock. */
-    enum Offer { QUEUED, WAKE, CLOSE_SLOW, REJECTED }
+    /** What {@link #offer} and {@link #service} ask the caller to do once it holds no lock. */
+    enum Offer { QUEUED, WAKE, WAKE_BEHIND, CLOSE_SLOW, REJECTED }
 
     /**
-     * OPEN takes frames; DRAINING (a graceful end asked) writes what is queued and takes nothing more; FLUSHING: all
-     * was handed to a transport that reports when it went out ({@link Transport#finishAfterWrites()}); CLOSED.
+     * The one state of a channel. REPLAYING: registered, its replay not yet in place, nothing is written; OPEN takes
+     * frames; DRAINING (a graceful end asked) writes what is queued and takes nothing more; FLUSHING: all was handed to
+     * a transport that reports when it went out ({@link Transport#finishAfterWrites()}); CLOSED.
      */
-    private enum State { OPEN, DRAINING, FLUSHING, CLOSED }
+    private enum State { REPLAYING, OPEN, DRAINING, FLUSHING, CLOSED }
 
-    private final Hub hub;
+    private final ChannelContext ctx;
     private final Transport transport;
     private final long id;
     private final Map<String, Object> attributes;
@@ -55,35 +56,42 @@ public final class EventChannel {
     private final Object lock = new Object();
     // Guarded by lock.
     private final FrameQueue queue;
+    private State state = State.REPLAYING;
+    /** The transport was woken and has not yet polled to the end: no other wake-up until it does. */
     private boolean drainRequested;
-    private boolean replaying = true;
-    private State state = State.OPEN;
     private CloseReason closeReason;
     /** Made only when a graceful drain waits for this channel: most channels never need one. */
     private CompletableFuture<CloseReason> closed;
     private boolean announced;
     private boolean resumeGap;
-    /** Live frames up to and including this id were already seen by the client elsewhere; see finishReplay. */
-    private String skipThrough;
-    /** The log's order of ids, which tells a frame before {@link #skipThrough} from one past it. */
-    private Comparator<String> skipOrder;
-
-    /** A producer waits for room (see {@link #armRoom}); poll tells it once there is. Guarded by lock. */
+    /** The cursor: the next log position this channel reads; only meaningful from {@link #startAt}. */
+    private long next;
+    /** Entries below this position were counted into {@link #pendingFrames} / {@link #pendingBytes}. */
+    private long scanned;
+    /** Entries for this channel between {@link #next} and {@link #scanned}: how far behind the cursor is. */
+    private int pendingFrames;
+    private long pendingBytes;
+    /** Live entries the client already saw elsewhere, when it is ahead of this node; null otherwise. */
+    private Resume.Skip skip;
+    /** Where in the log each topic subscribed after the channel opened starts reaching it; made on first use. */
+    private Map<String, Long> subscribedAt;
+    /** A producer waits for room (see {@link #armRoom}); poll tells it once there is. */
     private boolean roomWanted;
+
     /** The per-request stream over this channel, told of room and of the close; null for a hub's channels. */
     private volatile StreamEvents streamEvents;
 
-    /** Set when a frame is queued, cleared by each keep-alive tick: tells the keep-alive which channels idle. */
+    /** Set when a frame is queued or read, cleared by each keep-alive tick: tells the keep-alive which channels idle. */
     private volatile boolean activeSinceTick;
 
-    EventChannel(Hub hub, Transport transport, long id, ChannelOptions options, Instant openedAt, QueueLimits limits) {
-        this.hub = hub;
+    EventChannel(ChannelContext ctx, Transport transport, long id, ChannelOptions options, Instant openedAt) {
+        this.ctx = ctx;
         this.transport = Objects.requireNonNull(transport, "transport");
         this.id = id;
         this.attributes = options.attributes();
         this.openedAt = openedAt;
         this.lastEventId = options.lastEventId();
-        this.queue = new FrameQueue(limits);
+        this.queue = new FrameQueue(ctx.limits());
     }
 
     /** @return a number that identifies this channel within its hub */
@@ -139,7 +147,16 @@ public final class EventChannel {
      * @param topic the topic name
      */
     public void subscribe(String topic) {
-        hub.subscribe(this, Objects.requireNonNull(topic, "topic"));
+        Objects.requireNonNull(topic, "topic");
+        synchronized (lock) {
+            if (!topics.contains(topic)) {
+                if (subscribedAt == null) {
+                    subscribedAt = new java.util.HashMap<>(2);
+                }
+                subscribedAt.put(topic, ctx.log().tail());
+            }
+        }
+        ctx.topics().subscribe(this, topic);
     }
 
     /**
@@ -148,22 +165,41 @@ public final class EventChannel {
      * @param topic the topic name
      */
     public void unsubscribe(String topic) {
-        hub.unsubscribe(this, Objects.requireNonNull(topic, "topic"));
+        Objects.requireNonNull(topic, "topic");
+        boolean slow;
+        synchronized (lock) {
+            // What was broadcast to it while subscribed still goes out: queued by reference before the topic goes.
+            slow = state == State.OPEN && topics.contains(topic) && !spill(false);
+        }
+        ctx.topics().unsubscribe(this, topic);
+        if (slow) {
+            close(CloseReason.SLOW_CLIENT);
+        }
+    }
+
+    /** Whether a log entry is for this client: for everyone, or for a topic it followed when it was broadcast. */
+    private boolean reaches(FrameLog.Entry e) {
+        String topic = e.topic();
+        if (topic == null) {
+            return true;
+        }
+        if (!topics.contains(topic)) {
+            return false;
+        }
+        Long from = subscribedAt == null ? null : subscribedAt.get(topic);
+        return from == null || e.position() >= from;
     }
 
     /**
-     * Queues an event for this client only; it does not enter the history. Never blocks.
+     * Queues an event for this client only; it does not enter the history. Never blocks. It is written after the
+     * broadcasts that came before it.
      *
      * @param event the event
      * @return {@code false} if the channel is closed, or the {@link SlowClientPolicy} closed it
      */
     public boolean send(SseEvent event) {
-        String key = hub.coalescingKey(event);
-        return send(SseFrame.of(event), key);
-    }
-
-    private boolean send(SseFrame frame, String key) {
-        Offer outcome = offer(frame, key);
+        String key = ctx.keyOf().apply(event);
+        Offer outcome = offer(SseFrame.of(event), key);
         afterOffer(outcome);
         return outcome == Offer.QUEUED || outcome == Offer.WAKE;
     }
@@ -175,18 +211,34 @@ public final class EventChannel {
         }
     }
 
-    /** @return how many frames wait to be written */
+    /** @return how many frames wait to be written: its own queue and the broadcasts its cursor has not read */
     public int queuedFrames() {
         synchronized (lock) {
-            return queue.size();
+            return queue.size() + (int) unread(false);
         }
     }
 
     /** @return how many bytes wait to be written */
     public long queuedBytes() {
         synchronized (lock) {
-            return queue.bytes();
+            return queue.bytes() + unread(true);
         }
+    }
+
+    /** Counts the log's entries for this channel past the cursor; called with the lock held. */
+    private long unread(boolean bytes) {
+        if (state != State.OPEN) {
+            return 0;
+        }
+        FrameLog log = ctx.log();
+        long n = 0;
+        for (long p = Math.max(next, log.head()), t = log.tail(); p < t; p++) {
+            FrameLog.Entry e = log.get(p);
+            if (e != null && reaches(e)) {
+                n += bytes ? e.frame().length() : 1;
+            }
+        }
+        return n;
     }
 
     /** @return how many frames the slow-client policy discarded for this client */
@@ -222,7 +274,8 @@ public final class EventChannel {
         }
         LOG.debug("channel {} closed: {}", id, reason);
         try {
-            hub.closed(this, reason);
+            ctx.topics().removeClosed(this);
+            ctx.onClose().accept(this, reason);
             try {
                 transport.close();
             } catch (RuntimeException e) {
@@ -242,13 +295,14 @@ public final class EventChannel {
             events.closed(reason);
         }
         if (tell) {
-            hub.fireClosed(this, reason);
+            ctx.tellClosed().accept(this, reason);
         }
     }
 
     /**
-     * Closes the channel once what is queued now (and {@code farewell}, if given) has been written. Nothing queued
-     * after this call is sent. If the client does not drain, a later {@link #close(CloseReason)} ends it at once.
+     * Closes the channel once what is queued now (and {@code farewell}, if given) has been written: its own queue and
+     * every broadcast in the log up to now. Nothing queued or broadcast after this call is sent. If the client does
+     * not drain, a later {@link #close(CloseReason)} ends it at once.
      *
      * @param reason why
      * @param farewell a last event to send, or {@code null}
@@ -262,23 +316,28 @@ public final class EventChannel {
         boolean wake = false;
         boolean closeNow = false;
         synchronized (lock) {
-            if (state != State.OPEN) {
-                return;
-            }
-            if (farewell != null) {
-                queue.addLastBeyondLimits(farewell);
-            }
-            state = State.DRAINING;
-            closeReason = reason;
-            if (replaying) {
+            if (state == State.REPLAYING) {
+                state = State.DRAINING;
+                closeReason = reason;
                 closeNow = true;
-            } else if (!drainRequested) {
-                if (queue.isEmpty()) {
-                    closeNow = true;
-                } else {
-                    drainRequested = true;
-                    wake = true;
+            } else if (state == State.OPEN) {
+                // The cursor stops here: what the log holds for this client now is written, the rest never.
+                spill(true);
+                if (farewell != null) {
+                    queue.addLastBeyondLimits(farewell);
                 }
+                state = State.DRAINING;
+                closeReason = reason;
+                if (!drainRequested) {
+                    if (queue.isEmpty()) {
+                        closeNow = true;
+                    } else {
+                        drainRequested = true;
+                        wake = true;
+                    }
+                }
+            } else {
+                return;
             }
         }
         if (closeNow) {
@@ -305,26 +364,40 @@ public final class EventChannel {
         return source;
     }
 
-    /** Takes the next frame for the transport's drain loop; see {@link FrameSource#poll()}. */
+    /**
+     * Takes the next frame for the transport's drain loop; see {@link FrameSource#poll()}: its own queue first, then
+     * the log through the cursor.
+     */
     SseFrame poll() {
         boolean finishDrain = false;
         boolean room = false;
+        boolean fellOff = false;
         SseFrame frame;
         CloseReason reason = null;
         synchronized (lock) {
             frame = queue.poll();
+            if (frame == null && state == State.OPEN) {
+                frame = read();
+                fellOff = state == State.OPEN && frame == null && next < ctx.log().head();
+            }
             if (frame == null) {
                 drainRequested = false;
                 finishDrain = state == State.DRAINING;
                 reason = closeReason;
+            } else if (frame != SseFrame.KEEP_ALIVE) {
+                activeSinceTick = true;
             }
             if (roomWanted && state == State.OPEN && queue.hasRoom()) {
                 roomWanted = false;
                 room = true;
             }
         }
+        if (fellOff) {
+            close(CloseReason.SLOW_CLIENT);
+            return null;
+        }
         if (frame != null) {
-            hub.frameSent(frame);
+            ctx.counters().sent(frame);
         } else if (finishDrain) {
             finishDrain(reason);
         }
@@ -332,6 +405,154 @@ public final class EventChannel {
             streamEvents.room();
         }
         return frame;
+    }
+
+    /**
+     * Reads the next log entry for this client, skipping other topics and what the client already has; called with
+     * the lock held. A cursor the log has left behind meets the slow-client policy: under {@code disconnect} it stops
+     * there (the caller closes the channel), otherwise it moves to the oldest entry held and counts the loss.
+     */
+    private SseFrame read() {
+        FrameLog log = ctx.log();
+        long tail = log.tail();
+        while (next < tail) {
+            FrameLog.Entry e = log.get(next);
+            if (e == null) {
+                if (!fellBehind()) {
+                    return null;
+                }
+                continue;
+            }
+            next++;
+            boolean reaches = reaches(e);
+            if (reaches && next <= scanned) {
+                pendingFrames = Math.max(0, pendingFrames - 1);
+                pendingBytes = Math.max(0, pendingBytes - e.frame().length());
+            }
+            // Every id is shown to the skip, whatever its topic: any of them can end it.
+            if (passesSkip(e) && reaches) {
+                return e.frame();
+            }
+        }
+        if (scanned <= next) {
+            scanned = next;
+            pendingFrames = 0;
+            pendingBytes = 0;
+        }
+        return null;
+    }
+
+    /**
+     * The log no longer holds the cursor's position. Called with the lock held.
+     *
+     * @return whether the cursor moved on (policies that drop), false when the channel must close as too slow
+     */
+    private boolean fellBehind() {
+        if (ctx.limits().policy().kind() == SlowClientPolicy.Kind.DISCONNECT) {
+            return false;
+        }
+        long head = ctx.log().head();
+        long lost = head - next;
+        LOG.debug("channel {}: the log dropped {} entries its cursor had not read", id, lost);
+        queue.countDropped(lost);
+        ctx.counters().dropped.add(lost);
+        next = head;
+        scanned = head;
+        pendingFrames = 0;
+        pendingBytes = 0;
+        return true;
+    }
+
+    /** Whether an entry is new to the client, ending a skip when it reaches the id the client has. Lock held. */
+    private boolean passesSkip(FrameLog.Entry e) {
+        if (skip == null) {
+            return true;
+        }
+        boolean passes = skip.passes(e.frame().event().id());
+        if (passes) {
+            skip = null;
+        }
+        return passes;
+    }
+
+    /**
+     * The hub's waker, after the log grew: wakes a transport that waits; for one that was woken and still has not
+     * read up to the end, counts what its cursor has not read and applies the limits and the policy exactly as a
+     * queue of its own would (its unread entries are queued by reference, under the policy, see {@link #spill}). Runs on the waker, never on the
+     * broadcasting thread; the caller acts on the outcome with no lock held.
+     */
+    Offer service() {
+        synchronized (lock) {
+            if (state != State.OPEN) {
+                return Offer.QUEUED;
+            }
+            FrameLog log = ctx.log();
+            long tail = log.tail();
+            long head = log.head();
+            if (next < head && !fellBehind()) {
+                return Offer.CLOSE_SLOW;
+            }
+            for (long p = Math.max(scanned, next); p < tail; p++) {
+                FrameLog.Entry e = log.get(p);
+                if (e != null && reaches(e)) {
+                    pendingFrames++;
+                    pendingBytes += e.frame().length();
+                }
+            }
+            scanned = Math.max(scanned, tail);
+            QueueLimits limits = ctx.limits();
+            int frames = queue.size() + pendingFrames;
+            boolean over = frames > 1 && (frames > limits.maxFrames() || queue.bytes() + pendingBytes > limits.maxBytes());
+            if (!drainRequested) {
+                // A writer that waits has not been told yet: it cannot be slow before it was woken.
+                if (queue.isEmpty() && pendingFrames == 0) {
+                    return Offer.QUEUED;
+                }
+                drainRequested = true;
+                return over ? Offer.WAKE_BEHIND : Offer.WAKE;
+            }
+            // A cursor in the older half of what the log holds would soon lose entries it has not read.
+            boolean nearTheEnd = next - head < (tail - head) / 2 && log.halfFull();
+            if ((over || nearTheEnd) && !spill(false)) {
+                return Offer.CLOSE_SLOW;
+            }
+            return Offer.QUEUED;
+        }
+    }
+
+    /**
+     * Moves the cursor to the log's end, queueing on this channel's own queue (by reference: frames are never copied)
+     * what it had not read, under the limits and the policy, or all of it with {@code beyondLimits}. Lock held.
+     *
+     * @return false if the policy says the client must go
+     */
+    private boolean spill(boolean beyondLimits) {
+        FrameLog log = ctx.log();
+        long tail = log.tail();
+        if (next < log.head() && !fellBehind()) {
+            return false;
+        }
+        int droppedNow = 0;
+        for (; next < tail; next++) {
+            FrameLog.Entry e = log.get(next);
+            if (e == null || !passesSkip(e) || !reaches(e)) {
+                continue;
+            }
+            if (beyondLimits) {
+                queue.addLastBeyondLimits(e.frame());
+            } else if (queue.add(e.frame(), e.key()) == FrameQueue.Added.DISCONNECT) {
+                return false;
+            } else {
+                droppedNow += queue.droppedByLastAdd();
+            }
+        }
+        scanned = next;
+        pendingFrames = 0;
+        pendingBytes = 0;
+        if (droppedNow > 0) {
+            ctx.counters().dropped.add(droppedNow);
+        }
+        return true;
     }
 
     /**
@@ -393,22 +614,28 @@ public final class EventChannel {
         activeSinceTick = true;
         boolean wake;
         synchronized (lock) {
-            if (state != State.OPEN) {
+            if (state != State.OPEN && state != State.REPLAYING) {
                 return Room.CLOSED;
             }
             if (!queue.isEmpty() && !queue.fits(frame)) {
                 return Room.FULL;
             }
             queue.add(frame, null);
-            wake = !drainRequested && !replaying;
-            if (wake) {
-                drainRequested = true;
-            }
+            wake = wantsWake();
         }
         if (wake) {
             wakeTransport();
         }
         return Room.QUEUED;
+    }
+
+    /** Lock held: the transport must be woken for what was just queued, unless it already was or a replay runs. */
+    private boolean wantsWake() {
+        if (drainRequested || state == State.REPLAYING) {
+            return false;
+        }
+        drainRequested = true;
+        return true;
     }
 
     /**
@@ -418,7 +645,7 @@ public final class EventChannel {
      */
     boolean armRoom() {
         synchronized (lock) {
-            if (state != State.OPEN) {
+            if (state != State.OPEN && state != State.REPLAYING) {
                 return false;
             }
             if (queue.hasRoom()) {
@@ -430,7 +657,8 @@ public final class EventChannel {
     }
 
     /**
-     * Queues a frame under the limits and policy; the caller acts on the outcome once it holds no lock.
+     * Queues a frame on this channel's own queue under the limits and policy; the caller acts on the outcome once it
+     * holds no lock.
      *
      * @param key the frame's coalescing key, computed by the caller before any lock was taken
      */
@@ -439,41 +667,31 @@ public final class EventChannel {
             activeSinceTick = true;
         }
         int droppedNow;
+        boolean wake;
         synchronized (lock) {
-            if (state != State.OPEN) {
+            if (state != State.OPEN && state != State.REPLAYING) {
                 return Offer.REJECTED;
             }
-            if (skipThrough != null && frame.event().id() != null) {
-                int c = skipOrder.compare(frame.event().id(), skipThrough);
-                if (c <= 0) {
-                    // The client has it already; the id itself ends the skip.
-                    if (c == 0) {
-                        endSkip();
-                    }
-                    return Offer.QUEUED;
-                }
-                // Past the id the client has (the id itself never came here): the skip is over, this one is new.
-                endSkip();
+            // A send keeps its place after the broadcasts before it: their unread entries go onto the queue first, by
+            // reference, under the policy. A keep-alive's place does not matter.
+            if (frame != SseFrame.KEEP_ALIVE && state == State.OPEN && next < ctx.log().tail() && !spill(false)) {
+                return Offer.CLOSE_SLOW;
             }
             if (queue.add(frame, key) == FrameQueue.Added.DISCONNECT) {
                 return Offer.CLOSE_SLOW;
             }
             droppedNow = queue.droppedByLastAdd();
-            if (drainRequested || replaying) {
-                frame = null;
-            } else {
-                drainRequested = true;
-            }
+            wake = wantsWake();
         }
         if (droppedNow > 0) {
-            hub.dropped(droppedNow);
+            ctx.counters().dropped.add(droppedNow);
         }
-        return frame == null ? Offer.QUEUED : Offer.WAKE;
+        return wake ? Offer.WAKE : Offer.QUEUED;
     }
 
     /** Carries out an {@link #offer} outcome; call with no lock held. */
     void afterOffer(Offer outcome) {
-        if (outcome == Offer.WAKE) {
+        if (outcome == Offer.WAKE || outcome == Offer.WAKE_BEHIND) {
             wakeTransport();
         } else if (outcome == Offer.CLOSE_SLOW) {
             LOG.debug("channel {} is too slow: {} frames, {} bytes queued", id, queuedFrames(), queuedBytes());
@@ -481,64 +699,37 @@ public final class EventChannel {
         }
     }
 
+    /** Sets the cursor where the log ends at registration, under the hub's publish lock. */
+    void startAt(long position) {
+        synchronized (lock) {
+            next = position;
+            scanned = position;
+        }
+    }
+
     /**
-     * Ends the replay phase: puts {@code replayed} (oldest first, the initial event ahead of them) before the live
-     * frames that arrived meanwhile. With {@code aheadThrough}, the client already saw the live frames up to that id
-     * in {@code order}: those queued meanwhile are dropped, and later ones are too until a frame at or past that id
-     * is delivered (see {@link #passed}); the hub calls this under its publish lock then, so that no delivery slips
-     * between.
+     * Ends the replay phase: puts {@code replayed} (oldest first, the initial event ahead of them) ahead of what was
+     * sent meanwhile; the cursor then reads the live broadcasts from where the channel registered, through
+     * {@code aheadSkip} when the client is ahead of this node.
      *
      * @return whether the transport must be woken, which the caller does once it holds no lock
      */
-    boolean finishReplay(List<SseFrame> replayed, boolean gap, String aheadThrough, Comparator<String> order) {
-        boolean wake = false;
+    boolean finishReplay(List<SseFrame> replayed, boolean gap, Resume.Skip aheadSkip) {
         synchronized (lock) {
             resumeGap = gap;
-            if (state == State.CLOSED) {
+            if (state != State.REPLAYING) {
                 return false;
             }
-            if (aheadThrough != null && !queue.dropThrough(aheadThrough, order)) {
-                skipThrough = aheadThrough;
-                skipOrder = order;
-            }
+            skip = aheadSkip;
             for (int i = replayed.size() - 1; i >= 0; i--) {
                 queue.addFirst(replayed.get(i), null);
             }
-            replaying = false;
-            if (!queue.isEmpty() && !drainRequested) {
-                drainRequested = true;
-                wake = true;
+            state = State.OPEN;
+            if (drainRequested || (queue.isEmpty() && next >= ctx.log().tail())) {
+                return false;
             }
-        }
-        return wake;
-    }
-
-    /** Called with the lock held. */
-    private void endSkip() {
-        skipThrough = null;
-        skipOrder = null;
-    }
-
-    /** @return whether live frames are being skipped until an id the client already has is delivered */
-    boolean skipping() {
-        synchronized (lock) {
-            return skipThrough != null;
-        }
-    }
-
-    /**
-     * Told by the hub, under its publish lock, of every id it delivers while this channel skips (whatever its topic,
-     * since the id the client has may be of a topic this channel no longer follows). Any id at or past the one the
-     * client has ends the skip: the node's delivery has caught up with the client.
-     *
-     * @return true once the skip is over (caught up, or the channel closed)
-     */
-    boolean passed(String id) {
-        synchronized (lock) {
-            if (skipThrough != null && skipOrder.compare(id, skipThrough) >= 0) {
-                endSkip();
-            }
-            return skipThrough == null || state == State.CLOSED;
+            drainRequested = true;
+            return true;
         }
     }
 
@@ -553,14 +744,20 @@ public final class EventChannel {
             late = state == State.CLOSED ? closeReason : null;
         }
         if (late != null) {
-            hub.fireClosed(this, late);
+            ctx.tellClosed().accept(this, late);
         }
     }
 
-    /** Called by the keep-alive tick: true if nothing was queued since the previous tick. */
+    /** Called by the keep-alive tick: true if nothing was queued or read since the previous tick and none waits. */
     boolean idleSinceLastTick() {
         boolean idle = !activeSinceTick;
         activeSinceTick = false;
+        if (idle) {
+            synchronized (lock) {
+                // Broadcasts the writer has not read yet are not silence: a stalled writer needs no keep-alive.
+                idle = next >= ctx.log().tail() || state != State.OPEN;
+            }
+        }
         return idle;
     }
 
@@ -583,12 +780,6 @@ public final class EventChannel {
         @Override
         public SseFrame poll() {
             return EventChannel.this.poll();
-        }
-
-        @Override
-        public boolean send(SseFrame frame) {
-            Objects.requireNonNull(frame, "frame");
-            return EventChannel.this.send(frame, hub.coalescingKey(frame.event()));
         }
 
         @Override

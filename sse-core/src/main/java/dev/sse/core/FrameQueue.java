@@ -1,7 +1,6 @@
 package dev.sse.core;
 
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
@@ -75,43 +74,6 @@ final class FrameQueue {
         bytes += frame.length();
     }
 
-    /**
-     * Drops the queued frames whose id is at or before {@code id} in {@code order}; frames without an id (comments,
-     * keep-alives) and those past it stay.
-     *
-     * @return whether a queued frame reached {@code id} (had it, or an id past it), so nothing later needs skipping
-     */
-    boolean dropThrough(String id, Comparator<String> order) {
-        boolean reached = false;
-        Iterator<SseFrame> f = frames.iterator();
-        Iterator<Key> k = keys == null ? null : keys.iterator();
-        while (f.hasNext()) {
-            SseFrame frame = f.next();
-            if (k != null) {
-                k.next();
-            }
-            String frameId = frame.event().id();
-            if (frameId == null) {
-                continue;
-            }
-            int c = order.compare(frameId, id);
-            if (c > 0) {
-                reached = true;
-                break;
-            }
-            f.remove();
-            if (k != null) {
-                k.remove();
-            }
-            bytes -= frame.length();
-            if (c == 0) {
-                reached = true;
-                break;
-            }
-        }
-        return reached;
-    }
-
     SseFrame poll() {
         SseFrame f = frames.pollFirst();
         if (f != null) {
@@ -145,6 +107,11 @@ final class FrameQueue {
 
     long dropped() {
         return dropped;
+    }
+
+    /** Counts frames the channel lost elsewhere (its cursor fell behind the log) as dropped by its policy. */
+    void countDropped(long n) {
+        dropped += n;
     }
 
     /** @return how many frames the last {@link #add} discarded */

@@ -8,14 +8,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Collection;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +21,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -40,9 +40,12 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>Delivery</h2>
- * A broadcast is encoded once into an {@link SseFrame} and queued on each recipient's {@link EventChannel}; it never
- * waits for a socket. A client whose queue is full (see {@link Builder#maxQueuedFrames} and
- * {@link Builder#maxQueuedBytes}) is handled by the {@link SlowClientPolicy} without delaying anyone else.
+ * A broadcast is encoded once into an {@link SseFrame} and appended once to the hub's bounded log of broadcasts;
+ * each {@link EventChannel} reads that log through a cursor of its own, keeping the frames of its topics. The
+ * broadcast then returns: its cost does not depend on how many clients are connected, and it never waits for a
+ * socket. The hub's scheduler wakes the clients' writers. A client whose writer, once woken, stays further behind
+ * than its limits (see {@link Builder#maxQueuedFrames} and {@link Builder#maxQueuedBytes}) is handled by the
+ * {@link SlowClientPolicy} without delaying anyone else.
  *
  * <h2>Ids and resume</h2>
  * Each broadcast with data and no id gets the next number of the hub's sequence as its id; the application's own ids
@@ -63,11 +66,11 @@ import org.slf4j.LoggerFactory;
  * with the same ids, and a client resumes on any node.
  *
  * <h2>Threads</h2>
- * All methods are thread-safe. Broadcasts are ordered by one publish lock, held only while frames are queued (no
+ * All methods are thread-safe. Broadcasts are ordered by one publish lock, held only while a frame is appended (no
  * I/O, no user code: a coalescing key is computed before it is taken); transports are woken and slow clients closed
- * after it is released, on the broadcasting thread, and a transport's wake-up only hands the connection to its own
- * writer threads, so a broadcast returns without writing to any socket. Keep-alives and graceful shutdown run on
- * the hub's scheduler: one daemon thread of its own, or the one given to {@link Builder#scheduler}. See
+ * by a walk over the channels on the hub's scheduler, one walk for however many broadcasts came while it waited
+ * (a publisher that outruns the walks by a quarter of the log runs one itself). Keep-alives, those walks and
+ * graceful shutdown run on the hub's scheduler: one daemon thread of its own, or the one given to {@link Builder#scheduler}. See
  * {@link HubListener} for where callbacks run and CONCURRENCY.md for the whole picture.
  */
 public final class Hub implements AutoCloseable {
@@ -90,17 +93,27 @@ public final class Hub implements AutoCloseable {
     private long sequence;
 
     private final Map<Long, EventChannel> channels = new ConcurrentHashMap<>();
-    /** Channels whose client is ahead of this node; see {@link EventChannel#passed}. Guarded by publishLock. */
-    private final List<EventChannel> skipping = new ArrayList<>();
     private final TopicIndex topics = new TopicIndex();
+    /** Every broadcast's frame, once; each channel reads it through its own cursor. Appended under publishLock. */
+    private final FrameLog log;
+    private final ChannelContext channelContext;
+    private final Resume resume;
+    /** A walk over the channels is scheduled and has not started: later appends need no other. */
+    private final AtomicBoolean walkScheduled = new AtomicBoolean();
+    /** Up to this many channels, a broadcast walks them itself: a few microseconds, less than a thread hand-off. */
+    static final int INLINE_WALK_MAX = 64;
+    /** The log's end when the latest walk started. */
+    private volatile long walkedThrough;
+    /** One walk at a time, so that channels are serviced in the log's order. */
+    private final ReentrantLock walkLock = new ReentrantLock();
+    /** Channels serviced by walks: the per-channel work of broadcasts, none of it on a broadcasting thread. */
+    private final LongAdder channelsServiced = new LongAdder();
     private final List<HubListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong channelIds = new AtomicLong();
     private volatile boolean closed;
 
     private final LongAdder eventsBroadcast = new LongAdder();
-    private final LongAdder framesSent = new LongAdder();
-    private final LongAdder bytesSent = new LongAdder();
-    private final LongAdder dropped = new LongAdder();
+    private final ChannelContext.Counters counters = new ChannelContext.Counters();
     private final Map<CloseReason, LongAdder> closes = new EnumMap<>(CloseReason.class);
 
     private Hub(Builder b) {
@@ -112,6 +125,14 @@ public final class Hub implements AutoCloseable {
                     : InMemoryHistory.builder().clock(b.clock).build();
         }
         this.limits = new QueueLimits(b.maxQueuedFrames, b.maxQueuedBytes, b.slowClientPolicy);
+        // Four times a client's limits, so a cursor is past its limits long before the log loses what it has not
+        // read; a writer woken and still behind near the log's end takes references to its entries (see
+        // EventChannel#service), so larger limits need no larger log.
+        this.log = new FrameLog((int) Math.min(1 << 16, 4L * b.maxQueuedFrames),
+                b.maxQueuedBytes > Long.MAX_VALUE / 4 ? Long.MAX_VALUE : 4 * b.maxQueuedBytes);
+        this.resume = new Resume(history, limits, b.gapEvent);
+        this.channelContext = new ChannelContext(log, topics, limits, this::coalescingKey, counters,
+                this::closed, this::fireClosed);
         this.keepAlive = b.keepAlive;
         this.clock = b.clock;
         this.gapEvent = b.gapEvent;
@@ -193,8 +214,8 @@ public final class Hub implements AutoCloseable {
     EventChannel open(Transport transport, ChannelOptions options, Consumer<EventChannel> made) {
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(options, "options");
-        EventChannel channel = new EventChannel(this, transport, channelIds.incrementAndGet(), options, clock.instant(),
-                limits);
+        EventChannel channel = new EventChannel(channelContext, transport, channelIds.incrementAndGet(), options,
+                clock.instant());
         if (made != null) {
             made.accept(channel);
         }
@@ -206,6 +227,7 @@ public final class Hub implements AutoCloseable {
                 throw new HubClosedException();
             }
             channels.put(channel.id(), channel);
+            channel.startAt(log.tail());
             for (String topic : options.topics()) {
                 topics.subscribe(channel, topic);
             }
@@ -236,93 +258,12 @@ public final class Hub implements AutoCloseable {
 
     /** Queues the initial event and the replay ahead of the live frames; returns whether the resume has a gap. */
     private boolean replayInto(EventChannel channel, ChannelOptions options, long upTo) {
-        List<SseFrame> frames = new ArrayList<>();
-        if (options.initialEvent() != null) {
-            frames.add(SseFrame.of(options.initialEvent()));
-        }
-        boolean gap = false;
-        String aheadThrough = null;
-        Comparator<String> idOrder = null;
-        if (options.lastEventId() != null) {
-            EventHistory.Replay replay;
-            try {
-                replay = history.replay(options.lastEventId(), upTo);
-            } catch (RuntimeException e) {
-                LOG.warn("history replay failed for channel {}; resuming with a gap", channel.id(), e);
-                replay = new EventHistory.Replay(List.of(), true);
-            }
-            gap = replay.gap();
-            aheadThrough = replay.aheadThrough();
-            idOrder = replay.idOrder();
-            List<SseFrame> kept = newestThatFit(replay.events(), options.topics());
-            if (kept.size() < replayable(replay.events(), options.topics())) {
-                LOG.debug("channel {}: replay after {} exceeds half the queue limits; the rest is a gap",
-                        channel.id(), options.lastEventId());
-                gap = true;
-            }
-            if (gap && gapEvent != null) {
-                frames.add(SseFrame.of(gapEvent));
-            }
-            frames.addAll(kept);
-            if (gap) {
-                LOG.debug("channel {} resumed from unknown, evicted or too distant id {}", channel.id(),
-                        options.lastEventId());
-            }
-        }
-        boolean wake;
-        if (aheadThrough == null) {
-            wake = channel.finishReplay(frames, gap, null, null);
-        } else {
-            // Under the publish lock, so that the id the skip waits for cannot be delivered in between.
-            publishLock.lock();
-            try {
-                wake = channel.finishReplay(frames, gap, aheadThrough, idOrder);
-                if (channel.skipping()) {
-                    skipping.add(channel);
-                }
-            } finally {
-                publishLock.unlock();
-            }
-        }
-        if (wake) {
+        Resume.Plan plan = resume.plan(channel.id(), options, upTo);
+        // The cursor starts where the channel registered, so the id a skip waits for cannot slip past it.
+        if (channel.finishReplay(plan.frames(), plan.gap(), plan.skip())) {
             channel.wakeTransport();
         }
-        return gap;
-    }
-
-    /**
-     * The channel's share of a replay, oldest first, cut from the old end so that what is closest to live stays when
-     * it exceeds {@link QueueLimits#replayFits}.
-     */
-    private List<SseFrame> newestThatFit(List<RecordedEvent> events, Set<String> topics) {
-        java.util.ArrayDeque<SseFrame> kept = new java.util.ArrayDeque<>();
-        long bytes = 0;
-        for (int i = events.size() - 1; i >= 0; i--) {
-            RecordedEvent e = events.get(i);
-            if (!reaches(e, topics)) {
-                continue;
-            }
-            if (!limits.replayFits(kept.size() + 1, bytes + e.frame().length())) {
-                break;
-            }
-            bytes += e.frame().length();
-            kept.addFirst(e.frame());
-        }
-        return new ArrayList<>(kept);
-    }
-
-    private static int replayable(List<RecordedEvent> events, Set<String> topics) {
-        int n = 0;
-        for (RecordedEvent e : events) {
-            if (reaches(e, topics)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private static boolean reaches(RecordedEvent e, Set<String> topics) {
-        return e.topic() == null || topics.contains(e.topic());
+        return plan.gap();
     }
 
     /**
@@ -412,7 +353,7 @@ public final class Hub implements AutoCloseable {
             return backplane.publish(topic, event);
         }
         String key = coalescingKey(event);
-        Recipients recipients = new Recipients();
+        String id;
         publishLock.lock();
         try {
             if (closed) {
@@ -422,90 +363,133 @@ public final class Hub implements AutoCloseable {
             if (event.id() == null && event.data() != null) {
                 toSend = event.withId(Long.toString(sequence + 1));
             }
-            SseFrame frame = SseFrame.of(toSend);
-            if (toSend.id() != null) {
-                // Appended before the sequence moves: a failing store leaves no hole in the ids.
-                history.append(new RecordedEvent(sequence + 1, topic, frame, clock.instant()));
-                sequence++;
-            }
-            eventsBroadcast.increment();
-            queue(topic, frame, key, recipients);
-            return toSend.id();
+            append(topic, toSend, key, true);
+            id = toSend.id();
         } finally {
             publishLock.unlock();
-            recipients.act();
         }
+        wakeChannels();
+        return id;
     }
 
     /** Delivers one event of the backplane's log to this node's channels. */
     private void deliver(String topic, SseEvent event) {
         String key = coalescingKey(event);
-        SseFrame frame = SseFrame.of(event);
-        Recipients recipients = new Recipients();
         publishLock.lock();
         try {
             if (closed) {
                 return;
             }
-            if (event.id() != null) {
-                sequence++;
-                try {
-                    history.append(new RecordedEvent(sequence, topic, frame, clock.instant()));
-                } catch (RuntimeException e) {
-                    LOG.warn("backplane history failed to keep delivered event {}", event.id(), e);
-                }
-            }
-            eventsBroadcast.increment();
-            queue(topic, frame, key, recipients);
-            if (!skipping.isEmpty() && event.id() != null) {
-                skipping.removeIf(channel -> channel.passed(event.id()));
-            }
+            append(topic, event, key, false);
         } finally {
             publishLock.unlock();
-            recipients.act();
+        }
+        wakeChannels();
+    }
+
+    /**
+     * The one way an event reaches this node's channels, from a broadcast of its own or from the backplane: recorded
+     * in the history, then appended once to the frame log. Its cost does not depend on how many channels there are.
+     * Called under the publish lock.
+     *
+     * @param historyMustTake whether a failing history fails the broadcast (a hub of its own: nothing was sent yet) or
+     *        is only logged (a backplane's event, already in the shared log)
+     */
+    private void append(String topic, SseEvent event, String key, boolean historyMustTake) {
+        SseFrame frame = SseFrame.of(event);
+        if (event.id() != null) {
+            try {
+                // Appended before the sequence moves: a failing store leaves no hole in the ids.
+                history.append(new RecordedEvent(sequence + 1, topic, frame, clock.instant()));
+            } catch (RuntimeException e) {
+                if (historyMustTake) {
+                    throw e;
+                }
+                LOG.warn("backplane history failed to keep delivered event {}", event.id(), e);
+            }
+            sequence++;
+        }
+        eventsBroadcast.increment();
+        log.append(frame, topic, key);
+    }
+
+    /**
+     * Hands the channels' side of the broadcasts just appended to a walk on the hub's scheduler: a broadcast does no
+     * per-channel work. Appends that come while a walk is scheduled and not yet started ride along with it.
+     */
+    private void wakeChannels() {
+        if (channels.size() <= INLINE_WALK_MAX) {
+            // So few channels cost less than handing the walk to another thread; the cost stays bounded.
+            walk();
+            return;
+        }
+        if (log.tail() - walkedThrough > log.capacity() / 4) {
+            // Publishers outrun the walks: this one helps, so no writer is left behind by more than the log holds
+            // for lack of a wake-up. Only under such a flood does a broadcast do per-channel work.
+            walk();
+            return;
+        }
+        if (!walkScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            scheduler.execute(this::walk);
+        } catch (RejectedExecutionException e) {
+            // The hub is closing and its scheduler stopped: its channels are being closed, none needs waking.
+            walkScheduled.set(false);
         }
     }
 
-    /** Queues a frame on every recipient; called under the publish lock, acted on after it. */
-    private void queue(String topic, SseFrame frame, String key, Recipients recipients) {
-        Iterable<EventChannel> targets = topic == null ? channels.values() : topics.subscribers(topic);
-        for (EventChannel channel : targets) {
-            recipients.add(channel, channel.offer(frame, key));
+    /**
+     * Services every channel once for what the log gained: each counts what its cursor has not read, meets its
+     * limits and policy, and wakes its transport if that waits. Runs on the scheduler.
+     */
+    void walk() {
+        boolean recheck = false;
+        walkLock.lock();
+        try {
+            walkScheduled.set(false);
+            walkedThrough = log.tail();
+            for (EventChannel channel : channels.values()) {
+                channelsServiced.increment();
+                try {
+                    EventChannel.Offer outcome = channel.service();
+                    if (outcome == EventChannel.Offer.WAKE_BEHIND) {
+                        recheck = true;
+                    }
+                    channel.afterOffer(outcome);
+                } catch (RuntimeException e) {
+                    LOG.warn("servicing channel {} failed", channel.id(), e);
+                }
+            }
+        } finally {
+            walkLock.unlock();
+        }
+        if (recheck) {
+            // A writer woken already past its limits had its chance; the next walk applies the policy to it even if
+            // nothing more is broadcast.
+            recheckLater();
         }
     }
 
-    /** The channels a broadcast must wake or close once the publish lock is released. */
-    private static final class Recipients {
-        private List<EventChannel> wake;
-        private List<EventChannel> slow;
-
-        void add(EventChannel channel, EventChannel.Offer outcome) {
-            if (outcome == EventChannel.Offer.WAKE) {
-                if (wake == null) {
-                    wake = new ArrayList<>();
-                }
-                wake.add(channel);
-            } else if (outcome == EventChannel.Offer.CLOSE_SLOW) {
-                if (slow == null) {
-                    slow = new ArrayList<>();
-                }
-                slow.add(channel);
+    private void recheckLater() {
+        if (walkScheduled.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(this::walk);
+            } catch (RejectedExecutionException e) {
+                walkScheduled.set(false);
             }
         }
+    }
 
-        /** Each channel's failure stays its own: one transport throwing does not stop the others' wake-ups. */
-        void act() {
-            if (wake != null) {
-                for (EventChannel channel : wake) {
-                    channel.afterOffer(EventChannel.Offer.WAKE);
-                }
-            }
-            if (slow != null) {
-                for (EventChannel channel : slow) {
-                    channel.afterOffer(EventChannel.Offer.CLOSE_SLOW);
-                }
-            }
-        }
+    /** @return the log; for tests */
+    FrameLog frameLog() {
+        return log;
+    }
+
+    /** @return how many times a walk serviced a channel; for tests that a broadcast itself touches none */
+    long channelsServiced() {
+        return channelsServiced.sum();
     }
 
     /** Runs the slow-client policy's key function, never under a lock; a failing one means "no key". */
@@ -556,14 +540,6 @@ public final class Hub implements AutoCloseable {
         return topics.topicCount();
     }
 
-    void subscribe(EventChannel channel, String topic) {
-        topics.subscribe(channel, topic);
-    }
-
-    void unsubscribe(EventChannel channel, String topic) {
-        topics.unsubscribe(channel, topic);
-    }
-
     /**
      * Adds a listener; it sees channels opened and closed from now on.
      *
@@ -586,8 +562,8 @@ public final class Hub implements AutoCloseable {
     public HubStats stats() {
         Map<CloseReason, Long> byReason = new EnumMap<>(CloseReason.class);
         closes.forEach((r, n) -> byReason.put(r, n.sum()));
-        return new HubStats(channels.size(), eventsBroadcast.sum(), framesSent.sum(), bytesSent.sum(), dropped.sum(),
-                byReason);
+        return new HubStats(channels.size(), eventsBroadcast.sum(), counters.framesSent.sum(),
+                counters.bytesSent.sum(), counters.dropped.sum(), byReason);
     }
 
     /**
@@ -706,22 +682,12 @@ public final class Hub implements AutoCloseable {
         }
     }
 
-    void frameSent(SseFrame frame) {
-        framesSent.increment();
-        bytesSent.add(frame.length());
-    }
-
-    void dropped(int n) {
-        dropped.add(n);
-    }
-
-    void closed(EventChannel channel, CloseReason reason) {
+    private void closed(EventChannel channel, CloseReason reason) {
         channels.remove(channel.id());
-        topics.removeClosed(channel);
         closes.get(reason).increment();
     }
 
-    void fireClosed(EventChannel channel, CloseReason reason) {
+    private void fireClosed(EventChannel channel, CloseReason reason) {
         for (HubListener l : listeners) {
             try {
                 l.onClose(channel, reason);
@@ -870,7 +836,8 @@ public final class Hub implements AutoCloseable {
         }
 
         /**
-         * The scheduler for keep-alives and graceful shutdown; the hub does not shut it down. Default: a daemon
+         * The scheduler for the walks that wake clients' writers after broadcasts, keep-alives and graceful shutdown;
+         * the hub does not shut it down. A busy scheduler delays deliveries. Default: a daemon
          * thread of the hub's own, stopped by {@link Hub#close()}.
          *
          * @param scheduler the scheduler

@@ -44,6 +44,7 @@ class HubFaultsTest {
             hub.broadcast(SseEvent.of("boom", "b" + i));
             hub.broadcast(SseEvent.of("tile", "t" + i));
         }
+        HubTest.wokenThenServiced(hub);
 
         assertThat(healthy.data()).hasSize(10);
         assertThat(slowChannel.isOpen()).isTrue();

@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A transport that drains its channel at once on the waking thread, as a fast client would, and records what it got.
+ * A transport that drains its channel at once on the waking thread, as a fast client would, and records what it got;
+ * reading what it got polls first, since broadcasts wake it from the hub's scheduler, not from the caller.
  * With {@code stalled} it never polls: a client that stopped reading.
  */
 final class RecordingTransport implements Transport {
@@ -60,6 +61,10 @@ final class RecordingTransport implements Transport {
 
     @Override
     public void framesAvailable() {
+        drain();
+    }
+
+    private void drain() {
         FrameSource src = source;
         if (stalled || src == null || !bound) {
             return;
@@ -79,10 +84,12 @@ final class RecordingTransport implements Transport {
     }
 
     synchronized List<SseFrame> frames() {
+        drain();
         return new ArrayList<>(frames);
     }
 
     synchronized List<String> ids() {
+        drain();
         List<String> ids = new ArrayList<>();
         for (SseFrame f : frames) {
             if (f.event().id() != null) {
@@ -93,6 +100,7 @@ final class RecordingTransport implements Transport {
     }
 
     synchronized List<String> data() {
+        drain();
         List<String> data = new ArrayList<>();
         for (SseFrame f : frames) {
             if (f.event().data() != null) {
@@ -103,6 +111,7 @@ final class RecordingTransport implements Transport {
     }
 
     synchronized String wire() {
+        drain();
         StringBuilder sb = new StringBuilder();
         for (SseFrame f : frames) {
             sb.append(new String(f.toByteArray(), StandardCharsets.UTF_8));

@@ -12,27 +12,19 @@ import dev.sse.core.SseFrame;
  * while (socketReady() && (frame = frames.poll()) != null) write(frame);
  * }</pre>
  *
- * <p>{@link #poll()} belongs to the transport's single drain loop: one thread at a time. {@link #send(SseFrame)} and
- * {@link #channel()} may be called from any thread.
+ * <p>{@link #poll()} belongs to the transport's single drain loop: one thread at a time. {@link #channel()} and
+ * {@link #finished()} may be called from any thread.
  */
 public interface FrameSource {
 
     /**
      * Takes the next frame to write.
      *
-     * @return the next frame, or {@code null} when the queue is empty, after which the transport is woken by
-     *         {@link Transport#framesAvailable()} when more is queued
+     * @return the next frame (what was sent to this client alone first, then the broadcasts its cursor reads from the
+     *         hub's shared log), or {@code null} when there is none, after which the transport is woken by
+     *         {@link Transport#framesAvailable()} when there is more
      */
     SseFrame poll();
-
-    /**
-     * Queues an already encoded frame for this client only, under the channel's limits and slow-client policy.
-     * Never blocks.
-     *
-     * @param frame the frame
-     * @return {@code false} if the channel is closed, or the slow-client policy closed it
-     */
-    boolean send(SseFrame frame);
 
     /** @return the channel this drains, as applications see it */
     EventChannel channel();

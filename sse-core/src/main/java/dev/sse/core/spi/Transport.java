@@ -16,12 +16,13 @@ import dev.sse.core.EventChannel;
  * <ul>
  *   <li>{@link #attach(FrameSource)} is called once, inside {@code Hub.open}, before the channel is registered and
  *       before any other method: keep the source, it is the drain side of the channel.</li>
- *   <li>{@link #framesAvailable()} is called when the channel's queue goes from empty to non-empty. From then on the
- *       transport must keep calling {@link FrameSource#poll()} (now, or later when its socket can take more)
- *       until it returns {@code null}; only then will the next queued frame call {@code framesAvailable()} again.
- *       It runs on the thread that queued the frame (an application thread calling {@code broadcast}, the hub's
- *       scheduler), never while a hub lock is held, and must return at once: it should only hand the connection to
- *       a thread of the adapter's that writes without blocking.</li>
+ *   <li>{@link #framesAvailable()} is called when the channel has something to write and its drain loop waits. From
+ *       then on the transport must keep calling {@link FrameSource#poll()} (now, or later when its socket can take
+ *       more) until it returns {@code null}; only then will more frames call {@code framesAvailable()} again.
+ *       It runs on the hub's scheduler for broadcasts (one walk wakes every waiting stream after the broadcasts it
+ *       covers), or on the thread that sent to this channel alone ({@code send}, a keep-alive), never while a hub
+ *       lock is held, and must return at once: it should only hand the connection to a thread of the adapter's that
+ *       writes without blocking.</li>
  *   <li>{@link #close()} is called exactly once when the channel closes for any reason, including when the
  *       transport itself reported the client gone with {@link EventChannel#close(CloseReason)}. It may be called on
  *       any thread, also from inside {@code poll()} on the draining thread, and must not block: end the response.</li>
@@ -36,7 +37,7 @@ public interface Transport {
      */
     void attach(FrameSource frames);
 
-    /** The channel's queue went from empty to non-empty: poll until {@code null}, now or when writable. */
+    /** The channel has frames for a drain loop that waits: poll until {@code null}, now or when writable. */
     void framesAvailable();
 
     /** End the connection; frames still queued are discarded. Called once. */
