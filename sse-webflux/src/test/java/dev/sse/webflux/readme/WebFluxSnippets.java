@@ -39,9 +39,23 @@ final class WebFluxSnippets {
         return PreflightFilter.of(Map.of("/events", events));
     }
 
+    RouterFunction<ServerResponse> routerForm(Hub hub) {
+        SseHandler events = SseHandler.builder(hub).retry(Duration.ofSeconds(3), Duration.ofSeconds(1))
+                .allowedTopics(Set.of("*")).maxConnections(10_000).build();
+        RouterFunction<ServerResponse> routes = RouterFunctions.route(path("/events"), events);
+        return routes;
+    }
+
     @GetMapping("/events")
     Mono<Void> events(ServerWebExchange exchange) {
         return events.stream(exchange);
+    }
+
+    RouterFunction<ServerResponse> perRequestForm() {
+        SseStreams streams = SseStreams.create();
+        RouterFunction<ServerResponse> chatRoute = RouterFunctions.route(POST("/chat"),
+                streams.handler((request, stream) -> generate(stream)));   // stream.send / complete / fail / onClose
+        return chatRoute;
     }
 
     @PostMapping("/chat")
