@@ -113,7 +113,7 @@ final class BenchConfig {
     }
 
     /**
-     * {@code [--quick] [--servers=ours,spring,jersey,raw]
+     * {@code [--quick] [--servers=ours,webflux,vertx,spring,spring_flux,jersey,raw]
      * [--scenarios=memory,fanout,throughput,slow,encoder,client,cluster,streams]
      * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh]}; {@code --jmh} runs the encoder JMH alone (the same as
      * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out. {@code cluster} (ours only, two server JVMs on

@@ -10,6 +10,12 @@ public enum ServerKind {
     SPRING("Spring SseEmitter"),
     /** Jersey {@code SseBroadcaster} on Jetty. */
     JERSEY("Jersey SseBroadcaster"),
+    /** Ours on Spring WebFlux: {@code dev.sse.webflux.SseHandler} on Reactor Netty. */
+    WEBFLUX("ours (WebFlux SseHandler)"),
+    /** Ours on Vert.x 5: {@code dev.sse.vertx.SseHandler}. */
+    VERTX("ours (Vert.x SseHandler)"),
+    /** Spring's own {@code Flux<ServerSentEvent>} from a multicast sink, on Reactor Netty. */
+    SPRING_FLUX("Spring Flux<ServerSentEvent>"),
     /** A raw NIO server with no framework: the floor. */
     RAW("raw NIO (floor)");
 
@@ -34,6 +40,12 @@ public enum ServerKind {
         switch (this) {
             case OURS:
                 return new SseServletServer();
+            case WEBFLUX:
+                return new WebFluxServer();
+            case VERTX:
+                return new VertxServer();
+            case SPRING_FLUX:
+                return new SpringFluxServer();
             case SPRING:
                 return new SpringEmitterServer();
             case JERSEY:
