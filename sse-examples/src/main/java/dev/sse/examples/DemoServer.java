@@ -62,11 +62,12 @@ public final class DemoServer {
      */
     public static final long DEFAULT_HEADER_DEADLINE_MS = 15_000;
     /**
-     * The most threads Jetty's pool may hold: 16, not Jetty's 200. A stream holds no thread between writes, so the
-     * pool only needs the selectors, the acceptor and the requests and writes in flight at once; measured in
-     * sse-bench/README.md ("The demo through its HTTP API").
+     * The most threads Jetty's pool may hold: 32, not Jetty's 200. A stream holds no thread between writes, so the
+     * pool only needs the selectors, the acceptor and the requests and writes in flight at once; at 10,000 streams
+     * on 2 cores 200 bought no latency and cost 170 threads and about 2 KB of RSS per stream (sse-bench/README.md,
+     * "The demo through its HTTP API").
      */
-    public static final int DEFAULT_MAX_THREADS = 16;
+    public static final int DEFAULT_MAX_THREADS = 32;
 
     private final Server server;
     private final ServerConnector connector;
@@ -245,6 +246,11 @@ public final class DemoServer {
     /** @return the demo's hubs, e.g. to add a {@link dev.sse.core.HubListener}; {@code null} once stopped */
     public DemoStreams streams() {
         return webApp.getServletContext() == null ? null : DemoStreams.from(webApp.getServletContext());
+    }
+
+    /** @return Jetty's thread pool, for tests */
+    QueuedThreadPool threadPool() {
+        return (QueuedThreadPool) server.getThreadPool();
     }
 
     /** @return the connector, for tests */
