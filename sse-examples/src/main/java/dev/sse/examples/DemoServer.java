@@ -185,7 +185,6 @@ public final class DemoServer {
 
     static DemoServer start(Options options) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(options.maxThreads, Math.min(8, options.maxThreads));
-        threads.setName("demo");
         Server server = new Server(threads);
         ServerConnector connector = new ThrottledAcceptConnector(server);
         connector.setHost(options.host);
