@@ -8,9 +8,7 @@ import dev.sse.core.HubClosedException;
 import dev.sse.core.SseEvent;
 import dev.sse.core.SseFrame;
 import dev.sse.core.http.Decision;
-import dev.sse.core.http.HttpAnswer;
 import dev.sse.core.http.PublishRules;
-import dev.sse.core.http.RequestText;
 import dev.sse.core.http.Setting;
 import dev.sse.core.http.SseSettings;
 import dev.sse.core.http.StreamRules;
@@ -84,10 +82,7 @@ public final class SseHandler implements Handler<RoutingContext> {
     private final Duration maxConnectionAge;
     private final Duration drainWindow;
     private final SseEvent farewell;
-    private final int maxBodyBytes;
-    private final Duration bodyDeadline;
-    private final Duration bodyGrace;
-    private final long minBodyRate;
+    private final RequestBodies bodies;
     private final AtomicInteger live = new AtomicInteger();
     private final Map<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final Set<EventChannel> channels = ConcurrentHashMap.newKeySet();
@@ -108,10 +103,8 @@ public final class SseHandler implements Handler<RoutingContext> {
         this.maxConnectionAge = b.maxConnectionAge;
         this.drainWindow = b.drainWindow;
         this.farewell = b.farewell;
-        this.maxBodyBytes = b.maxBodyBytes;
-        this.bodyDeadline = b.bodyDeadline;
-        this.bodyGrace = b.bodyGrace;
-        this.minBodyRate = b.minBodyRate;
+        this.bodies = RequestBodies.builder().maxBodyBytes(b.maxBodyBytes)
+                .bodyDeadline(b.bodyDeadline, b.bodyGrace, b.minBodyRate).build();
     }
 
     /**
@@ -153,7 +146,7 @@ public final class SseHandler implements Handler<RoutingContext> {
     public void handle(RoutingContext rc) {
         HttpServerRequest req = rc.request();
         HttpServerResponse resp = rc.response();
-        VertxRequestView view = new VertxRequestView(req);
+        VertxRequestView view = VertxRequestView.of(req);
         String allow = publish ? PublishRules.ALLOW : StreamRules.ALLOW;
         switch (req.method().name()) {
             case "GET":
@@ -285,7 +278,6 @@ public final class SseHandler implements Handler<RoutingContext> {
     }
 
     private void publish(RoutingContext rc, VertxRequestView view) {
-        HttpServerRequest req = rc.request();
         HttpServerResponse resp = rc.response();
         Decision<Void> origin = publishRules.admitOrigin(view, PublishRules.ACTION);
         if (!origin.accepted()) {
@@ -302,77 +294,15 @@ public final class SseHandler implements Handler<RoutingContext> {
             Answers.write(resp, PublishRules.unavailable(PublishRules.SHUTTING_DOWN));
             return;
         }
-        String length = req.getHeader("Content-Length");
-        if (length != null && length.trim().matches("\\d{1,18}") && Long.parseLong(length.trim()) > maxBodyBytes) {
-            refuseBody(req, resp, PublishRules.bodyTooLarge(maxBodyBytes));
-            return;
-        }
-        Vertx vertx = rc.vertx();
-        Buffer body = Buffer.buffer();
-        boolean[] done = {false};
-        long started = System.nanoTime();
-        // A body that trickles in holds no thread here, but it holds memory and a connection: past the grace it must
-        // keep minBodyRate, and it must be whole within bodyDeadline.
-        long watch = vertx.setPeriodic(bodyGrace.toMillis(), Math.min(1000, bodyGrace.toMillis()), id -> {
-            if (done[0]) {
-                vertx.cancelTimer(id);
-                return;
-            }
-            long elapsed = System.nanoTime() - started;
-            String late = null;
-            if (elapsed >= bodyDeadline.toNanos()) {
-                late = "the body did not arrive within bodyDeadline " + bodyDeadline.toMillis() + " ms";
-            } else if (body.length() < minBodyRate * (elapsed / 1_000_000_000.0)) {
-                late = "the request body arrived slower than " + minBodyRate + " bytes a second";
-            }
-            if (late != null) {
-                done[0] = true;
-                vertx.cancelTimer(id);
-                refuseBody(req, resp, PublishRules.bodyLate(late));
-            }
-        });
-        req.handler(chunk -> {
-            if (done[0]) {
-                return;
-            }
-            if (body.length() + chunk.length() > maxBodyBytes) {
-                done[0] = true;
-                vertx.cancelTimer(watch);
-                refuseBody(req, resp, PublishRules.bodyTooLarge(maxBodyBytes));
-                return;
-            }
-            body.appendBuffer(chunk);
-        });
-        req.exceptionHandler(e -> {
-            if (done[0]) {
-                return;
-            }
-            done[0] = true;
-            vertx.cancelTimer(watch);
-            LOG.debug("publication body failed: {}", e.toString());
-            // Netty's decoder refuses a malformed chunk: the client hears a 400, not a silent close or a 408.
-            refuseBody(req, resp, HttpAnswer.error(400, "body", "malformed chunked body"));
-        });
-        req.endHandler(v -> {
-            if (done[0]) {
-                return;
-            }
-            done[0] = true;
-            vertx.cancelTimer(watch);
-            byte[] bytes = body.getBytes();
-            Decision<String> text = RequestText.strictUtf8(bytes, bytes.length, "body");
-            if (!text.accepted()) {
-                Answers.write(resp, text.refusal());
-                return;
-            }
-            SseEvent.Builder event = SseEvent.builder().data(text.value());
+        bodies.text(rc, "body", text -> {
+            SseEvent.Builder event = SseEvent.builder().data(text);
             if (target.value().event() != null) {
                 event.event(target.value().event());
             }
             SseEvent toSend = event.build();
             String topic = target.value().topic();
             // A backplane's broadcast may wait on the network: never on the event loop.
-            vertx.executeBlocking(() -> topic == null ? hub.broadcast(toSend) : hub.broadcast(topic, toSend), false)
+            rc.vertx().executeBlocking(() -> topic == null ? hub.broadcast(toSend) : hub.broadcast(topic, toSend), false)
                     .onComplete(ar -> {
                         if (ar.succeeded()) {
                             Answers.write(resp, PublishRules.published(ar.result()));
@@ -382,14 +312,6 @@ public final class SseHandler implements Handler<RoutingContext> {
                         }
                     });
         });
-    }
-
-    /** Answers a body the rules refuse and drops the connection, so the rest of it is never read. */
-    private static void refuseBody(HttpServerRequest req, HttpServerResponse resp, HttpAnswer answer) {
-        if (req.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-            resp.putHeader("Connection", "close");
-        }
-        Answers.write(resp, answer);
     }
 
     /** Settings by SseServlet's init-param names; see the class comment. */

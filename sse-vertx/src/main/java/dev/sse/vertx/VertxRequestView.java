@@ -5,13 +5,31 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 
-/** A Vert.x request as the runtime-neutral HTTP rules read it. */
-final class VertxRequestView implements RequestView {
+/**
+ * A Vert.x request as the runtime-neutral HTTP rules of {@code dev.sse.core.http} read it: for an application's own
+ * routes that answer by those rules (origins, preflights, body limits), as the adapter's do.
+ *
+ * <pre>{@code
+ * Decision<Void> origin = rules.admitOrigin(VertxRequestView.of(rc.request()), "chat");
+ * if (!origin.accepted()) { ... answer origin.refusal() ... }
+ * }</pre>
+ *
+ * <p>A view reads the request when asked, on the thread asking: use it on the request's event loop.
+ */
+public final class VertxRequestView implements RequestView {
 
     private final HttpServerRequest request;
 
-    VertxRequestView(HttpServerRequest request) {
+    private VertxRequestView(HttpServerRequest request) {
         this.request = request;
+    }
+
+    /**
+     * @param request the request
+     * @return the request as the HTTP rules read it
+     */
+    public static VertxRequestView of(HttpServerRequest request) {
+        return new VertxRequestView(java.util.Objects.requireNonNull(request, "request"));
     }
 
     @Override

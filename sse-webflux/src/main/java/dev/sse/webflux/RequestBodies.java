@@ -4,6 +4,7 @@ import dev.sse.core.http.Decision;
 import dev.sse.core.http.HttpAnswer;
 import dev.sse.core.http.PublishRules;
 import dev.sse.core.http.RequestText;
+import dev.sse.core.http.SseSettings;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -65,27 +66,17 @@ public final class RequestBodies {
         if (origins.publicOrigin != null) {
             b.publicOrigin(origins.publicOrigin);
         }
+        String label = "setting";
         String max = values.get("maxBodyBytes");
-        if (max != null) {
-            try {
-                b.maxBodyBytes(Integer.parseInt(max));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("maxBodyBytes must be a whole number (was \"" + max + "\")");
-            }
+        if (max != null && !max.isBlank()) {
+            b.maxBodyBytes(SseSettings.MAX_BODY_BYTES.parse(max, label));
         }
         Duration deadline = values.containsKey("bodyDeadline")
-                ? StreamSettings.duration("bodyDeadline", values.get("bodyDeadline")) : b.deadline;
+                ? SseSettings.BODY_DEADLINE.parse(values.get("bodyDeadline"), label) : b.deadline;
         Duration grace = values.containsKey("bodyGrace")
-                ? StreamSettings.duration("bodyGrace", values.get("bodyGrace")) : b.grace;
-        long rate = b.minBytesPerSecond;
-        if (values.containsKey("minBodyRate")) {
-            try {
-                rate = Long.parseLong(values.get("minBodyRate"));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("minBodyRate must be a whole number (was \""
-                        + values.get("minBodyRate") + "\")");
-            }
-        }
+                ? SseSettings.BODY_GRACE.parse(values.get("bodyGrace"), label) : b.grace;
+        long rate = values.containsKey("minBodyRate")
+                ? SseSettings.MIN_BODY_RATE.parse(values.get("minBodyRate"), label) : b.minBytesPerSecond;
         return b.bodyDeadline(deadline, grace, rate).build();
     }
 

@@ -1,12 +1,8 @@
 package dev.sse.webflux;
 
+import dev.sse.core.http.SseSettings;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /** A stream endpoint's options, by {@code SseServlet}'s init-param names; mutable only while being built. */
 final class StreamSettings {
@@ -64,85 +60,41 @@ final class StreamSettings {
         return b.build();
     }
 
+    /**
+     * Sets one endpoint setting from text, parsed by its row of the one settings table ({@link SseSettings}), so a
+     * value means here what it means in an init-param or a Boot property; blank keeps what is set.
+     */
     void apply(String name, String value) {
-        String v = value.trim();
+        if (value == null || value.isBlank()) {
+            return;
+        }
+        String label = "setting";
         switch (name) {
-            case "topics": topics = list(v); break;
-            case "topicParameter": topicParameter = text(name, v); break;
-            case "allowedTopics": allowedTopics = list(v); break;
-            case "retry": retry = positive(name, duration(name, v)); break;
-            case "retryJitter": retryJitter = notNegative(name, duration(name, v)); break;
-            case "overloadRetry": overloadRetry = positive(name, duration(name, v)); break;
-            case "maxConnections": maxConnections = count(name, v); break;
-            case "maxConnectionAge": maxConnectionAge = notNegative(name, duration(name, v)); break;
-            case "ignoreClientLastEventId": ignoreClientLastEventId = bool(name, v); break;
-            case "lastEventIdParameter": lastEventIdParameter = text(name, v); break;
-            case "cacheControl": cacheControl = text(name, v); break;
-            case "allowedOrigins": allowedOrigins = list(v); break;
-            case "allowCredentials": allowCredentials = bool(name, v); break;
-            case "allowedHeaders": allowedHeaders = list(v); break;
-            case "publicOrigin": publicOrigin = text(name, v); break;
-            case "drainWindow": drainWindow = notNegative(name, duration(name, v)); break;
-            case "farewellEvent": farewell = v.isEmpty() ? null : dev.sse.core.SseEvent.of(v, ""); break;
+            case "topics": topics = SseSettings.TOPICS.parse(value, label); break;
+            case "topicParameter": topicParameter = SseSettings.TOPIC_PARAMETER.parse(value, label); break;
+            case "allowedTopics": allowedTopics = SseSettings.ALLOWED_TOPICS.parse(value, label); break;
+            case "retry": retry = SseSettings.RETRY.parse(value, label); break;
+            case "retryJitter": retryJitter = SseSettings.RETRY_JITTER.parse(value, label); break;
+            case "overloadRetry": overloadRetry = SseSettings.OVERLOAD_RETRY.parse(value, label); break;
+            case "maxConnections": maxConnections = SseSettings.MAX_CONNECTIONS.parse(value, label); break;
+            case "maxConnectionAge": maxConnectionAge = SseSettings.MAX_CONNECTION_AGE.parse(value, label); break;
+            case "ignoreClientLastEventId":
+                ignoreClientLastEventId = SseSettings.IGNORE_CLIENT_LAST_EVENT_ID.parse(value, label);
+                break;
+            case "lastEventIdParameter":
+                lastEventIdParameter = SseSettings.LAST_EVENT_ID_PARAMETER.parse(value, label);
+                break;
+            case "cacheControl": cacheControl = SseSettings.CACHE_CONTROL.parse(value, label); break;
+            case "allowedOrigins": allowedOrigins = SseSettings.ALLOWED_ORIGINS.parse(value, label); break;
+            case "allowCredentials": allowCredentials = SseSettings.ALLOW_CREDENTIALS.parse(value, label); break;
+            case "allowedHeaders": allowedHeaders = SseSettings.ALLOWED_HEADERS.parse(value, label); break;
+            case "publicOrigin": publicOrigin = SseSettings.PUBLIC_ORIGIN.parse(value, label); break;
+            case "drainWindow": drainWindow = SseSettings.DRAIN_WINDOW.parse(value, label); break;
+            case "farewellEvent": farewell = SseSettings.FAREWELL_EVENT.parse(value, label); break;
             default:
-                throw new IllegalArgumentException("setting " + name + " is not one this handler knows");
-        }
-    }
-
-    private static Set<String> list(String v) {
-        return Arrays.stream(v.split(",")).map(String::trim).filter(t -> !t.isEmpty())
-                .collect(Collectors.toCollection(LinkedHashSet::new));
-    }
-
-    private static String text(String name, String v) {
-        if (v.isEmpty()) {
-            throw new IllegalArgumentException(name + " must not be empty");
-        }
-        return v;
-    }
-
-    private static boolean bool(String name, String v) {
-        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(v);
-        }
-        throw new IllegalArgumentException(name + " must be true or false (was \"" + v + "\")");
-    }
-
-    private static int count(String name, String v) {
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // Reported below with the rule.
-        }
-        throw new IllegalArgumentException(name + " must be a whole number, at least 0 (was \"" + v + "\")");
-    }
-
-    /** {@code 250ms}, {@code 15s}, {@code 5m}, {@code 1h}, ISO-8601, or plain milliseconds, as SseServlet reads them. */
-    static Duration duration(String name, String v) {
-        String s = v.toLowerCase(Locale.ROOT);
-        try {
-            if (s.startsWith("p")) {
-                return Duration.parse(v);
-            }
-            if (s.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-            }
-            if (s.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
-            }
-            if (s.endsWith("m")) {
-                return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
-            }
-            if (s.endsWith("h")) {
-                return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1)));
-            }
-            return Duration.ofMillis(Long.parseLong(s));
-        } catch (NumberFormatException | DateTimeParseException e) {
-            throw new IllegalArgumentException(name + " must be a duration such as 250ms, 15s, 5m, 1h or PT15S (was \""
-                    + v + "\")");
+                throw new IllegalArgumentException("setting " + name + (SseSettings.named(name) == null
+                        ? " is not a setting" : " is not one an sse-webflux handler serves (hub settings belong to "
+                        + "Hub.builder())"));
         }
     }
 

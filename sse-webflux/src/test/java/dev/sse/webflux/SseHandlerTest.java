@@ -94,6 +94,34 @@ class SseHandlerTest {
     }
 
     @Test
+    void settingsByNameAreReadAsTheServletReadsThem() throws Exception {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        int port = serve(SseHandler.builder(hub)
+                .settings(java.util.Map.of("maxConnections", " 1 ", "overloadRetry", "PT7S")).build());
+        try (RawClient first = new RawClient(port, "GET /events HTTP/1.1")) {
+            first.awaitText("\r\n\r\n", 5000);
+            await(() -> hub.channelCount() == 1);
+            try (RawClient second = new RawClient(port, "GET /events HTTP/1.1", "Connection: close")) {
+                assertThat(second.awaitClose(5000)).startsWith("HTTP/1.1 200").endsWith("retry: 7000\n\n");
+            }
+        }
+    }
+
+    @Test
+    void aBadOrMisplacedSettingIsRefusedByName() {
+        hub = Hub.builder().keepAlive(Duration.ZERO).build();
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> SseHandler.builder(hub).settings(java.util.Map.of("maxConnectionAge", "-5s")))
+                .withMessageContaining("maxConnectionAge").withMessageContaining("-5s");
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> SseHandler.builder(hub).settings(java.util.Map.of("keepAlive", "5s")))
+                .withMessageContaining("keepAlive").withMessageContaining("Hub.builder()");
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> SseHandler.builder(hub).settings(java.util.Map.of("bodyGrace", "soon")).build())
+                .withMessageContaining("bodyGrace").withMessageContaining("soon");
+    }
+
+    @Test
     void shutdownSendsTheFarewellAndEndsTheStream() throws Exception {
         hub = Hub.builder().keepAlive(Duration.ZERO).build();
         SseHandler handler = SseHandler.of(hub);

@@ -7,14 +7,15 @@ import dev.sse.core.SseStream;
 import dev.sse.core.http.Decision;
 import dev.sse.core.http.HttpAnswer;
 import dev.sse.core.http.PublishRules;
-import dev.sse.core.http.RequestText;
 import dev.sse.examples.shared.BadRequest;
 import dev.sse.examples.shared.ChatGenerator;
 import dev.sse.examples.shared.ChatRequest;
 import dev.sse.examples.shared.ClockTicker;
 import dev.sse.examples.shared.DemoStats;
+import dev.sse.vertx.RequestBodies;
 import dev.sse.vertx.SseHandler;
 import dev.sse.vertx.SseStreams;
+import dev.sse.vertx.VertxRequestView;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -72,6 +73,7 @@ public final class VertxDemo implements AutoCloseable {
     private final SseHandler clockHandler;
     private final SseHandler notificationHandler;
     private final PublishRules chatRules;
+    private final RequestBodies prompts;
     private final HttpServer server;
 
     private VertxDemo(String host, int port, Set<String> allowedOrigins) throws Exception {
@@ -92,6 +94,9 @@ public final class VertxDemo implements AutoCloseable {
         this.notificationHandler = SseHandler.builder(notifications).setting("cacheControl", "no-cache")
                 .setting("allowedOrigins", origins).setting("publish", "open").build();
         this.chatRules = new PublishRules(allowedOrigins, false, null, "topic");
+        // The prompt is read without a thread; a trickle is refused as everywhere: 1024 bytes a second after a 5 s
+        // grace, the whole body within 30 s.
+        this.prompts = RequestBodies.builder().maxBodyBytes(ChatRequest.MAX_PROMPT_BYTES).build();
         this.vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         router.get("/api/v1/").handler(rc -> rc.response().putHeader("Content-Type", "text/plain;charset=utf-8")
@@ -142,7 +147,7 @@ public final class VertxDemo implements AutoCloseable {
     /** {@code POST /api/v1/chat}: the prompt's words streamed back on the request's own stream. */
     private void chat(RoutingContext rc) {
         HttpServerResponse resp = rc.response();
-        VertxView view = new VertxView(rc);
+        VertxRequestView view = VertxRequestView.of(rc.request());
         String method = rc.request().method().name();
         if (method.equals("OPTIONS")) {
             write(resp, chatRules.preflight(view, "POST, OPTIONS", "chat"));
@@ -165,61 +170,10 @@ public final class VertxDemo implements AutoCloseable {
             write(resp, HttpAnswer.json(400, bad.json()));
             return;
         }
-        String length = rc.request().getHeader("Content-Length");
-        if (length != null && length.trim().matches("\\d{1,18}")
-                && Long.parseLong(length.trim()) > ChatRequest.MAX_PROMPT_BYTES) {
-            refuse(resp, PublishRules.bodyTooLarge(ChatRequest.MAX_PROMPT_BYTES));
-            return;
-        }
-        Buffer body = Buffer.buffer();
-        boolean[] refused = {false};
-        long started = System.nanoTime();
-        // The prompt is read without a thread; a trickle is still refused, as sse-examples does: 1024 bytes a second
-        // after a 5 s grace, the whole body within 30 s.
-        long watch = vertx.setPeriodic(5000, 1000, id -> {
-            double seconds = (System.nanoTime() - started) / 1e9;
-            if (refused[0]) {
-                vertx.cancelTimer(id);
-            } else if (seconds >= 30 || body.length() < 1024 * seconds) {
-                refused[0] = true;
-                vertx.cancelTimer(id);
-                refuse(resp, PublishRules.bodyLate("the request body arrived slower than 1024 bytes a second"));
-            }
-        });
-        rc.request().exceptionHandler(e -> {
-            if (!refused[0]) {
-                refused[0] = true;
-                vertx.cancelTimer(watch);
-                refuse(resp, HttpAnswer.error(400, "body", "malformed chunked body"));
-            }
-        });
-        rc.request().handler(chunk -> {
-            if (refused[0]) {
-                return;
-            }
-            if (body.length() + chunk.length() > ChatRequest.MAX_PROMPT_BYTES) {
-                refused[0] = true;
-                vertx.cancelTimer(watch);
-                refuse(resp, PublishRules.bodyTooLarge(ChatRequest.MAX_PROMPT_BYTES));
-                return;
-            }
-            body.appendBuffer(chunk);
-        });
-        rc.request().endHandler(v -> {
-            if (refused[0]) {
-                return;
-            }
-            refused[0] = true;
-            vertx.cancelTimer(watch);
-            byte[] bytes = body.getBytes();
-            Decision<String> text = RequestText.strictUtf8(bytes, bytes.length, "body");
-            if (!text.accepted()) {
-                write(resp, text.refusal());
-                return;
-            }
+        prompts.text(rc, "body", prompt -> {
             ChatRequest withPrompt;
             try {
-                withPrompt = request.withPrompt(text.value());
+                withPrompt = request.withPrompt(prompt);
             } catch (BadRequest bad) {
                 write(resp, HttpAnswer.json(400, bad.json()));
                 return;
@@ -229,12 +183,6 @@ public final class VertxDemo implements AutoCloseable {
             SseStream stream = SseStreams.start(rc);
             chat.start(stream, withPrompt);
         });
-    }
-
-    /** Answers a refused body and drops the connection, so the rest of it is never read. */
-    private static void refuse(HttpServerResponse resp, HttpAnswer answer) {
-        resp.putHeader("Connection", "close");
-        write(resp, answer);
     }
 
     private static void write(HttpServerResponse resp, HttpAnswer answer) {

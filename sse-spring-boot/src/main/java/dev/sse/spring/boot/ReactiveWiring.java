@@ -48,20 +48,7 @@ final class ReactiveWiring {
 
     /** {@code sse.publish}: {@code null} for off, open, or a {@code dev.sse.webflux.PublishPolicy} by class name. */
     static PublishPolicy publishPolicy(String value) {
-        if (value == null || value.isBlank() || value.trim().equals("off")) {
-            return null;
-        }
-        String v = value.trim();
-        if (v.equals("open")) {
-            return PublishPolicy.open();
-        }
-        try {
-            Class<?> type = Class.forName(v, true, Thread.currentThread().getContextClassLoader());
-            return (PublishPolicy) type.getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
-            throw new IllegalArgumentException("sse.publish must be off, open, or name a public class implementing "
-                    + "dev.sse.webflux.PublishPolicy with a public no-argument constructor (was \"" + v + "\")", e);
-        }
+        return PublishSetting.policy(value, PublishPolicy.class, PublishPolicy.open());
     }
 
     static SseStreams streams(SseProperties.Streams s) {

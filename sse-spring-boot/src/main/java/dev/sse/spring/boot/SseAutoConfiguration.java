@@ -3,6 +3,7 @@ package dev.sse.spring.boot;
 import dev.sse.core.Hub;
 import dev.sse.micrometer.HubMetrics;
 import dev.sse.servlet.SseServlet;
+import dev.sse.servlet.SseStreams;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -17,6 +18,7 @@ import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import java.util.stream.Stream;
 
 /**
  * Serves Server-Sent Events in a servlet web application with no code: inject the {@link Hub} and call
@@ -109,7 +111,12 @@ public class SseAutoConfiguration {
     static org.springframework.context.SmartLifecycle sseShutdownLifecycle(ObjectProvider<Hub> hubs,
                                                                           SseProperties properties,
                                                                           ObjectProvider<SseStreamsInitializer> streams) {
-        return new SseShutdownLifecycle(hubs, properties, streams);
+        return new SseShutdownLifecycle(hubs, properties, p -> {
+            SseStreamsInitializer initializer = streams.getIfAvailable();
+            jakarta.servlet.ServletContext context = initializer == null ? null : initializer.servletContext();
+            return context == null ? Stream.empty()
+                    : Stream.of(SseStreams.shutdown(context, p.getDrainWindow(), SseWiring.farewell(p)));
+        });
     }
 
     /**
@@ -158,7 +165,12 @@ public class SseAutoConfiguration {
         @ConditionalOnMissingBean(name = "sseHubMetrics")
         static MeterBinder sseHubMetrics(ListableBeanFactory beans, SseProperties properties,
                                          ObjectProvider<SseStreamsInitializer> streams) {
-            return new SseHubMetrics(beans, properties, streams);
+            return new SseHubMetrics(beans, properties, whenHost -> {
+                SseStreamsInitializer initializer = streams.getIfAvailable();
+                if (initializer != null) {
+                    initializer.whenStarted(context -> whenHost.accept(SseStreams.host(context)));
+                }
+            });
         }
     }
 }

@@ -129,7 +129,8 @@ public class SseReactiveAutoConfiguration {
     @ConditionalOnMissingBean(name = "sseShutdownLifecycle")
     static SmartLifecycle sseShutdownLifecycle(ObjectProvider<Hub> hubs, ObjectProvider<SseStreams> streams,
                                                SseProperties properties) {
-        return new SseReactiveShutdownLifecycle(hubs, streams, properties);
+        return new SseShutdownLifecycle(hubs, properties,
+                p -> streams.orderedStream().map(s -> s.shutdown(p.getDrainWindow(), SseWiring.farewell(p))));
     }
 
     /** Meters for every hub and the per-request streams, when Micrometer and sse-micrometer are present. */
@@ -141,7 +142,12 @@ public class SseReactiveAutoConfiguration {
         @ConditionalOnMissingBean(name = "sseHubMetrics")
         static MeterBinder sseHubMetrics(ListableBeanFactory beans, SseProperties properties,
                                          ObjectProvider<SseStreams> streams) {
-            return new SseReactiveMetrics(beans, properties, streams);
+            return new SseHubMetrics(beans, properties, whenHost -> {
+                SseStreams s = streams.getIfAvailable();
+                if (s != null) {
+                    whenHost.accept(s.host());
+                }
+            });
         }
     }
 }

@@ -1,12 +1,14 @@
 package dev.sse.spring.boot;
 
 import dev.sse.core.Hub;
-import dev.sse.servlet.SseStreams;
-import jakarta.servlet.ServletContext;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -19,9 +21,10 @@ import org.springframework.context.SmartLifecycle;
  *
  * <p>Its phase, {@link #PHASE}, is above Boot's {@code WebServerGracefulShutdownLifecycle}
  * ({@code SmartLifecycle.DEFAULT_PHASE - 1024} in Boot 3.x and 4.x), so it stops first. {@link #stop(Runnable)}
- * calls {@code Hub.shutdown(drainWindow, farewell)} on every {@code Hub} bean and
- * {@code SseStreams.shutdown(servletContext, drainWindow, farewell)}, and reports back when all of them have ended
- * their streams, or after the window plus {@value #GRACE_MILLIS} ms at most. Called by Spring's lifecycle
+ * calls {@code Hub.shutdown(drainWindow, farewell)} on every {@code Hub} bean and ends the per-request streams
+ * (the servlet stack's {@code SseStreams.shutdown(servletContext, ..)}, the reactive stack's
+ * {@code SseStreams.shutdown(..)}: each auto-configuration passes its own), and reports back when all of them have
+ * ended their streams, or after the window plus {@value #GRACE_MILLIS} ms at most. Called by Spring's lifecycle
  * processor; the callback runs on a hub's scheduler thread or the streams host's.
  */
 final class SseShutdownLifecycle implements SmartLifecycle {
@@ -35,15 +38,20 @@ final class SseShutdownLifecycle implements SmartLifecycle {
 
     private final ObjectProvider<Hub> hubs;
     private final SseProperties properties;
-    private final ObjectProvider<SseStreamsInitializer> streams;
+    private final Function<SseProperties, Stream<CompletableFuture<?>>> perRequestStreams;
     private volatile List<Hub> started = List.of();
     private volatile boolean running;
 
+    /**
+     * @param hubs the hub beans, whose streams end
+     * @param properties the drain window and the farewell event
+     * @param perRequestStreams ends the web stack's per-request streams with these properties; one future each
+     */
     SseShutdownLifecycle(ObjectProvider<Hub> hubs, SseProperties properties,
-                         ObjectProvider<SseStreamsInitializer> streams) {
+                         Function<SseProperties, Stream<CompletableFuture<?>>> perRequestStreams) {
         this.hubs = hubs;
         this.properties = properties;
-        this.streams = streams;
+        this.perRequestStreams = perRequestStreams;
     }
 
     @Override
@@ -58,7 +66,7 @@ final class SseShutdownLifecycle implements SmartLifecycle {
             stopAll().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             LOG.warn("SSE hubs did not shut down cleanly", e.getCause());
         }
     }
@@ -77,16 +85,13 @@ final class SseShutdownLifecycle implements SmartLifecycle {
         running = false;
         List<Hub> all = started;
         Duration window = properties.getDrainWindow();
-        LOG.debug("ending the streams of {} hub(s) over {}", all.size(), window);
-        CompletableFuture<?>[] done = new CompletableFuture<?>[all.size() + 1];
-        for (int i = 0; i < all.size(); i++) {
-            done[i] = SseWiring.shutdown(all.get(i), properties);
+        LOG.debug("ending the streams of {} hub(s) and the per-request streams over {}", all.size(), window);
+        List<CompletableFuture<?>> done = new ArrayList<>();
+        for (Hub hub : all) {
+            done.add(SseWiring.shutdown(hub, properties));
         }
-        SseStreamsInitializer initializer = streams.getIfAvailable();
-        ServletContext context = initializer == null ? null : initializer.servletContext();
-        done[all.size()] = context == null ? CompletableFuture.completedFuture(null)
-                : SseStreams.shutdown(context, window, SseWiring.farewell(properties));
-        return CompletableFuture.allOf(done).orTimeout(window.toMillis() + GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        perRequestStreams.apply(properties).forEach(done::add);
+        return CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0])).orTimeout(window.toMillis() + GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     @Override

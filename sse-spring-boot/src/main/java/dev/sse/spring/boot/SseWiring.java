@@ -207,20 +207,7 @@ final class SseWiring {
 
     /** The {@code sse.publish} policy: {@code null} for off, {@link PublishPolicy#open()}, or one made by class name. */
     static PublishPolicy publishPolicy(String value) {
-        if (value == null || value.isBlank() || value.trim().equals("off")) {
-            return null;
-        }
-        String v = value.trim();
-        if (v.equals("open")) {
-            return PublishPolicy.open();
-        }
-        try {
-            Class<?> type = Class.forName(v, true, Thread.currentThread().getContextClassLoader());
-            return (PublishPolicy) type.getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
-            throw new IllegalArgumentException("sse.publish must be off, open, or name a public class implementing "
-                    + "dev.sse.servlet.PublishPolicy with a public no-argument constructor (was \"" + v + "\")", e);
-        }
+        return PublishSetting.policy(value, PublishPolicy.class, PublishPolicy.open());
     }
 
     static CompletableFuture<Void> shutdown(Hub hub, SseProperties p) {
