@@ -29,6 +29,8 @@ public final class BenchMain {
 
     private static final Logger LOG = LoggerFactory.getLogger(BenchMain.class);
     private static final long SECOND = 1_000_000_000L;
+    /** The demo's publishers: 16 keep-alive {@code POST} connections, as issue 19 measured it. */
+    private static final int HTTP_PUBLISHERS = 16;
 
     private BenchMain() {
     }
@@ -85,7 +87,7 @@ public final class BenchMain {
                 fanOut[i] = report.table(String.format(Locale.ROOT, "Fan-out: %s connections, %d B events, %d broadcasts "
                         + "at %d/s", Report.num(cfg.fanOutLevels[i]), cfg.fanOutSize, cfg.fanOutBroadcasts, cfg.fanOutRate),
                         "p99", true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss", "broadcast call p50 ms",
-                        "broadcast call p99 ms", "slowest broadcast call ms");
+                        "broadcast call p99 ms", "slowest broadcast call ms", "server CPU s", "server threads max");
             }
         }
         Report.Table throughput = cfg.scenarios.contains("throughput") ? report.table(String.format(Locale.ROOT,
@@ -103,6 +105,11 @@ public final class BenchMain {
         for (ServerKind kind : cfg.servers) {
             if (memory != null || fanOut[0] != null) {
                 runMemoryAndFanOut(cfg, kind, levels, memory, fanOut);
+            }
+            if (kind.publishesOverHttp()) {
+                // The demo's HTTP API is measured for memory and fan-out only; the other scenarios drive the
+                // servers' control channel.
+                continue;
             }
             if (throughput != null) {
                 runThroughput(cfg, kind, throughput);
@@ -162,18 +169,36 @@ public final class BenchMain {
     private static final class Session implements AutoCloseable {
         final ServerProcess server;
         final LoadGenerator load;
+        /** The demo's 16 keep-alive POST connections, or null where broadcasts go over the control channel. */
+        final HttpPublisher http;
         long seq;
 
         Session(BenchConfig cfg, ServerKind kind) throws Exception {
             server = ServerProcess.start(kind, cfg.heap, cfg.logDir);
             LoadGenerator lg;
+            HttpPublisher hp = null;
             try {
-                lg = new LoadGenerator(new InetSocketAddress("127.0.0.1", server.port()), BenchServer.PATH);
+                InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
+                lg = new LoadGenerator(address, kind.path());
+                if (kind.publishesOverHttp()) {
+                    hp = new HttpPublisher(address, kind.path(), HTTP_PUBLISHERS);
+                }
             } catch (IOException e) {
                 server.close();
                 throw e;
             }
             load = lg;
+            http = hp;
+        }
+
+        /** Triggers {@code s} just before its broadcast leaves: the control command, or the POST's first byte. */
+        void broadcast(long s, int size) throws IOException {
+            if (http != null) {
+                http.publish(s, size, load::trigger);
+            } else {
+                load.trigger(s);
+                server.broadcast(s, size);
+            }
         }
 
         /** Opens {@code count} more connections and waits until the server holds {@code total}. */
@@ -194,8 +219,7 @@ public final class BenchMain {
         /** One broadcast everyone (stalled included) must receive before measuring. */
         boolean warmUp(int size, int expectAll) throws Exception {
             long s = ++seq;
-            load.trigger(s);
-            server.broadcast(s, size);
+            broadcast(s, size);
             return LoadGenerator.await(() -> load.receivedAtLeast(s, true) >= expectAll, 60_000);
         }
 
@@ -209,14 +233,15 @@ public final class BenchMain {
                 while ((wait = due - System.nanoTime()) > 0) {
                     LockSupport.parkNanos(wait);
                 }
-                long s = ++seq;
-                load.trigger(s);
-                server.broadcast(s, size);
+                broadcast(++seq, size);
             }
         }
 
         @Override
         public void close() {
+            if (http != null) {
+                http.close();
+            }
             load.close();
             server.close();
         }
@@ -266,16 +291,28 @@ public final class BenchMain {
     private static void fanOutRow(BenchConfig cfg, ServerKind kind, Session s, Report.Table table) throws Exception {
         int healthy = s.load.healthyOpen();
         s.server.resetBroadcastStats();
+        if (s.http != null) {
+            s.http.resetStats();
+        }
+        s.server.resetPeakThreads();
+        long cpu0 = ProcStats.cpuNanos(s.server.pid());
         s.load.beginWindow(s.seq + 1);
         s.publish(cfg.fanOutBroadcasts, cfg.fanOutRate, cfg.fanOutSize);
         long expected = (long) healthy * cfg.fanOutBroadcasts;
         LoadGenerator.await(() -> s.load.windowReceived() >= expected, cfg.drainMillis);
+        long cpu = ProcStats.cpuNanos(s.server.pid()) - cpu0;
+        long[] threads = s.server.streamStats();
         LatencyHistogram h = s.load.windowHistogram();
         long received = s.load.windowReceived();
+        // For the demo the "broadcast call" is the POST's round trip: first byte out to the 202 read.
+        boolean http = s.http != null;
         table.row(kind, h.quantileNanos(0.99) / 1e6, Report.ms(h.quantileNanos(0.5)), Report.ms(h.quantileNanos(0.99)),
                 Report.ms(h.maxNanos()), Report.num(expected), Report.num(received), Report.num(expected - received),
-                Report.ms(s.server.broadcastCallNanos(0.5)), Report.ms(s.server.broadcastCallNanos(0.99)),
-                Report.ms(s.server.maxBroadcastNanos()));
+                Report.ms(http ? s.http.roundTripNanos(0.5) : s.server.broadcastCallNanos(0.5)),
+                Report.ms(http ? s.http.roundTripNanos(0.99) : s.server.broadcastCallNanos(0.99)),
+                Report.ms(http ? s.http.maxRoundTripNanos() : s.server.maxBroadcastNanos()),
+                cpu < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", cpu / 1e9),
+                threads == null ? "n/a" : Report.num(threads[threads.length - 1]));
     }
 
     private static void runThroughput(BenchConfig cfg, ServerKind kind, Report.Table table) throws Exception {
@@ -508,6 +545,9 @@ public final class BenchMain {
             LOG.warn("streams: this JVM may open {} files; {} streams need more (run.sh raises ulimit -n)", maxFds, n);
         }
         for (ServerKind kind : cfg.servers) {
+            if (kind.publishesOverHttp()) {
+                continue;
+            }
             if (kind == ServerKind.JERSEY) {
                 main.note("Jersey is not in this comparison (the issue compares ours, Spring's SseEmitter and the "
                         + "floor).");

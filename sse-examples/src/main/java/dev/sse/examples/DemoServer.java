@@ -26,6 +26,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,13 @@ public final class DemoServer {
      * with every byte, so without it a header sent one byte a second holds its connection for good.
      */
     public static final long DEFAULT_HEADER_DEADLINE_MS = 15_000;
+    /**
+     * The most threads Jetty's pool may hold: 32, not Jetty's 200. A stream holds no thread between writes, so the
+     * pool only needs the selectors, the acceptor and the requests and writes in flight at once; at 10,000 streams
+     * on 2 cores 200 bought no latency and cost 170 threads and about 2 KB of RSS per stream (sse-bench/README.md,
+     * "The demo through its HTTP API").
+     */
+    public static final int DEFAULT_MAX_THREADS = 32;
 
     private final Server server;
     private final ServerConnector connector;
@@ -132,6 +140,35 @@ public final class DemoServer {
         return start(options);
     }
 
+    /**
+     * Starts the demo with its container's thread pool sized by the caller, e.g. to measure it.
+     *
+     * @param host the interface to listen on, e.g. {@code 0.0.0.0} for all IPv4 ones; {@code null} for all
+     * @param port the TCP port, or 0 for any free one
+     * @param maxThreads the most threads Jetty's pool may hold, at least 8 (see {@link #DEFAULT_MAX_THREADS})
+     * @return the running server
+     * @throws IllegalArgumentException if {@code maxThreads} is below 8
+     * @throws Exception if Jetty or the webapp fails to start
+     */
+    public static DemoServer start(String host, int port, int maxThreads) throws Exception {
+        Options options = new Options();
+        options.host = host;
+        options.port = port;
+        options.maxThreads = checkMaxThreads(maxThreads);
+        return start(options);
+    }
+
+    private static int checkMaxThreads(int maxThreads) {
+        // Jetty's selectors and acceptor take their threads first; fewer than 8 leaves none for requests on most boxes.
+        if (maxThreads < MIN_MAX_THREADS) {
+            throw new IllegalArgumentException("maxThreads must be at least " + MIN_MAX_THREADS + " (was " + maxThreads
+                    + ")");
+        }
+        return maxThreads;
+    }
+
+    private static final int MIN_MAX_THREADS = 8;
+
     /** What {@link #start(Options)} sets up; the tests change what the public starts cannot. */
     static final class Options {
         String host = DEFAULT_HOST;
@@ -139,6 +176,7 @@ public final class DemoServer {
         Set<String> allowedOrigins = Set.of();
         String redis;
         long headerDeadlineMillis = DEFAULT_HEADER_DEADLINE_MS;
+        int maxThreads = DEFAULT_MAX_THREADS;
         /** A web.xml fragment applied over the webapp's own (Jetty's override descriptor), or null. */
         URI overrideDescriptor;
         /** The notification hub's backplane in place of Redis, or null. */
@@ -146,10 +184,14 @@ public final class DemoServer {
     }
 
     static DemoServer start(Options options) throws Exception {
-        Server server = new Server();
+        QueuedThreadPool threads = new QueuedThreadPool(options.maxThreads, Math.min(8, options.maxThreads));
+        Server server = new Server(threads);
         ServerConnector connector = new ThrottledAcceptConnector(server);
         connector.setHost(options.host);
         connector.setPort(options.port);
+        // Browsers and load balancers open connections in bursts; Jetty's default backlog (50) drops SYNs, which a
+        // client sees as a 1 s (then 3 s) connect stall.
+        connector.setAcceptQueueSize(1024);
         HeaderDeadline headerDeadline = new HeaderDeadline(options.headerDeadlineMillis);
         // A bean both ways: the connector starts and stops it, and tells it of every connection.
         connector.addBean(headerDeadline);
@@ -203,6 +245,11 @@ public final class DemoServer {
     /** @return the demo's hubs, e.g. to add a {@link dev.sse.core.HubListener}; {@code null} once stopped */
     public DemoStreams streams() {
         return webApp.getServletContext() == null ? null : DemoStreams.from(webApp.getServletContext());
+    }
+
+    /** @return Jetty's thread pool, for tests */
+    QueuedThreadPool threadPool() {
+        return (QueuedThreadPool) server.getThreadPool();
     }
 
     /** @return the connector, for tests */

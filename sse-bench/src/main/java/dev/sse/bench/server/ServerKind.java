@@ -16,6 +16,11 @@ public enum ServerKind {
     VERTX("ours (Vert.x SseHandler)"),
     /** Spring's own {@code Flux<ServerSentEvent>} from a multicast sink, on Reactor Netty. */
     SPRING_FLUX("Spring Flux<ServerSentEvent>"),
+    /**
+     * The real Jetty demo ({@code sse-examples}), driven only through its HTTP API: readers {@code GET} and
+     * broadcasts {@code POST} {@code /api/v1/notifications}. Memory and fan-out only.
+     */
+    DEMO("demo (sse-examples, HTTP API)"),
     /** A raw NIO server with no framework: the floor. */
     RAW("raw NIO (floor)");
 
@@ -28,6 +33,16 @@ public enum ServerKind {
     /** @return the name printed in tables */
     public String label() {
         return label;
+    }
+
+    /** @return the path its clients {@code GET} */
+    public String path() {
+        return this == DEMO ? DemoBenchServer.NOTIFICATIONS : BenchServer.PATH;
+    }
+
+    /** @return whether the bench publishes to it over HTTP ({@code POST} {@link #path()}), not by a control command */
+    public boolean publishesOverHttp() {
+        return this == DEMO;
     }
 
     /** @return the name used on the command line */
@@ -50,6 +65,8 @@ public enum ServerKind {
                 return new SpringEmitterServer();
             case JERSEY:
                 return new JerseyBroadcasterServer();
+            case DEMO:
+                return new DemoBenchServer();
             case RAW:
                 return new RawNioServer();
             default:
