@@ -13,6 +13,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,8 @@ final class XaddPipeline {
     private long failedConnectAt;
     /** Why the last call failed, until one succeeds. */
     private volatile String lastFailure;
+    /** Flushes sent to Redis, all lines together: what a test of the batching counts. */
+    private final LongAdder flushes = new LongAdder();
 
     XaddPipeline(RedisAccess redis, String key, long maxLength, Duration timeout, String where) {
         this.redis = redis;
@@ -187,6 +190,11 @@ final class XaddPipeline {
         }
         // A paused or overloaded Redis keeps the connection open: the last call tells.
         return lastFailure;
+    }
+
+    /** Flushes sent so far (none on a Cluster, where Lettuce flushes each command itself). */
+    long flushes() {
+        return flushes.sum();
     }
 
     /** Fails everything in flight and closes the connection. */
@@ -318,6 +326,7 @@ final class XaddPipeline {
 
         private void flushLocked() {
             flushed = written.get();
+            flushes.increment();
             link.connection().flushCommands();
         }
 
