@@ -35,6 +35,7 @@ final class BenchConfig {
     final int slowMillis;
 
     final int clusterConnections;
+    final int clusterNodes;
     final int clusterPublishes;
 
     final int streamsCount;
@@ -49,7 +50,7 @@ final class BenchConfig {
     final EncoderJmh.Settings jmhSettings;
 
     private BenchConfig(boolean quick, List<ServerKind> servers, Set<String> scenarios, String heap, Path logDir,
-            boolean jmh) {
+            boolean jmh, Integer clusterConnections, Integer clusterNodes) {
         this.quick = quick;
         this.servers = servers;
         this.scenarios = scenarios;
@@ -69,7 +70,8 @@ final class BenchConfig {
             slowStalled = 5;
             slowMillis = 1000;
             drainMillis = 3000;
-            clusterConnections = 200;
+            this.clusterConnections = clusterConnections != null ? clusterConnections : 200;
+            this.clusterNodes = clusterNodes != null ? clusterNodes : 2;
             clusterPublishes = 500;
             streamsCount = 40;
             // Five tokens after the reset: room for a generator that reads late on a busy machine.
@@ -87,7 +89,8 @@ final class BenchConfig {
             slowStalled = 10;
             slowMillis = 20_000;
             drainMillis = 10_000;
-            clusterConnections = 10_000;
+            this.clusterConnections = clusterConnections != null ? clusterConnections : 20_000;
+            this.clusterNodes = clusterNodes != null ? clusterNodes : 4;
             clusterPublishes = 20_000;
             streamsCount = 10_000;
             streamsTokens = 20;
@@ -115,9 +118,9 @@ final class BenchConfig {
     /**
      * {@code [--quick] [--servers=ours,webflux,vertx,spring,spring_flux,jersey,raw]
      * [--scenarios=memory,fanout,throughput,slow,encoder,client,cluster,streams]
-     * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh]}; {@code --jmh} runs the encoder JMH alone (the same as
-     * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out. {@code cluster} (ours only, two server JVMs on
-     * a {@code redis-server} the bench starts) and {@code streams} (per-request {@code POST} streams: ours, Spring
+     * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=20000] [--cluster-nodes=4]}; {@code --jmh} runs the encoder JMH alone (the same as
+     * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out. {@code cluster} (ours only, {@code --cluster-nodes} server
+     * JVMs on a {@code redis-server} the bench starts, {@code --cluster-connections} streams split among them) and {@code streams} (per-request {@code POST} streams: ours, Spring
      * and raw NIO) run only when named.
      */
     static BenchConfig parse(String[] args) {
@@ -127,6 +130,8 @@ final class BenchConfig {
         Set<String> scenarios = Set.of("memory", "fanout", "throughput", "slow", "encoder", "client");
         String heap = "1g";
         Path logs = Paths.get("target", "bench-logs");
+        Integer clusterConnections = null;
+        Integer clusterNodes = null;
         for (String a : args) {
             if (a.equals("--quick")) {
                 quick = true;
@@ -146,14 +151,32 @@ final class BenchConfig {
                 heap = a.substring(7);
             } else if (a.startsWith("--logs=")) {
                 logs = Paths.get(a.substring(7));
+            } else if (a.startsWith("--cluster-connections=")) {
+                clusterConnections = positive(a, "--cluster-connections=".length());
+            } else if (a.startsWith("--cluster-nodes=")) {
+                clusterNodes = positive(a, "--cluster-nodes=".length());
             } else {
                 throw new IllegalArgumentException("unknown argument " + a + "; usage: [--quick] "
                         + "[--servers=ours,spring,jersey,raw] "
                         + "[--scenarios=memory,fanout,throughput,slow,encoder,client,cluster,streams] "
-                        + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh]");
+                        + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=N] [--cluster-nodes=N]");
             }
         }
         EnumSet<ServerKind> ordered = EnumSet.copyOf(servers);
-        return new BenchConfig(quick, new ArrayList<>(ordered), scenarios, heap, logs, jmh);
+        return new BenchConfig(quick, new ArrayList<>(ordered), scenarios, heap, logs, jmh, clusterConnections,
+                clusterNodes);
+    }
+
+    private static int positive(String arg, int valueAt) {
+        String name = arg.substring(2, valueAt - 1);
+        try {
+            int v = Integer.parseInt(arg.substring(valueAt));
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException(name + " must be a positive integer, got '" + arg.substring(valueAt) + "'");
     }
 }

@@ -120,9 +120,9 @@ public final class BenchMain {
         }
         if (cfg.scenarios.contains("cluster")) {
             runCluster(cfg, report.table(String.format(Locale.ROOT, "Cluster: %s streams, %d B events, %d broadcasts "
-                    + "at %d/s from one node; publish calls/s measured before any stream opens",
+                    + "at %d/s, from the nodes in turn; publish calls/s measured before any stream opens",
                     Report.num(cfg.clusterConnections), cfg.fanOutSize, cfg.fanOutBroadcasts, cfg.fanOutRate), "setup",
-                    CLUSTER, new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
+                    clusterLabel(cfg.clusterNodes), new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
                     "publish calls/s (one thread)"));
         }
         if (cfg.scenarios.contains("streams")) {
@@ -411,11 +411,20 @@ public final class BenchMain {
         }
     }
 
-    private static final String CLUSTER = "two nodes on one redis-server, streams split";
+    static String clusterLabel(int nodes) {
+        return nodes + " nodes on one redis-server, streams split, broadcasts from all";
+    }
+
+    private static final String ONE_NODE_MEMORY = "one node, in-memory hub";
+    private static final String ONE_NODE_REDIS = "one node on redis-server";
+    /** Open files the bench keeps for itself (jars, logs, pipes) beside its client sockets. */
+    private static final int OWN_FILES = 1_000;
 
     /**
-     * Ours on one node, then on two server JVMs whose hubs share a stream on a local {@code redis-server}: half the
-     * streams on each, every broadcast sent to the first node only, latency measured on both halves.
+     * Ours on one node holding every stream (in-memory hub, then on a {@code redis-server}), then on
+     * {@code --cluster-nodes} server JVMs whose hubs share a stream on a {@code redis-server}, the streams split evenly
+     * and the broadcasts sent to the nodes in turn, so each node's readers get events published on the others.
+     * Latency is from the trigger, taken just before the broadcast call, to the receipt on every stream.
      */
     private static void runCluster(BenchConfig cfg, Report.Table table) throws Exception {
         if (!RedisProcess.available()) {
@@ -423,7 +432,16 @@ public final class BenchMain {
             return;
         }
         int n = cfg.clusterConnections;
-        LOG.info("cluster: one node, no Redis");
+        long limit = openFilesLimit();
+        if (limit > 0 && n > limit - OWN_FILES) {
+            // One node holds every stream, and this process every client socket: both are bounded by the limit.
+            int capped = (int) (limit - OWN_FILES);
+            table.note(String.format(Locale.ROOT, "This box limits a process to %s open files (hard limit; "
+                    + "`ulimit -Hn`), so one node cannot hold %s streams: every row ran %s. A box with a higher limit "
+                    + "runs the number asked for.", Report.num(limit), Report.num(n), Report.num(capped)));
+            n = capped;
+        }
+        LOG.info("cluster: one node, no Redis, {} streams", n);
         try (Session s = new Session(cfg, ServerKind.OURS)) {
             double rate = publishRate(s.server, cfg.clusterPublishes, cfg.fanOutSize);
             s.seq = cfg.clusterPublishes;
@@ -432,64 +450,119 @@ public final class BenchMain {
                 s.publish(cfg.fanOutBroadcasts, cfg.fanOutRate, cfg.fanOutSize);
                 long expected = (long) n * cfg.fanOutBroadcasts;
                 LoadGenerator.await(() -> s.load.windowReceived() >= expected, cfg.drainMillis);
-                clusterRow(table, "one node, in-memory hub", s.load.windowHistogram(), expected,
-                        s.load.windowReceived(), rate);
+                clusterRow(table, ONE_NODE_MEMORY, s.load.windowHistogram(), expected, s.load.windowReceived(), rate);
             } else {
-                table.row("one node, in-memory hub", new double[] {Double.NaN}, "setup failed");
+                table.row(ONE_NODE_MEMORY, new double[] {Double.NaN}, "setup failed");
             }
         }
-        LOG.info("cluster: two nodes on Redis");
-        try (RedisProcess redis = RedisProcess.start(cfg.logDir.resolve("redis"))) {
+        onRedis(cfg, table, ONE_NODE_REDIS, 1, n);
+        onRedis(cfg, table, clusterLabel(cfg.clusterNodes), cfg.clusterNodes, n);
+    }
+
+    /** {@code nodes} server JVMs on a fresh {@code redis-server}, {@code n} streams split among them. */
+    private static void onRedis(BenchConfig cfg, Report.Table table, String label, int nodes, int n)
+            throws Exception {
+        LOG.info("cluster: {} ({} streams)", label, n);
+        List<ServerProcess> servers = new ArrayList<>();
+        List<LoadGenerator> loads = new ArrayList<>();
+        try (RedisProcess redis = RedisProcess.start(cfg.logDir.resolve("redis-" + nodes))) {
             List<String> opts = List.of("-D" + ServerMain.REDIS_PROPERTY + "=" + redis.uri());
-            try (ServerProcess a = ServerProcess.start(ServerKind.OURS, cfg.heap, cfg.logDir, opts, "cluster-a");
-                 ServerProcess b = ServerProcess.start(ServerKind.OURS, cfg.heap, cfg.logDir, opts, "cluster-b");
-                 LoadGenerator la = new LoadGenerator(new InetSocketAddress("127.0.0.1", a.port()), BenchServer.PATH);
-                 LoadGenerator lb = new LoadGenerator(new InetSocketAddress("127.0.0.1", b.port()), BenchServer.PATH)) {
-                double rate = publishRate(a, cfg.clusterPublishes, cfg.fanOutSize);
-                long seq = cfg.clusterPublishes;
-                int onA = n / 2;
-                int onB = n - onA;
-                la.open(onA, false);
-                lb.open(onB, false);
-                boolean up = LoadGenerator.await(() -> {
-                    try {
-                        return la.established() >= onA && lb.established() >= onB && a.subscribers() >= onA
-                                && b.subscribers() >= onB;
-                    } catch (IOException | InterruptedException e) {
+            for (int i = 0; i < nodes; i++) {
+                ServerProcess server = ServerProcess.start(ServerKind.OURS, cfg.heap, cfg.logDir, opts,
+                        "cluster-" + nodes + "-" + i);
+                servers.add(server);
+                loads.add(new LoadGenerator(new InetSocketAddress("127.0.0.1", server.port()), BenchServer.PATH));
+            }
+            double rate = publishRate(servers.get(0), cfg.clusterPublishes, cfg.fanOutSize);
+            long seq = cfg.clusterPublishes;
+            int[] share = new int[nodes];
+            for (int i = 0; i < nodes; i++) {
+                share[i] = n / nodes + (i < n % nodes ? 1 : 0);
+                loads.get(i).open(share[i], false);
+            }
+            boolean up = LoadGenerator.await(() -> {
+                try {
+                    for (int i = 0; i < nodes; i++) {
+                        if (loads.get(i).established() < share[i] || servers.get(i).subscribers() < share[i]) {
+                            return false;
+                        }
+                    }
+                    return true;
+                } catch (IOException | InterruptedException e) {
+                    return false;
+                }
+            }, 180_000);
+            long warm = ++seq;
+            for (LoadGenerator l : loads) {
+                l.trigger(warm);
+            }
+            servers.get(0).broadcast(warm, cfg.fanOutSize);
+            up = up && LoadGenerator.await(() -> {
+                for (int i = 0; i < nodes; i++) {
+                    if (loads.get(i).receivedAtLeast(warm, true) < share[i]) {
                         return false;
                     }
-                }, 120_000);
-                long warm = ++seq;
-                la.trigger(warm);
-                lb.trigger(warm);
-                a.broadcast(warm, cfg.fanOutSize);
-                up = up && LoadGenerator.await(() -> la.receivedAtLeast(warm, true) >= onA
-                        && lb.receivedAtLeast(warm, true) >= onB, 60_000);
-                if (!up) {
-                    table.row(CLUSTER, new double[] {Double.NaN}, "setup failed");
-                    return;
                 }
-                la.beginWindow(seq + 1);
-                lb.beginWindow(seq + 1);
-                long start = System.nanoTime();
-                long period = SECOND / cfg.fanOutRate;
-                for (int i = 0; i < cfg.fanOutBroadcasts; i++) {
-                    long wait;
-                    while ((wait = start + i * period - System.nanoTime()) > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
-                    long next = ++seq;
-                    la.trigger(next);
-                    lb.trigger(next);
-                    a.broadcast(next, cfg.fanOutSize);
+                return true;
+            }, 60_000);
+            if (!up) {
+                table.row(label, new double[] {Double.NaN}, "setup failed");
+                return;
+            }
+            for (LoadGenerator l : loads) {
+                l.beginWindow(seq + 1);
+            }
+            long start = System.nanoTime();
+            long period = SECOND / cfg.fanOutRate;
+            for (int i = 0; i < cfg.fanOutBroadcasts; i++) {
+                long wait;
+                while ((wait = start + i * period - System.nanoTime()) > 0) {
+                    LockSupport.parkNanos(wait);
                 }
-                long expected = (long) n * cfg.fanOutBroadcasts;
-                LoadGenerator.await(() -> la.windowReceived() + lb.windowReceived() >= expected, cfg.drainMillis);
-                LatencyHistogram h = la.windowHistogram();
-                h.add(lb.windowHistogram());
-                clusterRow(table, CLUSTER, h, expected, la.windowReceived() + lb.windowReceived(), rate);
+                long next = ++seq;
+                for (LoadGenerator l : loads) {
+                    l.trigger(next);
+                }
+                servers.get(i % nodes).broadcast(next, cfg.fanOutSize);
+            }
+            long expected = (long) n * cfg.fanOutBroadcasts;
+            LoadGenerator.await(() -> received(loads) >= expected, cfg.drainMillis);
+            LatencyHistogram h = loads.get(0).windowHistogram();
+            for (int i = 1; i < nodes; i++) {
+                h.add(loads.get(i).windowHistogram());
+            }
+            clusterRow(table, label, h, expected, received(loads), rate);
+        } finally {
+            for (LoadGenerator l : loads) {
+                l.close();
+            }
+            for (ServerProcess server : servers) {
+                server.close();
             }
         }
+    }
+
+    private static long received(List<LoadGenerator> loads) {
+        long sum = 0;
+        for (LoadGenerator l : loads) {
+            sum += l.windowReceived();
+        }
+        return sum;
+    }
+
+    /** This process's open-files limit (its children inherit it), or 0 where {@code /proc} does not say. */
+    static long openFilesLimit() {
+        try {
+            for (String l : Files.readAllLines(Paths.get("/proc/self/limits"))) {
+                if (l.startsWith("Max open files")) {
+                    String soft = l.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? 0 : Long.parseLong(soft);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("no open-files limit", e);
+        }
+        return 0;
     }
 
     /** Broadcasts {@code count} events as fast as the server's publisher thread takes them; returns calls/s. */

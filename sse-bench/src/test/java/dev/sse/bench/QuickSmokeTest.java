@@ -72,4 +72,39 @@ class QuickSmokeTest {
                 .filter(l -> l.startsWith("| ours") || l.startsWith("| Spring") || l.startsWith("| raw"))
                 .collect(Collectors.toList());
     }
+
+    @Test
+    @Timeout(150)
+    void quickClusterSplitsStreamsOverNodesPublishingInTurnAndLosesNothing() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(RedisProcess.available(), "redis-server is installed");
+        BenchConfig cfg = BenchConfig.parse(new String[] {
+            "--quick", "--servers=ours", "--scenarios=cluster", "--cluster-nodes=3", "--cluster-connections=150",
+            "--logs=target/bench-logs-test"});
+
+        String md = BenchMain.run(cfg);
+
+        assertThat(md).contains("### Cluster: 150 streams");
+        List<String> rows = md.lines()
+                .dropWhile(l -> !l.startsWith("### Cluster"))
+                .filter(l -> l.startsWith("| one node") || l.startsWith("| 3 nodes on one redis-server"))
+                .collect(Collectors.toList());
+        assertThat(rows).as("in-memory, one node on Redis, three nodes").hasSize(3);
+        for (String row : rows) {
+            String[] cells = row.split("\\|");
+            // | setup | p50 | p99 | max | expected | received | loss | publish calls/s | ratio |
+            assertThat(cells[5].trim()).as("expected in %s", row).isEqualTo("750");
+            assertThat(cells[7].trim()).as("loss in %s", row).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void clusterOptionsAreReadAndABadOneIsRefusedByName() {
+        BenchConfig cfg = BenchConfig.parse(new String[] {"--cluster-nodes=4", "--cluster-connections=20000"});
+        assertThat(cfg.clusterNodes).isEqualTo(4);
+        assertThat(cfg.clusterConnections).isEqualTo(20_000);
+        assertThat(BenchConfig.full().clusterNodes).isEqualTo(4);
+        assertThat(BenchConfig.full().clusterConnections).isEqualTo(20_000);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--cluster-nodes=0"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cluster-nodes");
+    }
 }
