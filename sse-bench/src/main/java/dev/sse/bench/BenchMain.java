@@ -121,8 +121,8 @@ public final class BenchMain {
         if (cfg.scenarios.contains("cluster")) {
             runCluster(cfg, report.table(String.format(Locale.ROOT, "Cluster: %s streams, %d B events, %d broadcasts "
                     + "at %d/s, from the nodes in turn; publish calls/s measured before any stream opens",
-                    Report.num(cfg.clusterConnections), cfg.fanOutSize, cfg.fanOutBroadcasts, cfg.fanOutRate), "setup",
-                    clusterLabel(cfg.clusterNodes), new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
+                    Report.num(clusterStreams(cfg.clusterConnections)), cfg.fanOutSize, cfg.fanOutBroadcasts,
+                    cfg.fanOutRate), "setup", clusterLabel(cfg.clusterNodes), new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
                     "publish calls/s (one thread)"));
         }
         if (cfg.scenarios.contains("streams")) {
@@ -417,8 +417,8 @@ public final class BenchMain {
 
     private static final String ONE_NODE_MEMORY = "one node, in-memory hub";
     private static final String ONE_NODE_REDIS = "one node on redis-server";
-    /** Open files the bench keeps for itself (jars, logs, pipes) beside its client sockets. */
-    private static final int OWN_FILES = 1_000;
+    /** Streams fewer than the server's own bound (the file limit less its reserve; see sse-servlet's FileLimit). */
+    private static final int BELOW_BOUND = 500;
 
     /**
      * Ours on one node holding every stream (in-memory hub, then on a {@code redis-server}), then on
@@ -431,15 +431,12 @@ public final class BenchMain {
             table.note("Skipped: no redis-server here (Debian: apt-get install redis-server).");
             return;
         }
-        int n = cfg.clusterConnections;
-        long limit = openFilesLimit();
-        if (limit > 0 && n > limit - OWN_FILES) {
-            // One node holds every stream, and this process every client socket: both are bounded by the limit.
-            int capped = (int) (limit - OWN_FILES);
-            table.note(String.format(Locale.ROOT, "This box limits a process to %s open files (hard limit; "
-                    + "`ulimit -Hn`), so one node cannot hold %s streams: every row ran %s. A box with a higher limit "
-                    + "runs the number asked for.", Report.num(limit), Report.num(n), Report.num(capped)));
-            n = capped;
+        int n = clusterStreams(cfg.clusterConnections);
+        if (n < cfg.clusterConnections) {
+            table.note(String.format(Locale.ROOT, "This box limits a process to %s open files (hard limit, "
+                    + "`ulimit -Hn`), and a node of ours keeps a tenth of them for the rest of the process, so one node "
+                    + "cannot hold %s streams here: every row ran %s. A box with a higher limit runs the number asked "
+                    + "for.", Report.num(maxFileDescriptors()), Report.num(cfg.clusterConnections), Report.num(n)));
         }
         LOG.info("cluster: one node, no Redis, {} streams", n);
         try (Session s = new Session(cfg, ServerKind.OURS)) {
@@ -457,6 +454,17 @@ public final class BenchMain {
         }
         onRedis(cfg, table, ONE_NODE_REDIS, 1, n);
         onRedis(cfg, table, clusterLabel(cfg.clusterNodes), cfg.clusterNodes, n);
+    }
+
+    /**
+     * The streams the cluster scenario can hold here: {@code asked}, or fewer where the open-files limit, which the
+     * servers inherit from this process, would not let one node hold them all: ours sheds streams beyond the limit
+     * less a tenth (at least 1,000) kept for the rest of the process, and this process holds every client socket.
+     */
+    static int clusterStreams(int asked) {
+        long limit = maxFileDescriptors();
+        long bound = limit - Math.max(1_000, limit / 10) - BELOW_BOUND;
+        return limit > 0 && asked > bound ? (int) Math.max(1, bound) : asked;
     }
 
     /** {@code nodes} server JVMs on a fresh {@code redis-server}, {@code n} streams split among them. */
@@ -548,21 +556,6 @@ public final class BenchMain {
             sum += l.windowReceived();
         }
         return sum;
-    }
-
-    /** This process's open-files limit (its children inherit it), or 0 where {@code /proc} does not say. */
-    static long openFilesLimit() {
-        try {
-            for (String l : Files.readAllLines(Paths.get("/proc/self/limits"))) {
-                if (l.startsWith("Max open files")) {
-                    String soft = l.substring("Max open files".length()).trim().split("\\s+")[0];
-                    return soft.equals("unlimited") ? 0 : Long.parseLong(soft);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("no open-files limit", e);
-        }
-        return 0;
     }
 
     /** Broadcasts {@code count} events as fast as the server's publisher thread takes them; returns calls/s. */
