@@ -3,7 +3,6 @@ package dev.sse.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,10 +16,8 @@ class DemoFanOutTest {
 
         String md = BenchMain.run(cfg);
 
-        List<String> rows = md.lines()
-                .dropWhile(l -> !l.startsWith("### Fan-out"))
-                .filter(l -> l.startsWith("| demo (sse-examples, HTTP API) |"))
-                .collect(Collectors.toList());
+        List<String> rows = QuickSmokeTest.rows(md, "### Fan-out: 50 connections", "demo (sse-examples, HTTP API) |");
+        rows.addAll(QuickSmokeTest.rows(md, "### Fan-out: 200 connections", "demo (sse-examples, HTTP API) |"));
         assertThat(rows).hasSize(2);
         for (String row : rows) {
             String[] cells = row.split("\\|");

@@ -19,10 +19,8 @@ class QuickSmokeTest {
 
         assertThat(md).contains("### Fan-out: 200 connections", "| ours (SseServlet) |", "| raw NIO (floor) |",
                 "ours ÷ server (p99");
-        List<String> fanOutRows = md.lines()
-                .dropWhile(l -> !l.startsWith("### Fan-out"))
-                .filter(l -> l.startsWith("| ours") || l.startsWith("| raw"))
-                .collect(Collectors.toList());
+        List<String> fanOutRows = rows(md, "### Fan-out: 200 connections", "ours", "raw");
+        fanOutRows.addAll(rows(md, "### Fan-out: 50 connections", "ours", "raw"));
         assertThat(fanOutRows).hasSize(4);
         for (String row : fanOutRows) {
             String[] cells = row.split("\\|");
@@ -42,7 +40,7 @@ class QuickSmokeTest {
 
         assertThat(md).contains("### Streams: 40 concurrent POST streams", "| ours (SseStreams) |",
                 "| Spring SseEmitter |", "| raw NIO (floor) |", "ours ÷ server (cancel p99");
-        List<String> loadRows = rows(md, "### Streams: 40");
+        List<String> loadRows = rows(md, "### Streams: 40", "ours", "Spring", "raw");
         assertThat(loadRows).hasSize(3);
         for (String row : loadRows) {
             String[] cells = row.split("\\|");
@@ -52,7 +50,7 @@ class QuickSmokeTest {
             assertThat(cells[8].trim()).as("ended in %s", row).isEqualTo("36 of 36");
             assertThat(cells[9].trim()).as("heap per stream in %s", row).isNotEqualTo("n/a");
         }
-        List<String> resetRows = rows(md, "### Streams: 4 of them reset");
+        List<String> resetRows = rows(md, "### Streams: 4 of them reset", "ours", "Spring", "raw");
         assertThat(resetRows).hasSize(3);
         for (String row : resetRows) {
             String[] cells = row.split("\\|");
@@ -64,13 +62,14 @@ class QuickSmokeTest {
         }
     }
 
-    private static List<String> rows(String md, String heading) {
+    /** The rows of the report's section under {@code heading} whose first cell starts with one of the prefixes. */
+    static List<String> rows(String md, String heading, String... rowPrefixes) {
         return md.lines()
                 .dropWhile(l -> !l.startsWith(heading))
                 .skip(1)
                 .takeWhile(l -> !l.startsWith("###"))
-                .filter(l -> l.startsWith("| ours") || l.startsWith("| Spring") || l.startsWith("| raw"))
-                .collect(Collectors.toList());
+                .filter(l -> java.util.Arrays.stream(rowPrefixes).anyMatch(p -> l.startsWith("| " + p)))
+                .collect(Collectors.toCollection(java.util.ArrayList::new));
     }
 
     @Test
@@ -84,10 +83,7 @@ class QuickSmokeTest {
         String md = BenchMain.run(cfg);
 
         assertThat(md).contains("### Cluster: 150 streams");
-        List<String> rows = md.lines()
-                .dropWhile(l -> !l.startsWith("### Cluster"))
-                .filter(l -> l.startsWith("| one node") || l.startsWith("| 3 nodes on one redis-server"))
-                .collect(Collectors.toList());
+        List<String> rows = rows(md, "### Cluster", "one node", "3 nodes on one redis-server");
         assertThat(rows).as("in-memory, one node on Redis, three nodes").hasSize(3);
         for (String row : rows) {
             String[] cells = row.split("\\|");
