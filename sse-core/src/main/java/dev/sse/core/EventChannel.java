@@ -783,8 +783,18 @@ public final class EventChannel {
         }
 
         @Override
-        public EventChannel channel() {
-            return EventChannel.this;
+        public void close(CloseReason reason) {
+            EventChannel.this.close(reason);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return EventChannel.this.isOpen();
+        }
+
+        @Override
+        public String toString() {
+            return EventChannel.this.toString();
         }
 
         @Override

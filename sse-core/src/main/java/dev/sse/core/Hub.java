@@ -210,8 +210,22 @@ public final class Hub implements AutoCloseable {
         return open(transport, options, null);
     }
 
-    /** As {@link #open(Transport, ChannelOptions)}; {@code made} sees the channel before anything can close it. */
-    EventChannel open(Transport transport, ChannelOptions options, Consumer<EventChannel> made) {
+    /**
+     * As {@link #open(Transport, ChannelOptions)}, for an adapter or a test kit that keeps its own record of channels:
+     * {@code made} is given the channel before its transport is attached and before anything can close it, so a close
+     * during the replay is never missed.
+     *
+     * <pre>{@code
+     * hub.open(transport, options, channel -> live.put(transport, channel));
+     * }</pre>
+     *
+     * @param transport the connection side
+     * @param options topics, resume point, initial event, attributes
+     * @param made called once, on this thread, with the new channel; must not block
+     * @return the open channel
+     * @throws HubClosedException if the hub is closed
+     */
+    public EventChannel open(Transport transport, ChannelOptions options, Consumer<EventChannel> made) {
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(options, "options");
         EventChannel channel = new EventChannel(channelContext, transport, channelIds.incrementAndGet(), options,

@@ -119,6 +119,10 @@ final class RecordingTransport implements Transport {
         return sb.toString();
     }
 
+    FrameSource source() {
+        return source;
+    }
+
     int closeCalls() {
         return closeCalls.get();
     }

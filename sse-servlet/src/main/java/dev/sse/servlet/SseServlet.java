@@ -532,7 +532,7 @@ public final class SseServlet extends HttpServlet {
             attributes.forEach(options::attribute);
             EventChannel channel;
             try {
-                channel = h.open(conn, options.build());
+                channel = h.open(conn, options.build(), conn::opened);
             } catch (HubClosedException closed) {
                 LOG.debug("hub closed while opening a stream; asking the client to come back");
                 conn.writeBeforeListening(SseFrame.of(rules.overloadEvent()).toByteArray());

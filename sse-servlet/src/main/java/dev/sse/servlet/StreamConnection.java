@@ -86,6 +86,8 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     /** Nano time since the socket has not been ready, or 0 while it is; read by the write-timeout sweep. */
     private volatile long unreadySince;
     private volatile FrameSource frames;
+    /** Set once by {@link #opened}, from the opening thread; read by a drain at the servlet's end. */
+    private volatile EventChannel channel;
     private volatile ScheduledFuture<?> maxAge;
 
     // Drain loop only.
@@ -111,9 +113,19 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         return client;
     }
 
+    /** The channel's drain side, named in logs; {@code null} until the hub attached it. */
+    FrameSource source() {
+        return frames;
+    }
+
+    /** The channel as the hub's API sees it, for a graceful drain; {@code null} until {@link #opened}. */
     EventChannel channel() {
-        FrameSource f = frames;
-        return f == null ? null : f.channel();
+        return channel;
+    }
+
+    /** The servlet's channel, once {@code Hub.open} made it (a per-request stream's is its host's business). */
+    void opened(EventChannel channel) {
+        this.channel = channel;
     }
 
     /** Hands the response to the container: from here {@code onWritePossible} flushes the headers and drains. */
@@ -214,7 +226,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
                 finished = drainLocked();
             }
         } catch (IOException | RuntimeException e) {
-            LOG.debug("stream {} write failed, client gone: {}", channel(), describe(e));
+            LOG.debug("stream {} write failed, client gone: {}", source(), describe(e));
             gone();
             return;
         }
@@ -337,9 +349,9 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     private void gone(CloseReason reason) {
         quiesce();
-        EventChannel ch = channel();
-        if (ch != null) {
-            ch.close(reason);
+        FrameSource f = frames;
+        if (f != null) {
+            f.close(reason);
         }
         // Unconditionally: a drain loop on another thread may already have seen dead and set CLOSED, and the
         // response must still be completed, exactly once (complete() guards that).
@@ -354,7 +366,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     }
 
     void timedOut(long millis) {
-        LOG.debug("stream {} not writable for more than {} ms, client gone", channel(), millis);
+        LOG.debug("stream {} not writable for more than {} ms, client gone", source(), millis);
         gone(CloseReason.WRITE_TIMEOUT);
     }
 
@@ -371,7 +383,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
                 ok = true;
             } catch (RuntimeException e) {
                 // The container is ending it after an error itself (Tomcat refuses other threads then).
-                LOG.debug("stream {} already ending: {}", channel(), describe(e));
+                LOG.debug("stream {} already ending: {}", source(), describe(e));
             }
         }
         release();
@@ -400,7 +412,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     @Override
     public void onError(Throwable t) {
-        LOG.debug("stream {} write error, client gone: {}", channel(), describe(t));
+        LOG.debug("stream {} write error, client gone: {}", source(), describe(t));
         gone();
     }
 
@@ -410,12 +422,12 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         synchronized (completion) {
             completed = true;
         }
-        EventChannel ch = channel();
-        if (ch != null) {
+        FrameSource f = frames;
+        if (f != null) {
             if (completedHere && graceful) {
                 finishedGracefully();
             } else {
-                ch.close(CloseReason.CLIENT_GONE);
+                f.close(CloseReason.CLIENT_GONE);
             }
         }
         state.set(Drain.CLOSED);
@@ -424,13 +436,13 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     @Override
     public void onTimeout(AsyncEvent event) {
-        LOG.debug("stream {} timed out", channel());
+        LOG.debug("stream {} timed out", source());
         gone();
     }
 
     @Override
     public void onError(AsyncEvent event) {
-        LOG.debug("stream {} failed, client gone: {}", channel(), describe(event.getThrowable()));
+        LOG.debug("stream {} failed, client gone: {}", source(), describe(event.getThrowable()));
         gone();
     }
 

@@ -81,7 +81,7 @@ final class WriterThreads {
                     try {
                         conn.drainOnWriter();
                     } catch (RuntimeException | Error e) {
-                        LOG.error("writer thread: drain loop of {} failed", conn.channel(), e);
+                        LOG.error("writer thread: drain loop of {} failed", conn.source(), e);
                     }
                     continue;
                 }

@@ -70,6 +70,8 @@ public final class RecordingChannel implements AutoCloseable {
     private final Object drainLock = new Object();
     private volatile FrameSource source;
     private volatile SseStream stream;
+    /** A hub recording's channel, set by {@code Hub.open} before anything can close it; null for a stream. */
+    private volatile EventChannel channel;
 
     private RecordingChannel(boolean stalled) {
         this.stalled = stalled;
@@ -137,13 +139,9 @@ public final class RecordingChannel implements AutoCloseable {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(options, "options");
         RecordingChannel r = new RecordingChannel(false);
-        CloseWatch watch = CloseWatch.of(host);
-        try {
-            r.stream = SseStream.open(host, r.new Wire(watch), options);
-        } catch (RuntimeException e) {
-            r.forget(watch);
-            throw e;
-        }
+        r.stream = SseStream.open(host, r.new Wire(), options);
+        // Told at once if the stream already ended while it opened.
+        r.stream.onClose(r::closedBecause);
         return r;
     }
 
@@ -153,24 +151,32 @@ public final class RecordingChannel implements AutoCloseable {
         RecordingChannel r = new RecordingChannel(stalled);
         CloseWatch watch = CloseWatch.of(hub);
         try {
-            hub.open(r.new Wire(watch), options);
+            hub.open(r.new Wire(), options, channel -> {
+                r.channel = channel;
+                watch.expected.put(channel, r);
+            });
         } catch (RuntimeException e) {
-            r.forget(watch);
+            EventChannel made = r.channel;
+            if (made != null) {
+                watch.expected.remove(made);
+            }
             throw e;
         }
         return r;
     }
 
-    private void forget(CloseWatch watch) {
-        FrameSource s = source;
-        if (s != null) {
-            watch.expected.remove(s.channel());
-        }
-    }
-
-    /** @return the channel as the application sees it: its id, topics, {@code send}, {@code close} */
+    /**
+     * Returns the hub's channel, as the application sees it: its id, topics, {@code send}, {@code close}.
+     *
+     * @return the channel
+     * @throws IllegalStateException if this recording is a per-request stream ({@code openStream}): see {@link #stream()}
+     */
     public EventChannel channel() {
-        return source.channel();
+        EventChannel c = channel;
+        if (c == null) {
+            throw new IllegalStateException("this recording is a per-request stream; its application side is stream()");
+        }
+        return c;
     }
 
     /**
@@ -400,13 +406,17 @@ public final class RecordingChannel implements AutoCloseable {
      */
     @Override
     public void close() {
-        channel().close(CloseReason.CLIENT_GONE);
+        FrameSource s = source;
+        if (s != null) {
+            s.close(CloseReason.CLIENT_GONE);
+        }
     }
 
     @Override
     public String toString() {
-        FrameSource s = source;
-        return (stream != null ? "stream " : "channel ") + (s == null ? "(opening)" : s.channel().id());
+        SseStream st = stream;
+        EventChannel c = channel;
+        return st != null ? "stream " + st.id() : "channel " + (c == null ? "(opening)" : c.id());
     }
 
     /**
@@ -438,8 +448,9 @@ public final class RecordingChannel implements AutoCloseable {
     }
 
     private String queueState() {
-        FrameSource s = source;
-        int queued = s == null ? 0 : s.channel().queuedFrames();
+        SseStream st = stream;
+        EventChannel c = channel;
+        int queued = st != null ? st.queuedFrames() : c != null ? c.queuedFrames() : 0;
         return (stalled ? ", stalled" : "") + (queued > 0 ? ", " + queued + " frames queued" : "");
     }
 
@@ -495,16 +506,9 @@ public final class RecordingChannel implements AutoCloseable {
 
     /** The transport the hub sees. */
     private final class Wire implements Transport {
-        private final CloseWatch watch;
-
-        Wire(CloseWatch watch) {
-            this.watch = watch;
-        }
-
         @Override
         public void attach(FrameSource frames) {
             source = frames;
-            watch.expected.put(frames.channel(), RecordingChannel.this);
         }
 
         @Override
@@ -514,7 +518,7 @@ public final class RecordingChannel implements AutoCloseable {
 
         @Override
         public void close() {
-            // The reason comes from the hub's listener right after; the transport is not told it.
+            // The reason comes right after: from the hub's listener for a channel, from onClose for a stream.
         }
     }
 

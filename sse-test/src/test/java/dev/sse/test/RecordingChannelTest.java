@@ -259,6 +259,14 @@ class RecordingChannelTest {
     }
 
     @Test
+    void aStreamRecordingHasNoHubChannelAndSaysWhereItsSideIs() {
+        RecordingChannel response = RecordingChannel.openStream(hub);
+
+        assertThatThrownBy(response::channel).isInstanceOf(IllegalStateException.class).hasMessageContaining("stream()");
+        assertThat(response.toString()).isEqualTo("stream " + response.stream().id());
+    }
+
+    @Test
     void aClosedHubRefusesARecording() {
         hub.close();
 

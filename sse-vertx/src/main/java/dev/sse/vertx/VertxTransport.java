@@ -1,7 +1,6 @@
 package dev.sse.vertx;
 
 import dev.sse.core.CloseReason;
-import dev.sse.core.EventChannel;
 import dev.sse.core.SseFrame;
 import dev.sse.core.spi.FrameSource;
 import dev.sse.core.spi.Transport;
@@ -58,7 +57,7 @@ final class VertxTransport implements Transport {
     void listen() {
         response.closeHandler(v -> gone("closed"));
         response.exceptionHandler(e -> {
-            LOG.debug("stream {} failed, client gone: {}", channel(), e.toString());
+            LOG.debug("stream {} failed, client gone: {}", source(), e.toString());
             gone("failed");
         });
         response.drainHandler(v -> {
@@ -77,9 +76,9 @@ final class VertxTransport implements Transport {
         this.frames = source;
     }
 
-    EventChannel channel() {
-        FrameSource f = frames;
-        return f == null ? null : f.channel();
+    /** The channel's drain side, named in logs; {@code null} until the hub attached it. */
+    FrameSource source() {
+        return frames;
     }
 
     @Override
@@ -131,7 +130,7 @@ final class VertxTransport implements Transport {
             }
             end();
         } catch (RuntimeException e) {
-            LOG.debug("stream {} write failed, client gone: {}", channel(), e.toString());
+            LOG.debug("stream {} write failed, client gone: {}", source(), e.toString());
             gone("write failed");
         }
     }
@@ -178,7 +177,7 @@ final class VertxTransport implements Transport {
             if (reportGraceful) {
                 f.finished();
             } else {
-                f.channel().close(CloseReason.CLIENT_GONE);
+                f.close(CloseReason.CLIENT_GONE);
             }
         }
         onEnd.run();
@@ -189,7 +188,7 @@ final class VertxTransport implements Transport {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
-        LOG.debug("stream {} {}, client gone", channel(), why);
+        LOG.debug("stream {} {}, client gone", source(), why);
         finish(false);
         if (!response.ended() && !response.closed()) {
             response.reset();

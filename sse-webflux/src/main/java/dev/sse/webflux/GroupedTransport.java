@@ -1,7 +1,6 @@
 package dev.sse.webflux;
 
 import dev.sse.core.CloseReason;
-import dev.sse.core.EventChannel;
 import dev.sse.core.SseFrame;
 import dev.sse.core.spi.FrameSource;
 import dev.sse.core.spi.Transport;
@@ -94,9 +93,9 @@ final class GroupedTransport implements Transport, Publisher<Publisher<DataBuffe
         this.frames = source;
     }
 
-    EventChannel channel() {
-        FrameSource f = frames;
-        return f == null ? null : f.channel();
+    /** The channel's drain side, named in logs; {@code null} until the hub attached it. */
+    FrameSource source() {
+        return frames;
     }
 
     @Override
@@ -128,7 +127,7 @@ final class GroupedTransport implements Transport, Publisher<Publisher<DataBuffe
 
     /** The server ended the body otherwise (the client went away, a write failed): the hub forgets the channel. */
     void ended(Throwable error) {
-        EventChannel ch = channel();
+        FrameSource ch = frames;
         if (ch != null && ch.isOpen()) {
             if (error != null) {
                 LOG.debug("stream {} write failed, client gone: {}", ch, error.toString());
@@ -179,7 +178,7 @@ final class GroupedTransport implements Transport, Publisher<Publisher<DataBuffe
             executor.execute(this::emit);
         } catch (RuntimeException rejected) {
             // The event loop is shutting down: nothing else will run the loop, so this thread does.
-            LOG.debug("stream {}: executor refused, emitting inline: {}", channel(), rejected.toString());
+            LOG.debug("stream {}: executor refused, emitting inline: {}", source(), rejected.toString());
             emit();
         }
     }

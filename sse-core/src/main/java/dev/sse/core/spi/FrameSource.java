@@ -1,19 +1,21 @@
 package dev.sse.core.spi;
 
-import dev.sse.core.EventChannel;
+import dev.sse.core.CloseReason;
 import dev.sse.core.SseFrame;
 
 /**
- * The drain side of an {@link EventChannel}, handed to its {@link Transport} by {@link Transport#attach}. For adapter
- * authors: applications use the {@code EventChannel}.
+ * The drain side of a hub's channel, handed to its {@link Transport} by {@link Transport#attach}. For adapter
+ * authors: applications use the {@code EventChannel} that {@code Hub.open} returns. The spi sees the
+ * channel only through this interface, so it depends on nothing in {@code dev.sse.core} but values;
+ * Its {@code toString()} names the channel, for an adapter's logs.
  *
  * <pre>{@code
  * SseFrame frame;
  * while (socketReady() && (frame = frames.poll()) != null) write(frame);
  * }</pre>
  *
- * <p>{@link #poll()} belongs to the transport's single drain loop: one thread at a time. {@link #channel()} and
- * {@link #finished()} may be called from any thread.
+ * <p>{@link #poll()} belongs to the transport's single drain loop: one thread at a time. {@link #close(CloseReason)},
+ * {@link #isOpen()} and {@link #finished()} may be called from any thread.
  */
 public interface FrameSource {
 
@@ -26,8 +28,17 @@ public interface FrameSource {
      */
     SseFrame poll();
 
-    /** @return the channel this drains, as applications see it */
-    EventChannel channel();
+    /**
+     * The transport reports that its connection ended otherwise than by {@link #finished()}: the client went away
+     * ({@link CloseReason#CLIENT_GONE}) or a write timed out ({@link CloseReason#WRITE_TIMEOUT}). The channel closes
+     * with that reason, once, and calls {@link Transport#close()}. Any thread; no effect once the channel is closed.
+     *
+     * @param reason why the connection ended
+     */
+    void close(CloseReason reason);
+
+    /** @return whether the channel is still open: false once it closed, for any reason */
+    boolean isOpen();
 
     /**
      * The transport that took over a graceful end ({@link Transport#finishAfterWrites()}) reports that every byte went

@@ -1,10 +1,9 @@
 package dev.sse.core.spi;
 
 import dev.sse.core.CloseReason;
-import dev.sse.core.EventChannel;
 
 /**
- * The connection side of an {@link EventChannel}: what an adapter (the servlet module, a test) implements to carry
+ * The connection side of a hub's channel (an {@code EventChannel}): what an adapter (the servlet module, a test) implements to carry
  * frames to one client. For adapter authors; applications never call it.
  *
  * <pre>{@code
@@ -24,7 +23,7 @@ import dev.sse.core.EventChannel;
  *       lock is held, and must return at once: it should only hand the connection to a thread of the adapter's that
  *       writes without blocking.</li>
  *   <li>{@link #close()} is called exactly once when the channel closes for any reason, including when the
- *       transport itself reported the client gone with {@link EventChannel#close(CloseReason)}. It may be called on
+ *       transport itself reported the client gone with {@link FrameSource#close(CloseReason)}. It may be called on
  *       any thread, also from inside {@code poll()} on the draining thread, and must not block: end the response.</li>
  * </ul>
  */
