@@ -5,11 +5,16 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /** The sizes of one run: {@link #full()} for the README figures, {@link #quick()} for CI smoke. Immutable. */
 final class BenchConfig {
+
+    /** Every scenario's name, in the order the report shows them. */
+    static final List<String> SCENARIOS = List.of("memory", "fanout", "throughput", "slow", "encoder", "client",
+            "cluster", "streams", "c100k");
 
     final boolean quick;
     final List<ServerKind> servers;
@@ -38,6 +43,8 @@ final class BenchConfig {
     final int clusterNodes;
     final int clusterPublishes;
 
+    final int c100kStreams;
+
     final int streamsCount;
     final int streamsTokens;
     final int streamsIntervalMillis;
@@ -50,7 +57,7 @@ final class BenchConfig {
     final EncoderJmh.Settings jmhSettings;
 
     private BenchConfig(boolean quick, List<ServerKind> servers, Set<String> scenarios, String heap, Path logDir,
-            boolean jmh, Integer clusterConnections, Integer clusterNodes) {
+            boolean jmh, Integer clusterConnections, Integer clusterNodes, Integer c100kStreams) {
         this.quick = quick;
         this.servers = servers;
         this.scenarios = scenarios;
@@ -73,6 +80,7 @@ final class BenchConfig {
             this.clusterConnections = clusterConnections != null ? clusterConnections : 200;
             this.clusterNodes = clusterNodes != null ? clusterNodes : 2;
             clusterPublishes = 500;
+            this.c100kStreams = c100kStreams != null ? c100kStreams : 300;
             streamsCount = 40;
             // Five tokens after the reset: room for a generator that reads late on a busy machine.
             streamsTokens = 10;
@@ -92,6 +100,7 @@ final class BenchConfig {
             this.clusterConnections = clusterConnections != null ? clusterConnections : 20_000;
             this.clusterNodes = clusterNodes != null ? clusterNodes : 4;
             clusterPublishes = 20_000;
+            this.c100kStreams = c100kStreams != null ? c100kStreams : 100_000;
             streamsCount = 10_000;
             streamsTokens = 20;
             streamsResets = 1000;
@@ -117,11 +126,14 @@ final class BenchConfig {
 
     /**
      * {@code [--quick] [--servers=ours,webflux,vertx,spring,spring_flux,jersey,raw]
-     * [--scenarios=memory,fanout,throughput,slow,encoder,client,cluster,streams]
-     * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=20000] [--cluster-nodes=4]}; {@code --jmh} runs the encoder JMH alone (the same as
+     * [--scenarios=memory,fanout,throughput,slow,encoder,client,cluster,streams,c100k]
+     * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=20000] [--cluster-nodes=4]
+     * [--c100k-streams=100000]}; {@code --jmh} runs the encoder JMH alone (the same as
      * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out. {@code cluster} (ours only, {@code --cluster-nodes} server
      * JVMs on a {@code redis-server} the bench starts, {@code --cluster-connections} streams split among them) and {@code streams} (per-request {@code POST} streams: ours, Spring
-     * and raw NIO) run only when named.
+     * and raw NIO) and {@code c100k} (ours and raw NIO, {@code --c100k-streams} on one server) run only when named.
+     *
+     * @throws IllegalArgumentException naming an unknown argument, scenario or server, or a bad number
      */
     static BenchConfig parse(String[] args) {
         boolean quick = false;
@@ -132,6 +144,7 @@ final class BenchConfig {
         Path logs = Paths.get("target", "bench-logs");
         Integer clusterConnections = null;
         Integer clusterNodes = null;
+        Integer c100kStreams = null;
         for (String a : args) {
             if (a.equals("--quick")) {
                 quick = true;
@@ -146,7 +159,13 @@ final class BenchConfig {
                     servers.add(ServerKind.parse(s));
                 }
             } else if (a.startsWith("--scenarios=")) {
-                scenarios = Set.of(a.substring(12).split(","));
+                scenarios = new LinkedHashSet<>(List.of(a.substring(12).split(",")));
+                for (String name : scenarios) {
+                    if (!SCENARIOS.contains(name)) {
+                        throw new IllegalArgumentException("--scenarios: unknown scenario '" + name + "'; known: "
+                                + String.join(",", SCENARIOS));
+                    }
+                }
             } else if (a.startsWith("--heap=")) {
                 heap = a.substring(7);
             } else if (a.startsWith("--logs=")) {
@@ -155,16 +174,19 @@ final class BenchConfig {
                 clusterConnections = positive(a, "--cluster-connections=".length());
             } else if (a.startsWith("--cluster-nodes=")) {
                 clusterNodes = positive(a, "--cluster-nodes=".length());
+            } else if (a.startsWith("--c100k-streams=")) {
+                c100kStreams = positive(a, "--c100k-streams=".length());
             } else {
                 throw new IllegalArgumentException("unknown argument " + a + "; usage: [--quick] "
                         + "[--servers=ours,spring,jersey,raw] "
-                        + "[--scenarios=memory,fanout,throughput,slow,encoder,client,cluster,streams] "
-                        + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=N] [--cluster-nodes=N]");
+                        + "[--scenarios=" + String.join(",", SCENARIOS) + "] "
+                        + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=N] [--cluster-nodes=N] "
+                        + "[--c100k-streams=N]");
             }
         }
         EnumSet<ServerKind> ordered = EnumSet.copyOf(servers);
         return new BenchConfig(quick, new ArrayList<>(ordered), scenarios, heap, logs, jmh, clusterConnections,
-                clusterNodes);
+                clusterNodes, c100kStreams);
     }
 
     private static int positive(String arg, int valueAt) {

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.TreeSet;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,6 +127,9 @@ public final class BenchMain {
         if (cfg.scenarios.contains("streams")) {
             runStreams(cfg, report);
         }
+        if (cfg.scenarios.contains("c100k")) {
+            HundredThousandStreams.run(cfg, report);
+        }
         if (cfg.scenarios.contains("encoder")) {
             if (cfg.jmh) {
                 LOG.info("encoder: JMH, {}", cfg.jmhSettings);
@@ -225,14 +227,9 @@ public final class BenchMain {
 
         /** Sends {@code n} broadcasts at {@code rate}/s, each triggered just before it is requested. */
         void publish(int n, int rate, int size) throws IOException {
-            long start = System.nanoTime();
-            long period = SECOND / rate;
+            Pacer pacer = new Pacer(rate);
             for (int i = 0; i < n; i++) {
-                long due = start + i * period;
-                long wait;
-                while ((wait = due - System.nanoTime()) > 0) {
-                    LockSupport.parkNanos(wait);
-                }
+                pacer.awaitTurn(i);
                 broadcast(++seq, size);
             }
         }
@@ -462,9 +459,7 @@ public final class BenchMain {
      * less a tenth (at least 1,000) kept for the rest of the process, and this process holds every client socket.
      */
     static int clusterStreams(int asked) {
-        long limit = maxFileDescriptors();
-        long bound = limit - Math.max(1_000, limit / 10) - BELOW_BOUND;
-        return limit > 0 && asked > bound ? (int) Math.max(1, bound) : asked;
+        return HundredThousandStreams.held(asked, maxFileDescriptors(), BELOW_BOUND);
     }
 
     /** {@code nodes} server JVMs on a fresh {@code redis-server}, {@code n} streams split among them. */
@@ -472,91 +467,57 @@ public final class BenchMain {
             throws Exception {
         LOG.info("cluster: {} ({} streams)", label, n);
         List<ServerProcess> servers = new ArrayList<>();
-        List<LoadGenerator> loads = new ArrayList<>();
-        try (RedisProcess redis = RedisProcess.start(cfg.logDir.resolve("redis-" + nodes))) {
+        try (RedisProcess redis = RedisProcess.start(cfg.logDir.resolve("redis-" + nodes));
+                LoadGroup loads = new LoadGroup()) {
             List<String> opts = List.of("-D" + ServerMain.REDIS_PROPERTY + "=" + redis.uri());
             for (int i = 0; i < nodes; i++) {
-                ServerProcess server = ServerProcess.start(ServerKind.OURS, cfg.heap, cfg.logDir, opts,
-                        "cluster-" + nodes + "-" + i);
-                servers.add(server);
-                loads.add(new LoadGenerator(new InetSocketAddress("127.0.0.1", server.port()), BenchServer.PATH));
+                servers.add(ServerProcess.start(ServerKind.OURS, cfg.heap, cfg.logDir, opts,
+                        "cluster-" + nodes + "-" + i));
             }
             double rate = publishRate(servers.get(0), cfg.clusterPublishes, cfg.fanOutSize);
             long seq = cfg.clusterPublishes;
-            int[] share = new int[nodes];
             for (int i = 0; i < nodes; i++) {
-                share[i] = n / nodes + (i < n % nodes ? 1 : 0);
-                loads.get(i).open(share[i], false);
+                loads.add(new LoadGenerator(new InetSocketAddress("127.0.0.1", servers.get(i).port()),
+                        BenchServer.PATH), n / nodes + (i < n % nodes ? 1 : 0));
             }
             boolean up = LoadGenerator.await(() -> {
                 try {
                     for (int i = 0; i < nodes; i++) {
-                        if (loads.get(i).established() < share[i] || servers.get(i).subscribers() < share[i]) {
+                        if (servers.get(i).subscribers() < loads.share(i)) {
                             return false;
                         }
                     }
-                    return true;
+                    return loads.established();
                 } catch (IOException | InterruptedException e) {
                     return false;
                 }
             }, 180_000);
             long warm = ++seq;
-            for (LoadGenerator l : loads) {
-                l.trigger(warm);
-            }
+            loads.trigger(warm);
             servers.get(0).broadcast(warm, cfg.fanOutSize);
-            up = up && LoadGenerator.await(() -> {
-                for (int i = 0; i < nodes; i++) {
-                    if (loads.get(i).receivedAtLeast(warm, true) < share[i]) {
-                        return false;
-                    }
-                }
-                return true;
-            }, 60_000);
+            up = up && LoadGenerator.await(() -> loads.allReceived(warm), 60_000);
             if (!up) {
                 table.row(label, new double[] {Double.NaN}, "setup failed");
                 return;
             }
-            for (LoadGenerator l : loads) {
-                l.beginWindow(seq + 1);
-            }
-            long start = System.nanoTime();
-            long period = SECOND / cfg.fanOutRate;
+            loads.beginWindow(seq + 1);
+            Pacer pacer = new Pacer(cfg.fanOutRate);
             for (int i = 0; i < cfg.fanOutBroadcasts; i++) {
-                long wait;
-                while ((wait = start + i * period - System.nanoTime()) > 0) {
-                    LockSupport.parkNanos(wait);
-                }
+                pacer.awaitTurn(i);
                 long next = ++seq;
-                for (LoadGenerator l : loads) {
-                    l.trigger(next);
-                }
+                loads.trigger(next);
                 servers.get(i % nodes).broadcast(next, cfg.fanOutSize);
             }
             long expected = (long) n * cfg.fanOutBroadcasts;
-            LoadGenerator.await(() -> received(loads) >= expected, cfg.drainMillis);
-            LatencyHistogram h = loads.get(0).windowHistogram();
-            for (int i = 1; i < nodes; i++) {
-                h.add(loads.get(i).windowHistogram());
-            }
-            clusterRow(table, label, h, expected, received(loads), rate);
+            LoadGenerator.await(() -> loads.windowReceived() >= expected, cfg.drainMillis);
+            clusterRow(table, label, loads.windowHistogram(), expected, loads.windowReceived(), rate);
         } finally {
-            for (LoadGenerator l : loads) {
-                l.close();
-            }
             for (ServerProcess server : servers) {
                 server.close();
             }
         }
     }
 
-    private static long received(List<LoadGenerator> loads) {
-        long sum = 0;
-        for (LoadGenerator l : loads) {
-            sum += l.windowReceived();
-        }
-        return sum;
-    }
 
     /** Broadcasts {@code count} events as fast as the server's publisher thread takes them; returns calls/s. */
     private static double publishRate(ServerProcess server, int count, int size) throws Exception {
@@ -800,7 +761,7 @@ public final class BenchMain {
         return Double.isNaN(d) ? v : Report.num(d);
     }
 
-    private static long maxFileDescriptors() {
+    static long maxFileDescriptors() {
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
                 .getOperatingSystemMXBean();
         if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {

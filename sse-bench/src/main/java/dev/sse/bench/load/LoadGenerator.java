@@ -2,6 +2,7 @@ package dev.sse.bench.load;
 
 import dev.sse.core.SseParser;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -41,6 +42,8 @@ public final class LoadGenerator implements AutoCloseable {
     private static final int STALLED_RCVBUF = 4096;
 
     private final InetSocketAddress server;
+    /** The local address each socket binds before connecting, or null for the kernel's choice. */
+    private final InetSocketAddress source;
     private final byte[] request;
     private final Selector selector;
     private final Thread thread;
@@ -74,10 +77,28 @@ public final class LoadGenerator implements AutoCloseable {
      * @throws IOException if no selector can be opened
      */
     public LoadGenerator(InetSocketAddress server, String path) throws IOException {
+        this(server, path, null);
+    }
+
+    /**
+     * Starts the selector thread; its sockets connect from {@code source}, so that several generators on distinct
+     * loopback addresses pass the ephemeral port range together (one source address reaches one server port about
+     * 28,000 times).
+     *
+     * @param server the server, on loopback
+     * @param path the SSE path, e.g. {@code /events}
+     * @param source the loopback address to connect from, or {@code null} for the kernel's choice
+     * @throws IOException if no selector can be opened
+     */
+    public LoadGenerator(InetSocketAddress server, String path, InetAddress source) throws IOException {
         if (!server.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("server must be on loopback (was " + server + ")");
         }
+        if (source != null && !source.isLoopbackAddress()) {
+            throw new IllegalArgumentException("source must be a loopback address (was " + source + ")");
+        }
         this.server = server;
+        this.source = source == null ? null : new InetSocketAddress(source, 0);
         this.request = ("GET " + path + " HTTP/1.1\r\nHost: " + server.getHostString() + ":" + server.getPort()
                 + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         this.selector = Selector.open();
@@ -420,6 +441,9 @@ public final class LoadGenerator implements AutoCloseable {
                 SocketChannel ch = SocketChannel.open();
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                if (source != null) {
+                    ch.bind(source);
+                }
                 if (c.stalled) {
                     ch.setOption(StandardSocketOptions.SO_RCVBUF, STALLED_RCVBUF);
                 }
