@@ -3,12 +3,12 @@ package dev.sse.core;
 import dev.sse.core.spi.FrameSource;
 import dev.sse.core.spi.Transport;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +50,11 @@ public final class EventChannel {
     private final Instant openedAt;
     private final String lastEventId;
     /** Written only by the hub's {@link TopicIndex}, under its lock. */
-    final Set<String> topics = ConcurrentHashMap.newKeySet();
+    /**
+     * Written only by {@link TopicIndex} under its monitor, each time a new immutable set; read anywhere without a
+     * lock. Most channels follow one topic or none, so a set of its own per channel would cost more than the copies.
+     */
+    private volatile Set<String> topics = Set.of();
     private final FrameSource source = new Source();
 
     private final Object lock = new Object();
@@ -138,7 +142,31 @@ public final class EventChannel {
 
     /** @return the topics this channel receives topic broadcasts for, as an unmodifiable snapshot */
     public Set<String> topics() {
-        return Set.copyOf(topics);
+        return topics;
+    }
+
+    /** {@link TopicIndex} only, under its monitor: whether the topic was new. */
+    boolean addTopic(String topic) {
+        Set<String> now = topics;
+        if (now.contains(topic)) {
+            return false;
+        }
+        Set<String> next = new HashSet<>(now);
+        next.add(topic);
+        topics = Set.copyOf(next);
+        return true;
+    }
+
+    /** {@link TopicIndex} only, under its monitor: whether the topic was there. */
+    boolean removeTopic(String topic) {
+        Set<String> now = topics;
+        if (!now.contains(topic)) {
+            return false;
+        }
+        Set<String> next = new HashSet<>(now);
+        next.remove(topic);
+        topics = Set.copyOf(next);
+        return true;
     }
 
     /**

@@ -16,20 +16,20 @@ final class TopicIndex {
     private final ConcurrentHashMap<String, Set<EventChannel>> subscribers = new ConcurrentHashMap<>();
 
     synchronized void subscribe(EventChannel channel, String topic) {
-        if (channel.isOpen() && channel.topics.add(topic)) {
+        if (channel.isOpen() && channel.addTopic(topic)) {
             subscribers.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(channel);
         }
     }
 
     synchronized void unsubscribe(EventChannel channel, String topic) {
-        if (channel.topics.remove(topic)) {
+        if (channel.removeTopic(topic)) {
             leave(channel, topic);
         }
     }
 
     /** Removes a closed channel from every topic; its own view keeps them, for listeners told of the close. */
     synchronized void removeClosed(EventChannel channel) {
-        for (String topic : channel.topics) {
+        for (String topic : channel.topics()) {
             leave(channel, topic);
         }
     }

@@ -95,7 +95,7 @@ public final class StreamRules {
          * @param lastEventId the resume point, or {@code null}
          */
         public Target {
-            topics = Collections.unmodifiableSet(new LinkedHashSet<>(topics));
+            topics = topics.isEmpty() ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(topics));
         }
     }
 
