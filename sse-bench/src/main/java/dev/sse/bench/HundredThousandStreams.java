@@ -57,6 +57,14 @@ final class HundredThousandStreams {
      *         would run past 127.0.0.254
      */
     static List<Share> plan(int streams, int perSource) {
+        return plan(streams, perSource, 0);
+    }
+
+    /**
+     * As {@link #plan(int, int)}, the addresses starting {@code skip} after 127.0.0.2 and wrapping past 127.0.0.254,
+     * so that each server of a run connects from addresses the one before left untouched.
+     */
+    static List<Share> plan(int streams, int perSource, int skip) {
         if (streams < 1) {
             throw new IllegalArgumentException("streams must be positive (was " + streams + ")");
         }
@@ -70,7 +78,7 @@ final class HundredThousandStreams {
         }
         List<Share> plan = new ArrayList<>();
         for (int i = 0; i < generators; i++) {
-            byte[] a = {127, 0, 0, (byte) (2 + i)};
+            byte[] a = {127, 0, 0, (byte) (2 + (skip + i) % 253)};
             try {
                 plan.add(new Share(InetAddress.getByAddress(a), streams / generators + (i < streams % generators ? 1 : 0)));
             } catch (UnknownHostException e) {
@@ -115,13 +123,16 @@ final class HundredThousandStreams {
         table.note("Only ours and the raw NIO floor run this scenario; the peers' thread-per-stream servers are "
                 + "measured at 10,000 in the fan-out tables.");
         Set<Integer> capNoted = new HashSet<>();
+        // Each row connects from addresses the rows before it left alone: their sockets linger in TIME_WAIT.
+        int sourcesUsed = 0;
         for (ServerKind kind : kinds) {
-            row(cfg, kind, asked, table, capNoted);
+            sourcesUsed += row(cfg, kind, asked, table, capNoted, sourcesUsed);
         }
     }
 
-    private static void row(BenchConfig cfg, ServerKind kind, int asked, Report.Table table, Set<Integer> capNoted)
-            throws Exception {
+    /** Measures one server; returns how many source addresses it took, starting {@code skip} after 127.0.0.2. */
+    private static int row(BenchConfig cfg, ServerKind kind, int asked, Report.Table table, Set<Integer> capNoted,
+            int skip) throws Exception {
         try (ServerProcess server = ServerProcess.start(kind, cfg.heap, cfg.logDir); LoadGroup loads = new LoadGroup()) {
             long serverLimit = openFilesLimit(server.pid());
             long ownLimit = BenchMain.maxFileDescriptors();
@@ -138,7 +149,8 @@ final class HundredThousandStreams {
             long heap0 = server.heapAfterGc();
             long rss0 = server.rssBytes();
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
-            for (Share share : plan(n, STREAMS_PER_SOURCE)) {
+            List<Share> plan = plan(n, STREAMS_PER_SOURCE, skip);
+            for (Share share : plan) {
                 loads.add(new LoadGenerator(address, kind.path(), share.source()), share.streams());
             }
             long connectMillis = 120_000 + n / 100 * 10L;
@@ -160,7 +172,7 @@ final class HundredThousandStreams {
                         loads.failedCount());
                 table.row(kind.label(), new double[] {Double.NaN, Double.NaN, Double.NaN},
                         Report.num(loads.establishedCount()), "setup failed");
-                return;
+                return plan.size();
             }
             long heapAll = server.heapAfterGc();
             long rssAll = server.rssBytes();
@@ -188,6 +200,7 @@ final class HundredThousandStreams {
                     Report.num(Math.round(rssPer)), Report.mib(heapAll), Report.mib(rssAll),
                     Report.mib(heap0 + Math.round(heapPer * asked)) + marked,
                     Report.mib(rss0 + Math.round(rssPer * asked)) + marked);
+            return plan.size();
         }
     }
 

@@ -40,6 +40,14 @@ class HundredThousandStreamsTest {
     }
 
     @Test
+    void aLaterServerConnectsFromAddressesTheEarlierOneLeftAlone() {
+        assertThat(HundredThousandStreams.plan(17_500, 25_000, 2)).extracting(s -> s.source().getHostAddress())
+                .containsExactly("127.0.0.4", "127.0.0.5");
+        assertThat(HundredThousandStreams.plan(17_500, 25_000, 252)).extracting(s -> s.source().getHostAddress())
+                .containsExactly("127.0.0.254", "127.0.0.2");
+    }
+
+    @Test
     void tooManyStreamsForTheLoopbackAddressesAreRefusedWithTheCount() {
         assertThatThrownBy(() -> HundredThousandStreams.plan(254 * 10, 10))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2540 streams");

@@ -442,6 +442,9 @@ public final class LoadGenerator implements AutoCloseable {
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 if (source != null) {
+                    // The last run's sockets from this address linger in TIME_WAIT on their ports; a new socket to
+                    // another server port may reuse them, or back-to-back runs exhaust the range.
+                    ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                     ch.bind(source);
                 }
                 if (c.stalled) {
