@@ -11,9 +11,9 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +39,13 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The loop never blocks: it writes only while {@code isReady()} is true and returns otherwise. Fields other than
  * the atomics and volatiles are touched by the drain loop only.
+ *
+ * <p>Beside the loop's {@link Drain}, two more small state machines, each one field: {@link Ending} (what the stream
+ * was asked to do at its end: nothing yet, close, or finish after its writes; set from any thread, read by the loop)
+ * and {@link Completion} (who completed the response, guarded by {@link #completionLock}, so that the response is
+ * completed exactly once and a late {@code complete()} never reaches a recycled request). {@code dead} is the one
+ * flag a container callback raises to stop the loop touching the output; {@code released} makes the registry's
+ * removal happen once.
  */
 final class StreamConnection implements Transport, WriteListener, AsyncListener {
 
@@ -49,6 +56,32 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     enum Drain { WAIT_SOCKET, IDLE, WRITING, AGAIN, CLOSED }
 
+    /**
+     * {@code NONE} until the stream is asked to end: {@code CLOSE} (the channel closed: flush what was written, then
+     * complete; a stalled socket is abandoned) or {@code FINISH} (a graceful end took the last frame: the channel
+     * closes with its own reason only once the response completed after every byte went out). {@code FINISH} is
+     * final; {@code CLOSE} only replaces {@code NONE}.
+     */
+    enum Ending { NONE, CLOSE, FINISH }
+
+    /** Who completed the response: nobody yet, this class ({@link #complete()}), or the container. */
+    enum Completion { OPEN, HERE, BY_CONTAINER }
+
+    private static final VarHandle STATE;
+    private static final VarHandle ENDING;
+    private static final VarHandle RELEASED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(StreamConnection.class, "state", Drain.class);
+            ENDING = l.findVarHandle(StreamConnection.class, "ending", Ending.class);
+            RELEASED = l.findVarHandle(StreamConnection.class, "released", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final LiveStreams registry;
     private final AsyncContext async;
     private final ServletOutputStream out;
@@ -56,28 +89,22 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private final WriterThreads.Worker writer;
     /** The key this stream is counted under per client, or {@code null}. */
     private final String client;
-    private final AtomicReference<Drain> state = new AtomicReference<>(Drain.WAIT_SOCKET);
-    private final AtomicBoolean released = new AtomicBoolean();
+    // Through VarHandles rather than atomics: no object of their own per stream.
+    private volatile Drain state = Drain.WAIT_SOCKET;
+    private volatile Ending ending = Ending.NONE;
+    private volatile boolean released;
     /**
      * Held by the drain loop while it touches the output; see {@link #quiesce()}. A monitor rather than a
      * {@code ReentrantLock}: it is almost never contended, and costs no object per stream.
      */
     private final Object output = this;
     /**
-     * Guards {@link #completed}. Held while this class completes the response and while the container reports its
+     * Guards {@link #completion}. Held while this class completes the response and while the container reports its
      * completion, so that a late {@code complete()} can never reach a request the container has already finished
      * and may have recycled for another client. Never held while writing.
      */
-    private final Object completion = new Object();
-    private boolean completed;
-    /** Set when this class completes the response itself, as opposed to the container after an error. */
-    private volatile boolean completedHere;
-    private volatile boolean closeRequested;
-    /**
-     * A graceful end took the last frame ({@link #finishAfterWrites()}): the channel closes with its graceful reason
-     * only once the response completed after every byte went out; a failure before that reports the client gone.
-     */
-    private volatile boolean graceful;
+    private final Object completionLock = new Object();
+    private Completion completion = Completion.OPEN;
     /**
      * Set as soon as the container reports the stream failed: the container may recycle the output stream right
      * after its callback returns, so a drain loop running on another thread must stop touching it at once.
@@ -156,9 +183,9 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     /** Starts the drain loop if nobody runs it, or asks the thread that runs it to look again. */
     private void resume(boolean socketReady) {
         for (;;) {
-            Drain s = state.get();
+            Drain s = state;
             if (s == Drain.IDLE || (socketReady && s == Drain.WAIT_SOCKET)) {
-                if (state.compareAndSet(s, Drain.WRITING)) {
+                if (STATE.compareAndSet(this, s, Drain.WRITING)) {
                     if (socketReady) {
                         drain();
                     } else {
@@ -167,7 +194,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
                     return;
                 }
             } else if (s == Drain.WRITING) {
-                if (state.compareAndSet(Drain.WRITING, Drain.AGAIN)) {
+                if (STATE.compareAndSet(this, Drain.WRITING, Drain.AGAIN)) {
                     return;
                 }
             } else {
@@ -189,24 +216,23 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     /** Called from inside {@code poll()} on the drain loop, which then flushes and completes as for a close. */
     @Override
     public boolean finishAfterWrites() {
-        graceful = true;
-        closeRequested = true;
+        ending = Ending.FINISH;
         return true;
     }
 
     @Override
     public void close() {
-        closeRequested = true;
+        ENDING.compareAndSet(this, Ending.NONE, Ending.CLOSE);
         for (;;) {
-            Drain s = state.get();
+            Drain s = state;
             if (s == Drain.IDLE || s == Drain.WAIT_SOCKET) {
                 // Nobody is writing; a stalled socket is abandoned rather than waited for.
-                if (state.compareAndSet(s, Drain.CLOSED)) {
+                if (STATE.compareAndSet(this, s, Drain.CLOSED)) {
                     complete();
                     return;
                 }
             } else if (s == Drain.WRITING) {
-                if (state.compareAndSet(Drain.WRITING, Drain.AGAIN)) {
+                if (STATE.compareAndSet(this, Drain.WRITING, Drain.AGAIN)) {
                     return;
                 }
             } else {
@@ -239,10 +265,10 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     private boolean drainLocked() throws IOException {
         for (;;) {
             if (dead) {
-                state.set(Drain.CLOSED);
+                state = Drain.CLOSED;
                 return false;
             }
-            if (closeRequested && carried == null) {
+            if (ending != Ending.NONE && carried == null) {
                 // Graceful end: what was written is flushed first, then the response completes.
                 if (out.isReady() && frameWriter.flushIfNeeded()) {
                     continue;
@@ -253,7 +279,7 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
                     }
                     continue;
                 }
-                state.set(Drain.CLOSED);
+                state = Drain.CLOSED;
                 return true;
             }
             if (!out.isReady()) {
@@ -269,10 +295,10 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
                 if (frameWriter.flushIfNeeded()) {
                     continue;
                 }
-                if (state.compareAndSet(Drain.WRITING, Drain.IDLE)) {
+                if (STATE.compareAndSet(this, Drain.WRITING, Drain.IDLE)) {
                     return false;
                 }
-                state.set(Drain.WRITING);
+                state = Drain.WRITING;
                 continue;
             }
             writeBatch(frame);
@@ -302,10 +328,10 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         if (unreadySince == 0) {
             unreadySince = System.nanoTime();
         }
-        if (state.compareAndSet(Drain.WRITING, Drain.WAIT_SOCKET)) {
+        if (STATE.compareAndSet(this, Drain.WRITING, Drain.WAIT_SOCKET)) {
             return true;
         }
-        state.set(Drain.WRITING);
+        state = Drain.WRITING;
         return false;
     }
 
@@ -355,14 +381,14 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
         }
         // Unconditionally: a drain loop on another thread may already have seen dead and set CLOSED, and the
         // response must still be completed, exactly once (complete() guards that).
-        state.set(Drain.CLOSED);
+        state = Drain.CLOSED;
         complete();
     }
 
     /** Called by the write-timeout sweep. */
     boolean stalledLongerThan(long nanos, long now) {
         long since = unreadySince;
-        return since != 0 && state.get() == Drain.WAIT_SOCKET && frames != null && now - since > nanos;
+        return since != 0 && state == Drain.WAIT_SOCKET && frames != null && now - since > nanos;
     }
 
     void timedOut(long millis) {
@@ -372,12 +398,11 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
 
     private void complete() {
         boolean ok = false;
-        synchronized (completion) {
-            if (completed) {
+        synchronized (completionLock) {
+            if (completion != Completion.OPEN) {
                 return;
             }
-            completed = true;
-            completedHere = true;
+            completion = Completion.HERE;
             try {
                 async.complete();
                 ok = true;
@@ -395,13 +420,13 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     /** Everything was written and the response completed: a graceful end closes the channel with its own reason. */
     private void finishedGracefully() {
         FrameSource f = frames;
-        if (graceful && f != null) {
+        if (ending == Ending.FINISH && f != null) {
             f.finished();
         }
     }
 
     private void release() {
-        if (released.compareAndSet(false, true)) {
+        if (RELEASED.compareAndSet(this, false, true)) {
             ScheduledFuture<?> task = maxAge;
             if (task != null) {
                 task.cancel(false);
@@ -419,18 +444,22 @@ final class StreamConnection implements Transport, WriteListener, AsyncListener 
     @Override
     public void onComplete(AsyncEvent event) {
         quiesce();
-        synchronized (completion) {
-            completed = true;
+        boolean here;
+        synchronized (completionLock) {
+            here = completion == Completion.HERE;
+            if (!here) {
+                completion = Completion.BY_CONTAINER;
+            }
         }
         FrameSource f = frames;
         if (f != null) {
-            if (completedHere && graceful) {
+            if (here && ending == Ending.FINISH) {
                 finishedGracefully();
             } else {
                 f.close(CloseReason.CLIENT_GONE);
             }
         }
-        state.set(Drain.CLOSED);
+        state = Drain.CLOSED;
         release();
     }
 
