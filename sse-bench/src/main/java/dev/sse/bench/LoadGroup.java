@@ -4,6 +4,7 @@ import dev.sse.bench.load.LatencyHistogram;
 import dev.sse.bench.load.LoadGenerator;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToLongFunction;
 
 /**
  * Several load generators read as one: each its own selector thread, its own server or source address, and its own
@@ -47,21 +48,13 @@ final class LoadGroup implements AutoCloseable {
     }
 
     /** Established streams over all generators. */
-    int establishedCount() {
-        int n = 0;
-        for (LoadGenerator g : generators) {
-            n += g.established();
-        }
-        return n;
+    long establishedCount() {
+        return sum(LoadGenerator::established);
     }
 
     /** Failed connects over all generators. */
-    int failedCount() {
-        int n = 0;
-        for (LoadGenerator g : generators) {
-            n += g.failed();
-        }
-        return n;
+    long failedCount() {
+        return sum(LoadGenerator::failed);
     }
 
     /** Marks {@code seq}'s start on every generator, just before its broadcast is sent. */
@@ -88,9 +81,13 @@ final class LoadGroup implements AutoCloseable {
     }
 
     long windowReceived() {
+        return sum(LoadGenerator::windowReceived);
+    }
+
+    private long sum(ToLongFunction<LoadGenerator> figure) {
         long sum = 0;
         for (LoadGenerator g : generators) {
-            sum += g.windowReceived();
+            sum += figure.applyAsLong(g);
         }
         return sum;
     }
