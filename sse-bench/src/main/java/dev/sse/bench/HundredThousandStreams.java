@@ -120,8 +120,8 @@ final class HundredThousandStreams {
             table.note("Skipped: c100k runs ours and the raw NIO floor; --servers named neither.");
             return;
         }
-        table.note("Only ours and the raw NIO floor run this scenario; the peers' thread-per-stream servers are "
-                + "measured at 10,000 in the fan-out tables.");
+        table.note("Only ours and the raw NIO floor run this scenario; the peers are measured up to 10,000 streams in "
+                + "the fan-out tables.");
         Set<Integer> capNoted = new HashSet<>();
         // Each row connects from addresses the rows before it left alone: their sockets linger in TIME_WAIT.
         int sourcesUsed = 0;
@@ -139,11 +139,11 @@ final class HundredThousandStreams {
             long limit = serverLimit <= 0 ? ownLimit : ownLimit <= 0 ? serverLimit : Math.min(serverLimit, ownLimit);
             int n = held(asked, limit, 500);
             if (n < asked && capNoted.add(n)) {
-                table.note(String.format(Locale.ROOT, "This box limits a process to %s open files (hard limit, "
-                        + "`ulimit -Hn`; raising it needs CAP_SYS_RESOURCE), so one server holds at most %s of the %s "
-                        + "streams asked for. The last two columns take heap and RSS per stream to %s: an "
-                        + "extrapolation, not a measurement.", Report.num(limit), Report.num(n), Report.num(asked),
-                        Report.num(asked)));
+                table.note(String.format(Locale.ROOT, "The servers here may open %s files (`ulimit -n`, which "
+                        + "run.sh raises to the hard limit `ulimit -Hn`; past that only CAP_SYS_RESOURCE raises it), so "
+                        + "one server holds at most %s of the %s streams asked for. The last two columns take heap and "
+                        + "RSS per stream to %s: an extrapolation, not a measurement.", Report.num(limit),
+                        Report.num(n), Report.num(asked), Report.num(asked)));
             }
             LOG.info("c100k: {} holding {} streams (asked {}; open-files limit {})", kind.cliName(), n, asked, limit);
             long heap0 = server.heapAfterGc();

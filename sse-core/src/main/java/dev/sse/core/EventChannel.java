@@ -49,7 +49,6 @@ public final class EventChannel {
     private final Map<String, Object> attributes;
     private final Instant openedAt;
     private final String lastEventId;
-    /** Written only by the hub's {@link TopicIndex}, under its lock. */
     /**
      * Written only by {@link TopicIndex} under its monitor, each time a new immutable set; read anywhere without a
      * lock. Most channels follow one topic or none, so a set of its own per channel would cost more than the copies.
@@ -145,26 +144,22 @@ public final class EventChannel {
         return topics;
     }
 
-    /** {@link TopicIndex} only, under its monitor: whether the topic was new. */
-    boolean addTopic(String topic) {
+    /**
+     * {@link TopicIndex} only, under its monitor: follows or leaves a topic by replacing the set.
+     *
+     * @return whether that changed anything
+     */
+    boolean follow(String topic, boolean follow) {
         Set<String> now = topics;
-        if (now.contains(topic)) {
+        if (now.contains(topic) == follow) {
             return false;
         }
         Set<String> next = new HashSet<>(now);
-        next.add(topic);
-        topics = Set.copyOf(next);
-        return true;
-    }
-
-    /** {@link TopicIndex} only, under its monitor: whether the topic was there. */
-    boolean removeTopic(String topic) {
-        Set<String> now = topics;
-        if (!now.contains(topic)) {
-            return false;
+        if (follow) {
+            next.add(topic);
+        } else {
+            next.remove(topic);
         }
-        Set<String> next = new HashSet<>(now);
-        next.remove(topic);
         topics = Set.copyOf(next);
         return true;
     }

@@ -16,13 +16,13 @@ final class TopicIndex {
     private final ConcurrentHashMap<String, Set<EventChannel>> subscribers = new ConcurrentHashMap<>();
 
     synchronized void subscribe(EventChannel channel, String topic) {
-        if (channel.isOpen() && channel.addTopic(topic)) {
+        if (channel.isOpen() && channel.follow(topic, true)) {
             subscribers.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(channel);
         }
     }
 
     synchronized void unsubscribe(EventChannel channel, String topic) {
-        if (channel.removeTopic(topic)) {
+        if (channel.follow(topic, false)) {
             leave(channel, topic);
         }
     }
