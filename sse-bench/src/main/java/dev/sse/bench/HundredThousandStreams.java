@@ -147,7 +147,7 @@ final class HundredThousandStreams {
             }
             LOG.info("c100k: {} holding {} streams (asked {}; open-files limit {})", kind.cliName(), n, asked, limit);
             long heap0 = server.heapAfterGc();
-            long rss0 = server.rssBytes();
+            long rss0 = settledRss(server);
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
             List<Share> plan = plan(n, STREAMS_PER_SOURCE, skip);
             for (Share share : plan) {
@@ -175,7 +175,7 @@ final class HundredThousandStreams {
                 return plan.size();
             }
             long heapAll = server.heapAfterGc();
-            long rssAll = server.rssBytes();
+            long rssAll = settledRss(server);
             long heap = heapAll - heap0;
             long rss = rssAll - rss0;
             server.resetBroadcastStats();
@@ -202,6 +202,24 @@ final class HundredThousandStreams {
                     Report.mib(rss0 + Math.round(rssPer * asked)) + marked);
             return plan.size();
         }
+    }
+
+    /**
+     * The server's RSS once it stops moving: after a full GC, G1 gives memory back to the system on a thread of its
+     * own (JDK 17), so a reading taken at once can be tens of MiB above the one a moment later, and a baseline taken
+     * that way made small runs show negative bytes per stream. At most about 3 s.
+     */
+    private static long settledRss(ServerProcess server) throws InterruptedException {
+        long last = server.rssBytes();
+        for (int i = 0; i < 30; i++) {
+            Thread.sleep(100);
+            long now = server.rssBytes();
+            if (Math.abs(now - last) < (1 << 20)) {
+                return now;
+            }
+            last = now;
+        }
+        return last;
     }
 
     /** The soft open-files limit of process {@code pid} from /proc, or -1 where it cannot be read or is unlimited. */
