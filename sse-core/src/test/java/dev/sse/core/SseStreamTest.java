@@ -243,12 +243,11 @@ class SseStreamTest {
         EndlessPublisher tokens = new EndlessPublisher();
 
         stream.from(tokens);
-        // Only as much as there is room for is asked for: the queue's 4 frames.
-        await(() -> tokens.produced.get() == 4);
-        assertThat(stream.queuedFrames()).isEqualTo(4);
+        // Only as much as there is room for is asked for: the queue's 4 frames. The publisher counts a token before
+        // it hands it over, so the count and the queue are awaited together.
+        await(() -> tokens.produced.get() == 4 && stream.queuedFrames() == 4);
         client.read(2);
-        await(() -> tokens.produced.get() == 6);
-        assertThat(stream.queuedFrames()).isEqualTo(4);
+        await(() -> tokens.produced.get() == 6 && stream.queuedFrames() == 4);
 
         host.channel(stream.id()).orElseThrow().close(CloseReason.CLIENT_GONE);
 
