@@ -437,14 +437,16 @@ public final class LoadGenerator implements AutoCloseable {
             if (c == null) {
                 return;
             }
+            SocketChannel ch = null;
+            boolean counted = false;
             try {
-                SocketChannel ch = SocketChannel.open();
+                ch = SocketChannel.open();
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 if (source != null) {
-                    // The last run's sockets from this address linger in TIME_WAIT on their ports; a new socket to
-                    // another server port may reuse them, or back-to-back runs exhaust the range.
-                    ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    // Closed with a reset (SO_LINGER 0, see close()): a port bound to 0 is never shared with a
+                    // socket in TIME_WAIT, so back-to-back runs would otherwise exhaust the address's range.
+                    ch.setOption(StandardSocketOptions.SO_LINGER, 0);
                     ch.bind(source);
                 }
                 if (c.stalled) {
@@ -455,6 +457,7 @@ public final class LoadGenerator implements AutoCloseable {
                     all.add(c);
                 }
                 connecting.incrementAndGet();
+                counted = true;
                 if (ch.connect(server)) {
                     c.key = ch.register(selector, 0, c);
                     finishConnect(c);
@@ -463,7 +466,16 @@ public final class LoadGenerator implements AutoCloseable {
                 }
             } catch (IOException e) {
                 c.closed = true;
-                connecting.decrementAndGet();
+                if (counted) {
+                    connecting.decrementAndGet();
+                }
+                if (ch != null && c.ch == null) {
+                    try {
+                        ch.close();
+                    } catch (IOException closing) {
+                        LOG.debug("close after a failed bind failed", closing);
+                    }
+                }
                 failed.incrementAndGet();
                 LOG.debug("connect failed", e);
             }
