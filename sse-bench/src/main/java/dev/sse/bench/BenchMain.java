@@ -527,7 +527,6 @@ public final class BenchMain {
         }
     }
 
-
     /** Broadcasts {@code count} events as fast as the server's publisher thread takes them; returns calls/s. */
     private static double publishRate(ServerProcess server, int count, int size) throws Exception {
         long before = server.broadcastsDone();

@@ -3,7 +3,9 @@ package dev.sse.core;
 import dev.sse.core.spi.FrameSource;
 import dev.sse.core.spi.Transport;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -145,21 +147,35 @@ public final class EventChannel {
     }
 
     /**
-     * {@link TopicIndex} only, under its monitor: follows or leaves a topic by replacing the set.
+     * {@link TopicIndex} only, under its monitor: follows every topic of {@code wanted}, the set replaced once however
+     * many there are (a channel may open with many).
      *
-     * @return whether that changed anything
+     * @return the topics that were new
      */
-    boolean follow(String topic, boolean follow) {
+    Set<String> follow(Collection<String> wanted) {
         Set<String> now = topics;
-        if (now.contains(topic) == follow) {
+        Set<String> added = new LinkedHashSet<>();
+        for (String topic : wanted) {
+            if (!now.contains(topic)) {
+                added.add(topic);
+            }
+        }
+        if (!added.isEmpty()) {
+            Set<String> next = new HashSet<>(now);
+            next.addAll(added);
+            topics = Set.copyOf(next);
+        }
+        return added;
+    }
+
+    /** {@link TopicIndex} only, under its monitor: whether the channel followed the topic, which it now does not. */
+    boolean unfollow(String topic) {
+        Set<String> now = topics;
+        if (!now.contains(topic)) {
             return false;
         }
         Set<String> next = new HashSet<>(now);
-        if (follow) {
-            next.add(topic);
-        } else {
-            next.remove(topic);
-        }
+        next.remove(topic);
         topics = Set.copyOf(next);
         return true;
     }
@@ -179,7 +195,7 @@ public final class EventChannel {
                 subscribedAt.put(topic, ctx.log().tail());
             }
         }
-        ctx.topics().subscribe(this, topic);
+        ctx.topics().subscribe(this, List.of(topic));
     }
 
     /**

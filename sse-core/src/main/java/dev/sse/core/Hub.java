@@ -242,9 +242,7 @@ public final class Hub implements AutoCloseable {
             }
             channels.put(channel.id(), channel);
             channel.startAt(log.tail());
-            for (String topic : options.topics()) {
-                topics.subscribe(channel, topic);
-            }
+            topics.subscribe(channel, options.topics());
             upTo = sequence;
         } finally {
             publishLock.unlock();

@@ -1,5 +1,6 @@
 package dev.sse.core;
 
+import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -15,14 +16,17 @@ final class TopicIndex {
 
     private final ConcurrentHashMap<String, Set<EventChannel>> subscribers = new ConcurrentHashMap<>();
 
-    synchronized void subscribe(EventChannel channel, String topic) {
-        if (channel.isOpen() && channel.follow(topic, true)) {
-            subscribers.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(channel);
+    /** Subscribes an open channel to each topic it does not follow yet; its own set is replaced once. */
+    synchronized void subscribe(EventChannel channel, Collection<String> topics) {
+        if (channel.isOpen()) {
+            for (String topic : channel.follow(topics)) {
+                subscribers.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(channel);
+            }
         }
     }
 
     synchronized void unsubscribe(EventChannel channel, String topic) {
-        if (channel.follow(topic, false)) {
+        if (channel.unfollow(topic)) {
             leave(channel, topic);
         }
     }

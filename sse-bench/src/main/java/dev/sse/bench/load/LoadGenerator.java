@@ -444,8 +444,8 @@ public final class LoadGenerator implements AutoCloseable {
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 if (source != null) {
-                    // Closed with a reset (SO_LINGER 0, see close()): a port bound to 0 is never shared with a
-                    // socket in TIME_WAIT, so back-to-back runs would otherwise exhaust the address's range.
+                    // Every close of it is then a reset, leaving no TIME_WAIT: a port-0 bind never reuses a port in
+                    // TIME_WAIT, so back-to-back runs would otherwise exhaust the address's range.
                     ch.setOption(StandardSocketOptions.SO_LINGER, 0);
                     ch.bind(source);
                 }
@@ -469,11 +469,11 @@ public final class LoadGenerator implements AutoCloseable {
                 if (counted) {
                     connecting.decrementAndGet();
                 }
-                if (ch != null && c.ch == null) {
+                if (ch != null) {
                     try {
                         ch.close();
                     } catch (IOException closing) {
-                        LOG.debug("close after a failed bind failed", closing);
+                        LOG.debug("close after a failed connect failed", closing);
                     }
                 }
                 failed.incrementAndGet();

@@ -1,5 +1,6 @@
 package dev.sse.bench.server;
 
+import dev.sse.examples.DemoServer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -8,8 +9,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /** The one Jetty setup every Jetty-based server shares, so they differ only in the SSE code on top. */
 final class JettyServers {
 
-    /** The demo's {@code DemoServer.DEFAULT_MAX_THREADS}. */
-    static final int MAX_THREADS = 32;
+    static final int MAX_THREADS = DemoServer.DEFAULT_MAX_THREADS;
     static final int MIN_THREADS = 8;
 
     private JettyServers() {
