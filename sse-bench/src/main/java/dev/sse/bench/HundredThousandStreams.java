@@ -154,13 +154,14 @@ final class HundredThousandStreams {
                 loads.add(new LoadGenerator(address, kind.path(), share.source()), share.streams());
             }
             long connectMillis = 120_000 + n / 100 * 10L;
+            // A refused or reset connect will not come back: stop waiting at the first one instead of at the deadline.
             boolean up = LoadGenerator.await(() -> {
                 try {
-                    return loads.established() && server.subscribers() >= n;
+                    return loads.failedCount() > 0 || loads.established() && server.subscribers() >= n;
                 } catch (IOException | InterruptedException e) {
                     return false;
                 }
-            }, connectMillis);
+            }, connectMillis) && loads.failedCount() == 0;
             long seq = 1;
             if (up) {
                 loads.trigger(seq);
@@ -170,14 +171,17 @@ final class HundredThousandStreams {
             if (!up) {
                 LOG.warn("c100k: {} established {} of {} ({} failed)", kind.cliName(), loads.establishedCount(), n,
                         loads.failedCount());
+                String failed = "setup failed: " + Report.num(loads.failedCount()) + " connects failed";
                 table.row(kind.label(), new double[] {Double.NaN, Double.NaN, Double.NaN},
-                        Report.num(loads.establishedCount()), "setup failed");
+                        Report.num(loads.establishedCount()), "-", "-", "-", Report.num((long) n * BROADCASTS), "-",
+                        failed);
                 return plan.size();
             }
             long heapAll = server.heapAfterGc();
             long rssAll = settledRss(server);
-            long heap = heapAll - heap0;
-            long rss = rssAll - rss0;
+            // A reading the server could not give (-1) makes its per-stream figures n/a, not a negative number.
+            long heap = heap0 < 0 || heapAll < 0 ? -1 : heapAll - heap0;
+            long rss = rss0 < 0 || rssAll < 0 ? -1 : rssAll - rss0;
             server.resetBroadcastStats();
             loads.beginWindow(seq + 1);
             Pacer pacer = new Pacer(RATE);
@@ -190,18 +194,26 @@ final class HundredThousandStreams {
             LoadGenerator.await(() -> loads.windowReceived() >= expected, cfg.drainMillis + n / 10);
             long received = loads.windowReceived();
             LatencyHistogram h = loads.windowHistogram();
-            double heapPer = (double) heap / n;
-            double rssPer = (double) rss / n;
+            double heapPer = heap < 0 ? Double.NaN : (double) heap / n;
+            double rssPer = rss < 0 ? Double.NaN : (double) rss / n;
             String marked = n < asked ? " (extrapolated)" : "";
             table.row(kind.label(), new double[] {h.quantileNanos(0.99) / 1e6, heapPer, rssPer}, Report.num(n),
                     Report.ms(h.quantileNanos(0.5)), Report.ms(h.quantileNanos(0.99)), Report.ms(h.maxNanos()),
                     Report.num(expected), Report.num(received), Report.num(expected - received),
-                    Report.ms(server.broadcastCallNanos(0.99)), Report.num(Math.round(heapPer)),
-                    Report.num(Math.round(rssPer)), Report.mib(heapAll), Report.mib(rssAll),
-                    Report.mib(heap0 + Math.round(heapPer * asked)) + marked,
-                    Report.mib(rss0 + Math.round(rssPer * asked)) + marked);
+                    Report.ms(server.broadcastCallNanos(0.99)), perStream(heapPer), perStream(rssPer),
+                    Report.mib(heapAll), Report.mib(rssAll), atAsked(heap0, heapPer, asked, marked),
+                    atAsked(rss0, rssPer, asked, marked));
             return plan.size();
         }
+    }
+
+    private static String perStream(double bytes) {
+        return Double.isNaN(bytes) ? "n/a" : Report.num(Math.round(bytes));
+    }
+
+    /** The empty server's reading plus {@code perStream} times the count asked for, or n/a. */
+    private static String atAsked(long base, double perStream, int asked, String marked) {
+        return Double.isNaN(perStream) ? "n/a" : Report.mib(base + Math.round(perStream * asked)) + marked;
     }
 
     /**

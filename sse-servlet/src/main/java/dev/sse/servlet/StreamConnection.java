@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code CLOSED}: the response was completed or abandoned; terminal.</li>
  * </ul>
  * The loop never blocks: it writes only while {@code isReady()} is true and returns otherwise. Fields other than
- * the atomics and volatiles are touched by the drain loop only.
+ * the {@code VarHandle} and volatile ones are touched by the drain loop only.
  *
  * <p>Beside the loop's {@link Drain}, two more small state machines, each one field: {@link Ending} (what the stream
  * was asked to do at its end: nothing yet, close, or finish after its writes; set from any thread, read by the loop)
