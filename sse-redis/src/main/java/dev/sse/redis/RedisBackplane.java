@@ -290,6 +290,15 @@ public final class RedisBackplane implements Backplane {
         return EntryCodec.encode(topic, event);
     }
 
+    /** The reader's reads so far and the entries they returned; zeros before it starts. */
+    long[] readsAndEntries() {
+        StreamReader r;
+        synchronized (lock) {
+            r = reader;
+        }
+        return r == null ? new long[2] : r.readsAndEntries();
+    }
+
     @Override
     public EventHistory history() {
         return history;

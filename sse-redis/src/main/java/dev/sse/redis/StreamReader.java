@@ -14,6 +14,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,19 +23,27 @@ import org.slf4j.LoggerFactory;
  * One node's read loop: a blocking {@code XREAD BLOCK} on a connection of its own (never the multiplexed one that
  * publishes, which a blocked read would stall), handing every entry to the hub in stream order.
  *
+ * <p>A read that finds the stream busy ({@value #BUSY_READ} entries or more) is followed by a pause of 0.3 ms, so the
+ * next one takes a batch instead of the few entries that came in while this one was handled ({@link #pauseAfter}).
+ *
  * <p>After any failure it drops its connection, waits (50 ms doubling to 2 s), connects again, and checks that the
  * entry it delivered last is still in the stream before reading on after it: if it is not (trimmed meanwhile, or
  * Redis came back empty) it tells the hub {@link Backplane.Inbound#gap()} and reads on from the same position, which
  * new entries follow because Redis numbers them by its clock.
  *
  * <p>Threads: {@link #run} on its own daemon thread; {@link #stop} from the thread closing the backplane. The
- * position and connection are confined to the loop's thread; {@code running} and {@code reconnected} are atomic.
+ * position and connection are confined to the loop's thread; {@code running} and {@code reconnected} are atomic, and the
+ * read counters are adders any thread may sum.
  */
 final class StreamReader implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
     static final Duration BLOCK = Duration.ofSeconds(1);
     private static final int COUNT = 500;
+    /** A read returning at least this many entries finds the stream busy. */
+    static final int BUSY_READ = 4;
+    /** How long the loop lets a busy stream gather entries before it reads again. */
+    static final long BUSY_PAUSE_NANOS = 300_000;
     private static final long MAX_BACKOFF_MS = 2000;
 
     private final RedisAccess redis;
@@ -46,6 +56,8 @@ final class StreamReader implements Runnable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     /** Set by Lettuce's event loop when this loop's connection dropped, in case Lettuce reconnects it by itself. */
     private final AtomicBoolean reconnected = new AtomicBoolean();
+    private final LongAdder reads = new LongAdder();
+    private final LongAdder entries = new LongAdder();
 
     // Confined to the loop's thread, except that stop() closes the connection to wake a blocked read.
     private StreamId position;
@@ -88,7 +100,13 @@ final class StreamReader implements Runnable {
                 for (StreamMessage<String, String> m : batch) {
                     deliver(m);
                 }
+                reads.increment();
+                entries.add(batch.size());
                 trimByAge(c.sync());
+                long pause = pauseAfter(batch.size());
+                if (pause > 0) {
+                    LockSupport.parkNanos(pause);
+                }
                 if (failing) {
                     LOG.info("stream {}: reading again after {}", key, position);
                     failing = false;
@@ -139,6 +157,22 @@ final class StreamReader implements Runnable {
             throw new IllegalStateException("backplane closed");
         }
         return c;
+    }
+
+    /**
+     * How long to wait before the next read after one that returned {@code entries}: on a busy stream a short pause,
+     * so that the next read takes a batch. Each read is a command sent from this thread (waking Lettuce's event loop)
+     * and a reply that wakes this thread again; with 16 threads publishing, reads came back with 9 entries each, and
+     * the read-back cost a third of the node's publish rate. A pause of 0.3 ms made them 32 each (3.4 times fewer
+     * reads). An event on a quiet stream is read at once, as before; on a busy one it waits at most the pause more.
+     */
+    static long pauseAfter(int entries) {
+        return entries >= BUSY_READ ? BUSY_PAUSE_NANOS : 0;
+    }
+
+    /** Reads so far, and the entries they returned: how well a busy stream is batched. */
+    long[] readsAndEntries() {
+        return new long[] {reads.sum(), entries.sum()};
     }
 
     @SuppressWarnings("unchecked")

@@ -9,6 +9,7 @@ import dev.sse.test.RecordingChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -31,8 +32,8 @@ class RedisFiguresTest {
             try {
                 // Publishing is measured on one node (which also reads back all it publishes), as on a machine of its
                 // own; the second node, for the fan-out and resume figures, joins afterwards.
-                hubs.add(Hub.builder().keepAlive(Duration.ZERO)
-                        .backplane(RedisBackplane.builder(redis.uri()).streamKey("sse:figures").build()).build());
+                RedisBackplane onA = RedisBackplane.builder(redis.uri()).streamKey("sse:figures").build();
+                hubs.add(Hub.builder().keepAlive(Duration.ZERO).backplane(onA).build());
                 Hub a = hubs.get(0);
                 String payload = "{\"user\":42,\"text\":\"" + "x".repeat(70) + "\"}";
 
@@ -63,28 +64,61 @@ class RedisFiguresTest {
 
                 int threads = 16;
                 ExecutorService pool = Executors.newFixedThreadPool(threads);
-                List<Future<?>> done = new ArrayList<>();
-                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-                for (int t = 0; t < threads; t++) {
-                    done.add(pool.submit(() -> {
-                        go.await();
-                        for (int i = 0; i < m / threads; i++) {
-                            a.broadcast("news", SseEvent.of("note", payload));
-                        }
+                // A warm-up round for the path many waiting callers take (the JIT compiles it meanwhile), as the
+                // single-thread figures had theirs; then the median of three rounds.
+                Callable<Void> ours = () -> {
+                    a.broadcast("news", SseEvent.of("note", payload));
+                    return null;
+                };
+                manyThreads(ours, pool, threads, m / 4);
+                long[] before = onA.readsAndEntries();
+                double manyThreads = median(ours, pool, threads, m);
+                long[] after = onA.readsAndEntries();
+                double perRead = (double) (after[1] - before[1]) / Math.max(1, after[0] - before[0]);
+
+                // The peer in the same sitting: Lettuce's own API on one shared connection, as an application would
+                // call it, the same entry and trimming, and nothing reading the stream back (ours reads back all).
+                io.lettuce.core.RedisClient raw = io.lettuce.core.RedisClient.create(redis.uri());
+                double rawOneThread;
+                double rawOneThreadAsync;
+                double rawManyThreads;
+                try (io.lettuce.core.api.StatefulRedisConnection<String, String> c = raw.connect()) {
+                    java.util.Map<String, String> entry = EntryCodec.encode("news", SseEvent.of("note", payload));
+                    io.lettuce.core.XAddArgs trim = new io.lettuce.core.XAddArgs().maxlen(10_000).approximateTrimming();
+                    for (int i = 0; i < warm; i++) {
+                        c.sync().xadd("sse:raw", trim, entry);
+                    }
+                    long r0 = System.nanoTime();
+                    for (int i = 0; i < n; i++) {
+                        c.sync().xadd("sse:raw", trim, entry);
+                    }
+                    rawOneThread = n / ((System.nanoTime() - r0) / 1e9);
+                    List<io.lettuce.core.RedisFuture<String>> sent = new ArrayList<>(m);
+                    long r1 = System.nanoTime();
+                    for (int i = 0; i < m; i++) {
+                        sent.add(c.async().xadd("sse:raw", trim, entry));
+                    }
+                    for (io.lettuce.core.RedisFuture<String> f : sent) {
+                        f.get(1, TimeUnit.MINUTES);
+                    }
+                    rawOneThreadAsync = m / ((System.nanoTime() - r1) / 1e9);
+                    Callable<Void> lettuce = () -> {
+                        c.sync().xadd("sse:raw", trim, entry);
                         return null;
-                    }));
+                    };
+                    manyThreads(lettuce, pool, threads, m / 4);
+                    rawManyThreads = median(lettuce, pool, threads, m);
+                } finally {
+                    raw.shutdown();
                 }
-                long t1 = System.nanoTime();
-                go.countDown();
-                for (Future<?> f : done) {
-                    f.get(2, TimeUnit.MINUTES);
-                }
-                double manyThreads = m / ((System.nanoTime() - t1) / 1e9);
                 pool.shutdown();
 
                 System.out.printf("publish via Redis: %.0f events/s (1 thread, broadcast), %.0f events/s (1 thread, "
-                        + "broadcastAsync), %.0f events/s (16 threads, broadcast); /proc/loadavg %s%n", oneThread,
-                        oneThreadAsync, manyThreads, java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+                        + "broadcastAsync), %.0f events/s (16 threads, broadcast); Lettuce's own XADD on one shared "
+                        + "connection, same sitting: %.0f (1 thread, sync), %.0f (1 thread, async), %.0f (16 threads, "
+                        + "sync); the node's read-back took %.1f entries per XREAD with 16 threads; /proc/loadavg %s%n",
+                        oneThread, oneThreadAsync, manyThreads, rawOneThread, rawOneThreadAsync, rawManyThreads, perRead,
+                        java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
                                 .trim());
                 hubs.add(Hub.builder().keepAlive(Duration.ZERO)
                         .backplane(RedisBackplane.builder(redis.uri()).streamKey("sse:figures").build()).build());
@@ -134,5 +168,38 @@ class RedisFiguresTest {
                 hubs.forEach(Hub::close);
             }
         }
+    }
+
+    /** The median events per second of three rounds of {@link #manyThreads}. */
+    private static double median(Callable<Void> publish, ExecutorService pool, int threads, int events)
+            throws Exception {
+        double[] rounds = new double[3];
+        for (int i = 0; i < rounds.length; i++) {
+            rounds[i] = manyThreads(publish, pool, threads, events);
+        }
+        java.util.Arrays.sort(rounds);
+        return rounds[1];
+    }
+
+    /** {@code threads} callers each publishing {@code events / threads} times, waiting for each; events per second. */
+    private static double manyThreads(Callable<Void> publish, ExecutorService pool, int threads, int events)
+            throws Exception {
+        List<Future<?>> done = new ArrayList<>();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        for (int t = 0; t < threads; t++) {
+            done.add(pool.submit(() -> {
+                go.await();
+                for (int i = 0; i < events / threads; i++) {
+                    publish.call();
+                }
+                return null;
+            }));
+        }
+        long t1 = System.nanoTime();
+        go.countDown();
+        for (Future<?> f : done) {
+            f.get(2, TimeUnit.MINUTES);
+        }
+        return events / threads * threads / ((System.nanoTime() - t1) / 1e9);
     }
 }
