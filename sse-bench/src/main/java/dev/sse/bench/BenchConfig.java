@@ -42,6 +42,8 @@ final class BenchConfig {
     final int clusterConnections;
     final int clusterNodes;
     final int clusterPublishes;
+    /** Broadcasts per second in the cluster scenario's windows; the fan-out rate unless {@code --cluster-rate}. */
+    final int clusterRate;
 
     final int c100kStreams;
 
@@ -57,7 +59,7 @@ final class BenchConfig {
     final EncoderJmh.Settings jmhSettings;
 
     private BenchConfig(boolean quick, List<ServerKind> servers, Set<String> scenarios, String heap, Path logDir,
-            boolean jmh, Integer clusterConnections, Integer clusterNodes, Integer c100kStreams) {
+            boolean jmh, Integer clusterConnections, Integer clusterNodes, Integer c100kStreams, Integer clusterRate) {
         this.quick = quick;
         this.servers = servers;
         this.scenarios = scenarios;
@@ -105,6 +107,7 @@ final class BenchConfig {
             streamsTokens = 20;
             streamsResets = 1000;
         }
+        this.clusterRate = clusterRate != null ? clusterRate : fanOutRate;
         streamsIntervalMillis = 50;
         // Mid-stream: the client reads tokens 0..resetAt, then resets.
         streamsResetAt = streamsTokens / 2 - 1;
@@ -145,6 +148,7 @@ final class BenchConfig {
         Integer clusterConnections = null;
         Integer clusterNodes = null;
         Integer c100kStreams = null;
+        Integer clusterRate = null;
         for (String a : args) {
             if (a.equals("--quick")) {
                 quick = true;
@@ -174,6 +178,8 @@ final class BenchConfig {
                 clusterConnections = positive(a, "--cluster-connections=".length());
             } else if (a.startsWith("--cluster-nodes=")) {
                 clusterNodes = positive(a, "--cluster-nodes=".length());
+            } else if (a.startsWith("--cluster-rate=")) {
+                clusterRate = positive(a, "--cluster-rate=".length());
             } else if (a.startsWith("--c100k-streams=")) {
                 c100kStreams = positive(a, "--c100k-streams=".length());
             } else {
@@ -181,12 +187,12 @@ final class BenchConfig {
                         + "[--servers=ours,spring,jersey,raw] "
                         + "[--scenarios=" + String.join(",", SCENARIOS) + "] "
                         + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=N] [--cluster-nodes=N] "
-                        + "[--c100k-streams=N]");
+                        + "[--cluster-rate=N] [--c100k-streams=N]");
             }
         }
         EnumSet<ServerKind> ordered = EnumSet.copyOf(servers);
         return new BenchConfig(quick, new ArrayList<>(ordered), scenarios, heap, logs, jmh, clusterConnections,
-                clusterNodes, c100kStreams);
+                clusterNodes, c100kStreams, clusterRate);
     }
 
     private static int positive(String arg, int valueAt) {

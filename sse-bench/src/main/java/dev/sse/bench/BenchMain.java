@@ -121,7 +121,7 @@ public final class BenchMain {
             runCluster(cfg, report.table(String.format(Locale.ROOT, "Cluster: %s streams, %d B events, %d broadcasts "
                     + "at %d/s, from the nodes in turn; publish calls/s measured before any stream opens",
                     Report.num(clusterStreams(cfg.clusterConnections)), cfg.fanOutSize, cfg.fanOutBroadcasts,
-                    cfg.fanOutRate), "setup", clusterLabel(cfg.clusterNodes), new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
+                    cfg.clusterRate), "setup", clusterLabel(cfg.clusterNodes), new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
                     "publish calls/s (one thread)"));
         }
         if (cfg.scenarios.contains("streams")) {
@@ -447,7 +447,7 @@ public final class BenchMain {
                 // Settled as in the fan-out tables: the window does not measure the copying of streams just opened.
                 s.server.heapAfterGc();
                 s.load.beginWindow(s.seq + 1);
-                s.publish(cfg.fanOutBroadcasts, cfg.fanOutRate, cfg.fanOutSize);
+                s.publish(cfg.fanOutBroadcasts, cfg.clusterRate, cfg.fanOutSize);
                 long expected = (long) n * cfg.fanOutBroadcasts;
                 LoadGenerator.await(() -> s.load.windowReceived() >= expected, cfg.drainMillis);
                 clusterRow(table, ONE_NODE_MEMORY, s.load.windowHistogram(), expected, s.load.windowReceived(), rate);
@@ -510,7 +510,7 @@ public final class BenchMain {
                 server.heapAfterGc();
             }
             loads.beginWindow(seq + 1);
-            Pacer pacer = new Pacer(cfg.fanOutRate);
+            Pacer pacer = new Pacer(cfg.clusterRate);
             for (int i = 0; i < cfg.fanOutBroadcasts; i++) {
                 pacer.awaitTurn(i);
                 long next = ++seq;

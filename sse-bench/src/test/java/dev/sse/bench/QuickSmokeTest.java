@@ -100,6 +100,10 @@ class QuickSmokeTest {
         assertThat(cfg.clusterConnections).isEqualTo(20_000);
         assertThat(BenchConfig.full().clusterNodes).isEqualTo(4);
         assertThat(BenchConfig.full().clusterConnections).isEqualTo(20_000);
+        assertThat(BenchConfig.full().clusterRate).as("the fan-out rate unless told").isEqualTo(5);
+        assertThat(BenchConfig.parse(new String[] {"--cluster-rate=2"}).clusterRate).isEqualTo(2);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--cluster-rate=0"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cluster-rate");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--cluster-nodes=0"}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cluster-nodes");
     }
