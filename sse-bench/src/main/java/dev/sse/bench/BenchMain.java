@@ -122,7 +122,7 @@ public final class BenchMain {
                     + "at %d/s, from the nodes in turn; publish calls/s measured before any stream opens",
                     Report.num(clusterStreams(cfg.clusterConnections)), cfg.fanOutSize, cfg.fanOutBroadcasts,
                     cfg.clusterRate), "setup", clusterLabel(cfg.clusterNodes), new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
-                    "publish calls/s (one thread)"));
+                    "publish calls/s (one thread)", "servers' CPU s in the window", "redis-server CPU s"));
         }
         if (cfg.scenarios.contains("streams")) {
             runStreams(cfg, report);
@@ -446,11 +446,14 @@ public final class BenchMain {
             if (s.connect(n, false, n) && s.warmUp(cfg.fanOutSize, n)) {
                 // Settled as in the fan-out tables: the window does not measure the copying of streams just opened.
                 s.server.heapAfterGc();
+                long cpu0 = ProcStats.cpuNanos(s.server.pid());
                 s.load.beginWindow(s.seq + 1);
                 s.publish(cfg.fanOutBroadcasts, cfg.clusterRate, cfg.fanOutSize);
                 long expected = (long) n * cfg.fanOutBroadcasts;
                 LoadGenerator.await(() -> s.load.windowReceived() >= expected, cfg.drainMillis);
-                clusterRow(table, ONE_NODE_MEMORY, s.load.windowHistogram(), expected, s.load.windowReceived(), rate);
+                long cpu = cpu0 < 0 ? -1 : ProcStats.cpuNanos(s.server.pid()) - cpu0;
+                clusterRow(table, ONE_NODE_MEMORY, s.load.windowHistogram(), expected, s.load.windowReceived(), rate,
+                        cpu, -1);
             } else {
                 table.row(ONE_NODE_MEMORY, new double[] {Double.NaN}, "setup failed");
             }
@@ -521,6 +524,8 @@ public final class BenchMain {
             for (ServerProcess server : servers) {
                 server.heapAfterGc();
             }
+            long cpu0 = cpuNanos(servers);
+            long redisCpu0 = ProcStats.cpuNanos(redis.pid());
             loads.beginWindow(seq + 1);
             Pacer pacer = new Pacer(cfg.clusterRate);
             for (int i = 0; i < cfg.fanOutBroadcasts; i++) {
@@ -531,7 +536,9 @@ public final class BenchMain {
             }
             long expected = (long) n * cfg.fanOutBroadcasts;
             LoadGenerator.await(() -> loads.windowReceived() >= expected, cfg.drainMillis);
-            clusterRow(table, label, loads.windowHistogram(), expected, loads.windowReceived(), rate);
+            long cpu = cpu0 < 0 ? -1 : cpuNanos(servers) - cpu0;
+            long redisCpu = redisCpu0 < 0 ? -1 : ProcStats.cpuNanos(redis.pid()) - redisCpu0;
+            clusterRow(table, label, loads.windowHistogram(), expected, loads.windowReceived(), rate, cpu, redisCpu);
         } finally {
             for (ServerProcess server : servers) {
                 server.close();
@@ -550,11 +557,29 @@ public final class BenchMain {
         return (server.broadcastsDone() - before) * 1e9 / (System.nanoTime() - start);
     }
 
+    /** The CPU time of every server JVM together, or -1 where one cannot be read. */
+    private static long cpuNanos(List<ServerProcess> servers) {
+        long sum = 0;
+        for (ServerProcess server : servers) {
+            long cpu = ProcStats.cpuNanos(server.pid());
+            if (cpu < 0) {
+                return -1;
+            }
+            sum += cpu;
+        }
+        return sum;
+    }
+
     private static void clusterRow(Report.Table table, String label, LatencyHistogram h, long expected,
-            long received, double publishRate) {
+            long received, double publishRate, long serversCpuNanos, long redisCpuNanos) {
         table.row(label, new double[] {h.quantileNanos(0.99) / 1e6}, Report.ms(h.quantileNanos(0.5)),
                 Report.ms(h.quantileNanos(0.99)), Report.ms(h.maxNanos()), Report.num(expected),
-                Report.num(received), Report.num(expected - received), Report.num(Math.round(publishRate)));
+                Report.num(received), Report.num(expected - received), Report.num(Math.round(publishRate)),
+                seconds(serversCpuNanos), seconds(redisCpuNanos));
+    }
+
+    private static String seconds(long nanos) {
+        return nanos < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", nanos / 1e9);
     }
 
     /** The row label of ours in the streams tables: the per-request entry point, not the broadcast servlet. */

@@ -25,6 +25,10 @@ final class RedisProcess implements AutoCloseable {
         this.port = port;
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     /** @return whether {@code redis-server} can be run here */
     static boolean available() {
         try {

@@ -87,9 +87,16 @@ class QuickSmokeTest {
         assertThat(rows).as("in-memory, one node on Redis, three nodes").hasSize(3);
         for (String row : rows) {
             String[] cells = row.split("\\|");
-            // | setup | p50 | p99 | max | expected | received | loss | publish calls/s | ratio |
+            // | setup | p50 | p99 | max | expected | received | loss | publish calls/s | servers' CPU | redis CPU | ratio |
             assertThat(cells[5].trim()).as("expected in %s", row).isEqualTo("750");
             assertThat(cells[7].trim()).as("loss in %s", row).isEqualTo("0");
+            assertThat(Double.parseDouble(cells[9].trim())).as("servers' CPU s in %s", row).isGreaterThanOrEqualTo(0);
+            if (row.contains("redis-server")) {
+                assertThat(Double.parseDouble(cells[10].trim())).as("redis CPU s in %s", row)
+                        .isGreaterThanOrEqualTo(0);
+            } else {
+                assertThat(cells[10].trim()).as("no Redis in %s", row).isEqualTo("n/a");
+            }
         }
     }
 
