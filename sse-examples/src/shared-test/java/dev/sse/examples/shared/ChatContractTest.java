@@ -224,10 +224,12 @@ public abstract class ChatContractTest {
         assertThat(now[1]).as("completed").isEqualTo(before[1]);
 
         long sent = generator().tokensSent();
-        // Three more intervals in which a generator that kept going would have produced three tokens.
+        // Three more intervals in which a generator that kept going would have produced three tokens. One token may
+        // already be on its way when the cancel is counted (its tick passed the check a moment before): at most that
+        // one more (CI saw it once).
         long quiet = System.nanoTime() + Duration.ofMillis(3L * interval).toNanos();
         while (System.nanoTime() < quiet) {
-            assertThat(generator().tokensSent()).as("tokens produced after the cancel").isEqualTo(sent);
+            assertThat(generator().tokensSent()).as("tokens produced after the cancel").isBetween(sent, sent + 1);
             Thread.sleep(20);
         }
     }
