@@ -301,7 +301,7 @@ public final class BenchMain {
         s.publish(cfg.fanOutBroadcasts, cfg.fanOutRate, cfg.fanOutSize);
         long expected = (long) healthy * cfg.fanOutBroadcasts;
         LoadGenerator.await(() -> s.load.windowReceived() >= expected, cfg.drainMillis);
-        long cpu = ProcStats.cpuNanos(s.server.pid()) - cpu0;
+        long cpu = ProcStats.between(cpu0, ProcStats.cpuNanos(s.server.pid()));
         long[] threads = s.server.streamStats();
         LatencyHistogram h = s.load.windowHistogram();
         long received = s.load.windowReceived();
@@ -451,7 +451,7 @@ public final class BenchMain {
                 s.publish(cfg.fanOutBroadcasts, cfg.clusterRate, cfg.fanOutSize);
                 long expected = (long) n * cfg.fanOutBroadcasts;
                 LoadGenerator.await(() -> s.load.windowReceived() >= expected, cfg.drainMillis);
-                long cpu = cpu0 < 0 ? -1 : ProcStats.cpuNanos(s.server.pid()) - cpu0;
+                long cpu = ProcStats.between(cpu0, ProcStats.cpuNanos(s.server.pid()));
                 clusterRow(table, ONE_NODE_MEMORY, s.load.windowHistogram(), expected, s.load.windowReceived(), rate,
                         cpu, -1);
             } else {
@@ -492,12 +492,12 @@ public final class BenchMain {
                 loads.add(new LoadGenerator(new InetSocketAddress("127.0.0.1", servers.get(i % nodes).port()),
                         BenchServer.PATH), n / generators + (i < n % generators ? 1 : 0));
             }
+            long[] held = new long[nodes];
+            for (int i = 0; i < generators; i++) {
+                held[i % nodes] += loads.share(i);
+            }
             boolean up = LoadGenerator.await(() -> {
                 try {
-                    long[] held = new long[nodes];
-                    for (int i = 0; i < generators; i++) {
-                        held[i % nodes] += loads.share(i);
-                    }
                     for (int i = 0; i < nodes; i++) {
                         if (servers.get(i).subscribers() < held[i]) {
                             return false;
@@ -536,8 +536,8 @@ public final class BenchMain {
             }
             long expected = (long) n * cfg.fanOutBroadcasts;
             LoadGenerator.await(() -> loads.windowReceived() >= expected, cfg.drainMillis);
-            long cpu = cpu0 < 0 ? -1 : cpuNanos(servers) - cpu0;
-            long redisCpu = redisCpu0 < 0 ? -1 : ProcStats.cpuNanos(redis.pid()) - redisCpu0;
+            long cpu = ProcStats.between(cpu0, cpuNanos(servers));
+            long redisCpu = ProcStats.between(redisCpu0, ProcStats.cpuNanos(redis.pid()));
             clusterRow(table, label, loads.windowHistogram(), expected, loads.windowReceived(), rate, cpu, redisCpu);
         } finally {
             for (ServerProcess server : servers) {

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 
-/** A process's CPU time from {@code /proc}, for the server columns of the fan-out table. */
+/** A process's CPU time from {@code /proc}, for the server CPU columns of the fan-out and cluster tables. */
 final class ProcStats {
 
     /** USER_HZ on every Linux the bench runs on; /proc/PID/stat counts in it. */
@@ -27,5 +27,10 @@ final class ProcStats {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /** CPU time between two readings, or -1 where either could not be taken. */
+    static long between(long before, long after) {
+        return before < 0 || after < 0 ? -1 : after - before;
     }
 }
