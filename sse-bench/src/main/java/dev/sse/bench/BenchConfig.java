@@ -47,6 +47,13 @@ final class BenchConfig {
 
     final int c100kStreams;
 
+    /**
+     * Broadcasts sent unmeasured, at the window's rate, before each fan-out and cluster window ({@code --warmup}):
+     * the window then measures a server that has been up for a while, not its JIT compiler at work. 0 measures a
+     * cold server (one awaited event, as before).
+     */
+    final int warmUpBroadcasts;
+
     final int streamsCount;
     final int streamsTokens;
     final int streamsIntervalMillis;
@@ -59,7 +66,8 @@ final class BenchConfig {
     final EncoderJmh.Settings jmhSettings;
 
     private BenchConfig(boolean quick, List<ServerKind> servers, Set<String> scenarios, String heap, Path logDir,
-            boolean jmh, Integer clusterConnections, Integer clusterNodes, Integer c100kStreams, Integer clusterRate) {
+            boolean jmh, Integer clusterConnections, Integer clusterNodes, Integer c100kStreams, Integer clusterRate,
+            Integer warmUp) {
         this.quick = quick;
         this.servers = servers;
         this.scenarios = scenarios;
@@ -108,6 +116,8 @@ final class BenchConfig {
             streamsResets = 1000;
         }
         this.clusterRate = clusterRate != null ? clusterRate : fanOutRate;
+        // Full: 8 s at the fan-out rate, after which a server's CPU per window stops falling (see sse-bench/README).
+        this.warmUpBroadcasts = warmUp != null ? warmUp : quick ? 5 : 40;
         streamsIntervalMillis = 50;
         // Mid-stream: the client reads tokens 0..resetAt, then resets.
         streamsResetAt = streamsTokens / 2 - 1;
@@ -131,7 +141,7 @@ final class BenchConfig {
      * {@code [--quick] [--servers=ours,webflux,vertx,spring,spring_flux,jersey,raw]
      * [--scenarios=memory,fanout,throughput,slow,encoder,client,cluster,streams,c100k]
      * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=20000] [--cluster-nodes=4]
-     * [--c100k-streams=100000]}; {@code --jmh} runs the encoder JMH alone (the same as
+     * [--c100k-streams=100000] [--warmup=40]}; {@code --jmh} runs the encoder JMH alone (the same as
      * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out. {@code cluster} (ours only, {@code --cluster-nodes} server
      * JVMs on a {@code redis-server} the bench starts, {@code --cluster-connections} streams split among them) and {@code streams} (per-request {@code POST} streams: ours, Spring
      * and raw NIO) and {@code c100k} (ours and raw NIO, {@code --c100k-streams} on one server) run only when named.
@@ -149,6 +159,7 @@ final class BenchConfig {
         Integer clusterNodes = null;
         Integer c100kStreams = null;
         Integer clusterRate = null;
+        Integer warmUp = null;
         for (String a : args) {
             if (a.equals("--quick")) {
                 quick = true;
@@ -180,6 +191,8 @@ final class BenchConfig {
                 clusterNodes = positive(a, "--cluster-nodes=".length());
             } else if (a.startsWith("--cluster-rate=")) {
                 clusterRate = positive(a, "--cluster-rate=".length());
+            } else if (a.startsWith("--warmup=")) {
+                warmUp = atLeast(0, a, "--warmup=".length());
             } else if (a.startsWith("--c100k-streams=")) {
                 c100kStreams = positive(a, "--c100k-streams=".length());
             } else {
@@ -187,24 +200,29 @@ final class BenchConfig {
                         + "[--servers=ours,spring,jersey,raw] "
                         + "[--scenarios=" + String.join(",", SCENARIOS) + "] "
                         + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=N] [--cluster-nodes=N] "
-                        + "[--cluster-rate=N] [--c100k-streams=N]");
+                        + "[--cluster-rate=N] [--c100k-streams=N] [--warmup=N]");
             }
         }
         EnumSet<ServerKind> ordered = EnumSet.copyOf(servers);
         return new BenchConfig(quick, new ArrayList<>(ordered), scenarios, heap, logs, jmh, clusterConnections,
-                clusterNodes, c100kStreams, clusterRate);
+                clusterNodes, c100kStreams, clusterRate, warmUp);
     }
 
     private static int positive(String arg, int valueAt) {
+        return atLeast(1, arg, valueAt);
+    }
+
+    private static int atLeast(int min, String arg, int valueAt) {
         String name = arg.substring(2, valueAt - 1);
         try {
             int v = Integer.parseInt(arg.substring(valueAt));
-            if (v > 0) {
+            if (v >= min) {
                 return v;
             }
         } catch (NumberFormatException e) {
             // named below
         }
-        throw new IllegalArgumentException(name + " must be a positive integer, got '" + arg.substring(valueAt) + "'");
+        throw new IllegalArgumentException(name + " must be " + (min == 1 ? "a positive integer" : "an integer ≥ " + min)
+                + ", got '" + arg.substring(valueAt) + "'");
     }
 }

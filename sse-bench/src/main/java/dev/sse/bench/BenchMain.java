@@ -84,7 +84,8 @@ public final class BenchMain {
         if (cfg.scenarios.contains("fanout")) {
             for (int i = 0; i < fanOut.length; i++) {
                 fanOut[i] = report.table(String.format(Locale.ROOT, "Fan-out: %s connections, %d B events, %d broadcasts "
-                        + "at %d/s", Report.num(cfg.fanOutLevels[i]), cfg.fanOutSize, cfg.fanOutBroadcasts, cfg.fanOutRate),
+                        + "at %d/s%s", Report.num(cfg.fanOutLevels[i]), cfg.fanOutSize, cfg.fanOutBroadcasts, cfg.fanOutRate,
+                        warmUpNote(cfg)),
                         "p99", true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss", "broadcast call p50 ms",
                         "broadcast call p99 ms", "slowest broadcast call ms", "server CPU s", "server threads max");
             }
@@ -119,9 +120,9 @@ public final class BenchMain {
         }
         if (cfg.scenarios.contains("cluster")) {
             runCluster(cfg, report.table(String.format(Locale.ROOT, "Cluster: %s streams, %d B events, %d broadcasts "
-                    + "at %d/s, from the nodes in turn; publish calls/s measured before any stream opens",
+                    + "at %d/s, from the nodes in turn%s; publish calls/s measured before any stream opens",
                     Report.num(clusterStreams(cfg.clusterConnections)), cfg.fanOutSize, cfg.fanOutBroadcasts,
-                    cfg.clusterRate), "setup", clusterLabel(cfg.clusterNodes), new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
+                    cfg.clusterRate, warmUpNote(cfg)), "setup", clusterLabel(cfg.clusterNodes), new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
                     "publish calls/s (one thread)", "servers' CPU s in the window", "redis-server CPU s"));
         }
         if (cfg.scenarios.contains("streams")) {
@@ -225,6 +226,20 @@ public final class BenchMain {
             return LoadGenerator.await(() -> load.receivedAtLeast(s, true) >= expectAll, 60_000);
         }
 
+        /**
+         * {@code n} unmeasured broadcasts at {@code rate}/s, awaited on every healthy stream: what a server that has
+         * been up for a while has behind it (its JIT compiler's work, mostly).
+         */
+        boolean warmUpRounds(int n, int rate, int size, int drainMillis) throws Exception {
+            if (n == 0) {
+                return true;
+            }
+            long last = seq + n;
+            publish(n, rate, size);
+            int open = load.healthyOpen();
+            return LoadGenerator.await(() -> load.receivedAtLeast(last, false) >= open, drainMillis);
+        }
+
         /** Sends {@code n} broadcasts at {@code rate}/s, each triggered just before it is requested. */
         void publish(int n, int rate, int size) throws IOException {
             Pacer pacer = new Pacer(rate);
@@ -286,6 +301,9 @@ public final class BenchMain {
     }
 
     private static void fanOutRow(BenchConfig cfg, ServerKind kind, Session s, Report.Table table) throws Exception {
+        if (!s.warmUpRounds(cfg.warmUpBroadcasts, cfg.fanOutRate, cfg.fanOutSize, cfg.drainMillis)) {
+            LOG.warn("{}: the warm-up broadcasts did not reach every stream", kind.cliName());
+        }
         // The streams just opened are still in the young generation: without this, the window's first young
         // collections copy every server's connection setup (20-28 ms pauses at 1,000), which a server that has been
         // up for a while has long behind it. Every server gets the same full GC, as the memory column does anyway.
@@ -443,7 +461,8 @@ public final class BenchMain {
         try (Session s = new Session(cfg, ServerKind.OURS)) {
             double rate = publishRate(s.server, cfg.clusterPublishes, cfg.fanOutSize);
             s.seq = cfg.clusterPublishes;
-            if (s.connect(n, false, n) && s.warmUp(cfg.fanOutSize, n)) {
+            if (s.connect(n, false, n) && s.warmUp(cfg.fanOutSize, n)
+                    && s.warmUpRounds(cfg.warmUpBroadcasts, cfg.clusterRate, cfg.fanOutSize, cfg.drainMillis)) {
                 // Settled as in the fan-out tables: the window does not measure the copying of streams just opened.
                 s.server.heapAfterGc();
                 long cpu0 = ProcStats.cpuNanos(s.server.pid());
@@ -517,6 +536,12 @@ public final class BenchMain {
                 servers.get(i).broadcast(warm, cfg.fanOutSize);
                 up = LoadGenerator.await(() -> loads.allReceived(warm), 60_000);
             }
+            // Then the rounds every row gets (see BenchConfig.warmUpBroadcasts), from the nodes in turn as measured.
+            if (up && cfg.warmUpBroadcasts > 0) {
+                long last = inTurn(cfg, servers, loads, seq, cfg.warmUpBroadcasts);
+                seq = last;
+                up = LoadGenerator.await(() -> loads.allReceived(last), cfg.drainMillis);
+            }
             if (!up) {
                 table.row(label, new double[] {Double.NaN}, "setup failed");
                 return;
@@ -527,13 +552,7 @@ public final class BenchMain {
             long cpu0 = cpuNanos(servers);
             long redisCpu0 = ProcStats.cpuNanos(redis.pid());
             loads.beginWindow(seq + 1);
-            Pacer pacer = new Pacer(cfg.clusterRate);
-            for (int i = 0; i < cfg.fanOutBroadcasts; i++) {
-                pacer.awaitTurn(i);
-                long next = ++seq;
-                loads.trigger(next);
-                servers.get(i % nodes).broadcast(next, cfg.fanOutSize);
-            }
+            inTurn(cfg, servers, loads, seq, cfg.fanOutBroadcasts);
             long expected = (long) n * cfg.fanOutBroadcasts;
             LoadGenerator.await(() -> loads.windowReceived() >= expected, cfg.drainMillis);
             long cpu = ProcStats.between(cpu0, cpuNanos(servers));
@@ -544,6 +563,28 @@ public final class BenchMain {
                 server.close();
             }
         }
+    }
+
+    /**
+     * Broadcasts {@code count} events at the cluster rate from the nodes in turn, each triggered just before it is
+     * requested, numbered after {@code seq}; returns the last number sent.
+     */
+    private static long inTurn(BenchConfig cfg, List<ServerProcess> servers, LoadGroup loads, long seq, int count)
+            throws IOException {
+        Pacer pacer = new Pacer(cfg.clusterRate);
+        long next = seq;
+        for (int i = 0; i < count; i++) {
+            pacer.awaitTurn(i);
+            loads.trigger(++next);
+            servers.get(i % servers.size()).broadcast(next, cfg.fanOutSize);
+        }
+        return next;
+    }
+
+    /** How the fan-out and cluster tables' titles say what came before their window. */
+    private static String warmUpNote(BenchConfig cfg) {
+        return cfg.warmUpBroadcasts == 0 ? ", on a cold server (one event before)"
+                : String.format(Locale.ROOT, ", after %d unmeasured at the same rate", cfg.warmUpBroadcasts);
     }
 
     /** Broadcasts {@code count} events as fast as the server's publisher thread takes them; returns calls/s. */

@@ -84,10 +84,13 @@ final class ServerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx" + heap);
-        cmd.add("-XX:+UseG1GC");
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         // For profiling a server, e.g. SSE_BENCH_SERVER_OPTS='-XX:StartFlightRecording=filename=/tmp/{kind}.jfr'.
         String extra = System.getenv("SSE_BENCH_SERVER_OPTS");
+        // G1, the JVM's own choice on this box, unless the options name another collector for every server.
+        if (extra == null || !extra.matches("(?s).*-XX:\\+Use\\w+GC.*")) {
+            cmd.add("-XX:+UseG1GC");
+        }
         if (extra != null) {
             for (String opt : extra.trim().split("\\s+")) {
                 if (!opt.isEmpty()) {

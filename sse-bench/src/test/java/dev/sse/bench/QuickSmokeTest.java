@@ -18,7 +18,7 @@ class QuickSmokeTest {
         String md = BenchMain.run(cfg);
 
         assertThat(md).contains("### Fan-out: 200 connections", "| ours (SseServlet) |", "| raw NIO (floor) |",
-                "ours ÷ server (p99");
+                "ours ÷ server (p99", "at 20/s, after 5 unmeasured at the same rate");
         List<String> fanOutRows = rows(md, "### Fan-out: 200 connections", "ours", "raw");
         fanOutRows.addAll(rows(md, "### Fan-out: 50 connections", "ours", "raw"));
         assertThat(fanOutRows).hasSize(4);
