@@ -44,6 +44,12 @@ final class BenchConfig {
     final int clusterPublishes;
     /** Broadcasts per second in the cluster scenario's windows; the fan-out rate unless {@code --cluster-rate}. */
     final int clusterRate;
+    /**
+     * Whether every server JVM of the cluster scenario, in every row, runs the settings for JVMs sharing a small box
+     * ({@code --cluster-settings=shared-box}, the default): the parallel collector and one writer thread. With
+     * {@code defaults} they run the JVM's and the servlet's defaults (G1, a writer per core).
+     */
+    final boolean clusterSharedBox;
 
     final int c100kStreams;
 
@@ -67,7 +73,7 @@ final class BenchConfig {
 
     private BenchConfig(boolean quick, List<ServerKind> servers, Set<String> scenarios, String heap, Path logDir,
             boolean jmh, Integer clusterConnections, Integer clusterNodes, Integer c100kStreams, Integer clusterRate,
-            Integer warmUp) {
+            Integer warmUp, boolean clusterSharedBox) {
         this.quick = quick;
         this.servers = servers;
         this.scenarios = scenarios;
@@ -116,6 +122,7 @@ final class BenchConfig {
             streamsResets = 1000;
         }
         this.clusterRate = clusterRate != null ? clusterRate : fanOutRate;
+        this.clusterSharedBox = clusterSharedBox;
         // Full: 8 s at the fan-out rate, after which a server's CPU per window stops falling (see sse-bench/README).
         this.warmUpBroadcasts = warmUp != null ? warmUp : quick ? 5 : 40;
         streamsIntervalMillis = 50;
@@ -141,7 +148,7 @@ final class BenchConfig {
      * {@code [--quick] [--servers=ours,webflux,vertx,spring,spring_flux,jersey,raw]
      * [--scenarios=memory,fanout,throughput,slow,encoder,client,cluster,streams,c100k]
      * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=20000] [--cluster-nodes=4]
-     * [--c100k-streams=100000] [--warmup=40]}; {@code --jmh} runs the encoder JMH alone (the same as
+     * [--cluster-settings=shared-box] [--c100k-streams=100000] [--warmup=40]}; {@code --jmh} runs the encoder JMH alone (the same as
      * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out. {@code cluster} (ours only, {@code --cluster-nodes} server
      * JVMs on a {@code redis-server} the bench starts, {@code --cluster-connections} streams split among them) and {@code streams} (per-request {@code POST} streams: ours, Spring
      * and raw NIO) and {@code c100k} (ours and raw NIO, {@code --c100k-streams} on one server) run only when named.
@@ -160,6 +167,7 @@ final class BenchConfig {
         Integer c100kStreams = null;
         Integer clusterRate = null;
         Integer warmUp = null;
+        boolean sharedBox = true;
         for (String a : args) {
             if (a.equals("--quick")) {
                 quick = true;
@@ -191,6 +199,13 @@ final class BenchConfig {
                 clusterNodes = positive(a, "--cluster-nodes=".length());
             } else if (a.startsWith("--cluster-rate=")) {
                 clusterRate = positive(a, "--cluster-rate=".length());
+            } else if (a.startsWith("--cluster-settings=")) {
+                String v = a.substring("--cluster-settings=".length());
+                if (!v.equals("shared-box") && !v.equals("defaults")) {
+                    throw new IllegalArgumentException("cluster-settings must be shared-box or defaults, got '" + v
+                            + "'");
+                }
+                sharedBox = v.equals("shared-box");
             } else if (a.startsWith("--warmup=")) {
                 warmUp = atLeast(0, a, "--warmup=".length());
             } else if (a.startsWith("--c100k-streams=")) {
@@ -200,12 +215,20 @@ final class BenchConfig {
                         + "[--servers=ours,spring,jersey,raw] "
                         + "[--scenarios=" + String.join(",", SCENARIOS) + "] "
                         + "[--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=N] [--cluster-nodes=N] "
-                        + "[--cluster-rate=N] [--c100k-streams=N] [--warmup=N]");
+                        + "[--cluster-rate=N] [--cluster-settings=shared-box|defaults] [--c100k-streams=N] "
+                        + "[--warmup=N]");
             }
         }
         EnumSet<ServerKind> ordered = EnumSet.copyOf(servers);
         return new BenchConfig(quick, new ArrayList<>(ordered), scenarios, heap, logs, jmh, clusterConnections,
-                clusterNodes, c100kStreams, clusterRate, warmUp);
+                clusterNodes, c100kStreams, clusterRate, warmUp, sharedBox);
+    }
+
+    /** The JVM options of every server JVM the cluster scenario starts, in every row. */
+    List<String> clusterJvmOptions() {
+        // Four JVMs sized each for the whole box run eight writers and four G1s' concurrent refinement on two cores:
+        // sse-bench/README.md, "Four JVMs on one small box", has the figures.
+        return clusterSharedBox ? List.of("-XX:+UseParallelGC", "-Dsse.bench.writerThreads=1") : List.of();
     }
 
     private static int positive(String arg, int valueAt) {

@@ -120,9 +120,11 @@ public final class BenchMain {
         }
         if (cfg.scenarios.contains("cluster")) {
             runCluster(cfg, report.table(String.format(Locale.ROOT, "Cluster: %s streams, %d B events, %d broadcasts "
-                    + "at %d/s, from the nodes in turn%s; publish calls/s measured before any stream opens",
-                    Report.num(clusterStreams(cfg.clusterConnections)), cfg.fanOutSize, cfg.fanOutBroadcasts,
-                    cfg.clusterRate, warmUpNote(cfg)), "setup", clusterLabel(cfg.clusterNodes), new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
+                    + "at %d/s, from the nodes in turn%s; publish calls/s measured before any stream opens; every "
+                    + "server JVM %s", Report.num(clusterStreams(cfg.clusterConnections)), cfg.fanOutSize,
+                    cfg.fanOutBroadcasts, cfg.clusterRate, warmUpNote(cfg), cfg.clusterSharedBox
+                            ? "with the parallel collector and one writer thread (--cluster-settings=shared-box)"
+                            : "with the JVM's and the servlet's defaults (--cluster-settings=defaults)"), "setup", clusterLabel(cfg.clusterNodes), new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
                     "publish calls/s (one thread)", "servers' CPU s in the window", "redis-server CPU s"));
         }
         if (cfg.scenarios.contains("streams")) {
@@ -177,7 +179,11 @@ public final class BenchMain {
         long seq;
 
         Session(BenchConfig cfg, ServerKind kind) throws Exception {
-            server = ServerProcess.start(kind, cfg.heap, cfg.logDir);
+            this(cfg, kind, List.of());
+        }
+
+        Session(BenchConfig cfg, ServerKind kind, List<String> jvmOptions) throws Exception {
+            server = ServerProcess.start(kind, cfg.heap, cfg.logDir, jvmOptions, kind.cliName());
             LoadGenerator lg;
             HttpPublisher hp = null;
             try {
@@ -458,7 +464,7 @@ public final class BenchMain {
                     + "for.", Report.num(maxFileDescriptors()), Report.num(cfg.clusterConnections), Report.num(n)));
         }
         LOG.info("cluster: one node, no Redis, {} streams", n);
-        try (Session s = new Session(cfg, ServerKind.OURS)) {
+        try (Session s = new Session(cfg, ServerKind.OURS, cfg.clusterJvmOptions())) {
             double rate = publishRate(s.server, cfg.clusterPublishes, cfg.fanOutSize);
             s.seq = cfg.clusterPublishes;
             if (s.connect(n, false, n) && s.warmUp(cfg.fanOutSize, n)
@@ -497,7 +503,8 @@ public final class BenchMain {
         List<ServerProcess> servers = new ArrayList<>();
         try (RedisProcess redis = RedisProcess.start(cfg.logDir.resolve("redis-" + nodes));
                 LoadGroup loads = new LoadGroup()) {
-            List<String> opts = List.of("-D" + ServerMain.REDIS_PROPERTY + "=" + redis.uri());
+            List<String> opts = new ArrayList<>(cfg.clusterJvmOptions());
+            opts.add("-D" + ServerMain.REDIS_PROPERTY + "=" + redis.uri());
             for (int i = 0; i < nodes; i++) {
                 servers.add(ServerProcess.start(ServerKind.OURS, cfg.heap, cfg.logDir, opts,
                         "cluster-" + nodes + "-" + i));

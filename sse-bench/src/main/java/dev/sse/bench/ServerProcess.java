@@ -69,6 +69,9 @@ final class ServerProcess implements AutoCloseable {
      * @throws IOException if it cannot start
      * @throws InterruptedException if interrupted while waiting for it
      */
+    /** A JVM option that picks the garbage collector. */
+    private static final String COLLECTOR = "-XX:\\+Use\\w+GC";
+
     static ServerProcess start(ServerKind kind, String heap, Path logDir) throws IOException, InterruptedException {
         return start(kind, heap, logDir, List.of(), kind.cliName());
     }
@@ -81,14 +84,25 @@ final class ServerProcess implements AutoCloseable {
     static ServerProcess start(ServerKind kind, String heap, Path logDir, List<String> jvmOptions, String logName)
             throws IOException, InterruptedException {
         Files.createDirectories(logDir);
+        // For profiling a server, e.g. SSE_BENCH_SERVER_OPTS='-XX:StartFlightRecording=filename=/tmp/{kind}.jfr'.
+        List<String> cmd = command(kind, heap, jvmOptions, System.getenv("SSE_BENCH_SERVER_OPTS"));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve(logName + ".log").toFile()));
+        return new ServerProcess(kind, pb.start());
+    }
+
+    /**
+     * The server JVM's command line: {@code jvmOptions} after the environment's {@code extra} options (or null), G1
+     * unless either names another collector; where both name one, the environment's wins, so that one variable runs
+     * every server on one collector.
+     */
+    static List<String> command(ServerKind kind, String heap, List<String> jvmOptions, String extra) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx" + heap);
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-        // For profiling a server, e.g. SSE_BENCH_SERVER_OPTS='-XX:StartFlightRecording=filename=/tmp/{kind}.jfr'.
-        String extra = System.getenv("SSE_BENCH_SERVER_OPTS");
-        // G1, the JVM's own choice on this box, unless the options name another collector for every server.
-        if (extra == null || !extra.matches("(?s).*-XX:\\+Use\\w+GC.*")) {
+        boolean extraNamesCollector = extra != null && extra.matches("(?s).*" + COLLECTOR + ".*");
+        if (!extraNamesCollector && jvmOptions.stream().noneMatch(o -> o.matches(COLLECTOR))) {
             cmd.add("-XX:+UseG1GC");
         }
         if (extra != null) {
@@ -98,14 +112,16 @@ final class ServerProcess implements AutoCloseable {
                 }
             }
         }
-        cmd.addAll(jvmOptions);
+        for (String opt : jvmOptions) {
+            if (!(extraNamesCollector && opt.matches(COLLECTOR))) {
+                cmd.add(opt);
+            }
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(ServerMain.class.getName());
         cmd.add(kind.cliName());
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve(logName + ".log").toFile()));
-        return new ServerProcess(kind, pb.start());
+        return cmd;
     }
 
     private void readReplies(BufferedReader out) {

@@ -35,4 +35,14 @@ class BenchConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("cluster-rate must be a positive integer, got '0'");
     }
+
+    @Test
+    void clusterRunsTheSharedBoxSettingsUnlessAskedForTheDefaults() {
+        assertThat(BenchConfig.full().clusterJvmOptions())
+                .containsExactly("-XX:+UseParallelGC", "-Dsse.bench.writerThreads=1");
+        assertThat(BenchConfig.parse(new String[] {"--cluster-settings=defaults"}).clusterJvmOptions()).isEmpty();
+        assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--cluster-settings=fast"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cluster-settings must be shared-box or defaults, got 'fast'");
+    }
 }
