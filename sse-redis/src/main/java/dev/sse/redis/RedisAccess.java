@@ -1,6 +1,7 @@
 package dev.sse.redis;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
@@ -29,6 +30,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -42,9 +44,54 @@ abstract class RedisAccess {
     /** Most commands that may wait for Redis on one connection. */
     static final int REQUEST_QUEUE = 10_000;
 
-    /** One connection and its stream commands. */
-    record Link(StatefulConnection<String, String> connection, RedisStreamCommands<String, String> sync,
+    /**
+     * One connection and its stream commands. Closed once, however many of its owners ask (its disconnect listener,
+     * the backplane's close): Lettuce logs a warning for every close after the first.
+     */
+    static final class Link {
+        private final StatefulConnection<String, String> connection;
+        private final RedisStreamCommands<String, String> sync;
+        private final RedisStreamAsyncCommands<String, String> async;
+        private final AtomicReference<CompletableFuture<Void>> closing = new AtomicReference<>();
+
+        Link(StatefulConnection<String, String> connection, RedisStreamCommands<String, String> sync,
                 RedisStreamAsyncCommands<String, String> async) {
+            this.connection = connection;
+            this.sync = sync;
+            this.async = async;
+        }
+
+        StatefulConnection<String, String> connection() {
+            return connection;
+        }
+
+        RedisStreamCommands<String, String> sync() {
+            return sync;
+        }
+
+        RedisStreamAsyncCommands<String, String> async() {
+            return async;
+        }
+
+        /** Starts closing the connection, the first time; completes when it is closed. Never waits. */
+        CompletableFuture<Void> close() {
+            CompletableFuture<Void> started = new CompletableFuture<>();
+            if (!closing.compareAndSet(null, started)) {
+                return closing.get();
+            }
+            if (connection instanceof RedisChannelHandler<?, ?> handler && handler.isClosed()) {
+                // Closed by the client's shutdown, whose disconnect event brought us here.
+                started.complete(null);
+                return started;
+            }
+            try {
+                connection.closeAsync().whenComplete((done, failure) -> started.complete(null));
+            } catch (RuntimeException e) {
+                started.complete(null);
+                throw e;
+            }
+            return started;
+        }
     }
 
     /**

@@ -320,8 +320,9 @@ public final class RedisBackplane implements Backplane {
             c = connection;
             connection = null;
         }
+        CompletableFuture<Void> readerClosed = CompletableFuture.completedFuture(null);
         if (r != null) {
-            r.stop();
+            readerClosed = r.stop();
             t.interrupt();
             try {
                 t.join(commandTimeout.plus(StreamReader.BLOCK).toMillis());
@@ -329,9 +330,16 @@ public final class RedisBackplane implements Backplane {
                 Thread.currentThread().interrupt();
             }
         }
-        pipeline.close();
-        if (c != null) {
-            c.connection().closeAsync();
+        CompletableFuture<Void> closing = CompletableFuture.allOf(readerClosed, pipeline.close(),
+                c != null ? c.close() : CompletableFuture.completedFuture(null));
+        try {
+            // The client's shutdown closes whatever is still open, warning once for each connection already closing.
+            closing.get(commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debug("{}: connections not closed within {} ms; the client's shutdown closes them", where,
+                    commandTimeout.toMillis(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         redis.shutdown(commandTimeout);
     }
@@ -356,7 +364,7 @@ public final class RedisBackplane implements Backplane {
                 throw new IllegalStateException("the RedisBackplane on " + key + " is closed");
             }
             if (connection != null && !connection.connection().isOpen()) {
-                connection.connection().closeAsync();
+                connection.close();
                 connection = null;
             }
             if (connection == null) {
@@ -375,7 +383,7 @@ public final class RedisBackplane implements Backplane {
                                     connection = null;
                                 }
                             }
-                            c.connection().closeAsync();
+                            c.close();
                         }
                     });
                     connection = c;

@@ -13,6 +13,7 @@ import io.lettuce.core.api.sync.RedisStreamCommands;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -241,22 +242,26 @@ final class StreamReader implements Runnable {
         return newest.isEmpty() ? StreamId.ZERO : StreamId.parse(newest.get(0).getId());
     }
 
-    /** Ends the loop: closing its connection fails a blocked read at once. */
-    void stop() {
+    /**
+     * Ends the loop: closing its connection fails a blocked read at once. The stage completes once the connection is
+     * closed; nothing waits for it here.
+     */
+    CompletableFuture<Void> stop() {
         running.set(false);
-        closeConnection();
+        return closeConnection();
     }
 
-    private void closeConnection() {
+    private CompletableFuture<Void> closeConnection() {
         RedisAccess.Link c = connection;
         connection = null;
         if (c != null) {
             try {
                 // Never waits: a close can hang on a connection whose handshake never finished.
-                c.connection().closeAsync();
+                return c.close();
             } catch (RuntimeException e) {
                 LOG.debug("stream {}: closing the read connection failed", key, e);
             }
         }
+        return CompletableFuture.completedFuture(null);
     }
 }

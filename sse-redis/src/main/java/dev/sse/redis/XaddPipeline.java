@@ -197,17 +197,15 @@ final class XaddPipeline {
         return flushes.sum();
     }
 
-    /** Fails everything in flight and closes the connection. */
-    void close() {
+    /** Fails everything in flight and starts closing the connection; the stage completes once it is closed. */
+    CompletableFuture<Void> close() {
         Line l;
         synchronized (lock) {
             closed = true;
             l = line;
             line = null;
         }
-        if (l != null) {
-            l.close();
-        }
+        return l != null ? l.close() : CompletableFuture.completedFuture(null);
     }
 
     /** One connection's life: a new one after each drop. */
@@ -339,8 +337,8 @@ final class XaddPipeline {
             close();
         }
 
-        void close() {
-            link.connection().closeAsync();
+        CompletableFuture<Void> close() {
+            return link.close();
         }
     }
 }

@@ -403,6 +403,29 @@ class RedisBackplaneTest {
         assertThatThrownBy(() -> a.broadcast(SseEvent.data("x"))).isInstanceOf(RuntimeException.class);
     }
 
+    @Test
+    void closingANodeThatUsedEveryConnectionLogsNoWarning() throws Exception {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(logged, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Hub a = node();
+            String id = a.broadcast(SseEvent.data("one"));
+            a.broadcast(SseEvent.data("two"));
+            // A resume from the stream (the mirror is off) opens the replay connection too.
+            Hub b = node(x -> x.mirrorSize(0));
+            RecordingChannel resumed = RecordingChannel.open(b, resumeFrom(id));
+            assertThat(resumed.awaitEvents(1, WAIT).get(0).data()).isEqualTo("two");
+            a.close();
+            b.close();
+        } finally {
+            System.setErr(err);
+        }
+        // Lettuce warns "Connection is already closed" for each connection closed twice (its disconnect listener
+        // and the client's shutdown, before the close went through once).
+        assertThat(logged.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("WARN");
+    }
+
     private static Set<Thread> readerThreads(String name) {
         Set<Thread> out = new HashSet<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
