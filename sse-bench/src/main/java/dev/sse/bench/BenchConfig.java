@@ -245,7 +245,7 @@ final class BenchConfig {
         } catch (NumberFormatException e) {
             // named below
         }
-        throw new IllegalArgumentException(name + " must be " + (min == 1 ? "a positive integer" : "an integer ≥ " + min)
+        throw new IllegalArgumentException(name + " must be " + (min == 1 ? "a positive integer" : "an integer of at least " + min)
                 + ", got '" + arg.substring(valueAt) + "'");
     }
 }

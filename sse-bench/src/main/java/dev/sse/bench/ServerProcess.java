@@ -59,6 +59,9 @@ final class ServerProcess implements AutoCloseable {
         this.port = Integer.parseInt(ready.split(" ")[1]);
     }
 
+    /** A JVM option that picks the garbage collector. */
+    private static final String COLLECTOR = "-XX:\\+Use\\w+GC";
+
     /**
      * Forks a server JVM.
      *
@@ -69,9 +72,6 @@ final class ServerProcess implements AutoCloseable {
      * @throws IOException if it cannot start
      * @throws InterruptedException if interrupted while waiting for it
      */
-    /** A JVM option that picks the garbage collector. */
-    private static final String COLLECTOR = "-XX:\\+Use\\w+GC";
-
     static ServerProcess start(ServerKind kind, String heap, Path logDir) throws IOException, InterruptedException {
         return start(kind, heap, logDir, List.of(), kind.cliName());
     }

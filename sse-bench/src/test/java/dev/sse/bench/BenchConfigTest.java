@@ -23,7 +23,7 @@ class BenchConfigTest {
     void negativeOrNonNumericWarmUpIsRefusedNamingTheOption() {
         assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--warmup=-1"}))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("warmup must be an integer ≥ 0, got '-1'");
+                .hasMessage("warmup must be an integer of at least 0, got '-1'");
         assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--warmup=lots"}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("warmup");

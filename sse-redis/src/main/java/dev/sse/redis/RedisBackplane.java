@@ -87,6 +87,8 @@ import org.slf4j.LoggerFactory;
 public final class RedisBackplane implements Backplane {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisBackplane.class);
+    /** How long {@link #close} waits for its connections to close (no round trip: a channel closing). */
+    private static final long CLOSE_WAIT_MILLIS = 1000;
     /** Most commands that may wait for Redis on the connection for replays. */
     static final int REQUEST_QUEUE = RedisAccess.REQUEST_QUEUE;
     /** How long after a failed first connect replays fail without trying again. */
@@ -332,12 +334,12 @@ public final class RedisBackplane implements Backplane {
         }
         CompletableFuture<Void> closing = CompletableFuture.allOf(readerClosed, pipeline.close(),
                 c != null ? c.close() : CompletableFuture.completedFuture(null));
+        long wait = Math.min(commandTimeout.toMillis(), CLOSE_WAIT_MILLIS);
         try {
             // The client's shutdown closes whatever is still open, warning once for each connection already closing.
-            closing.get(commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            closing.get(wait, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            LOG.debug("{}: connections not closed within {} ms; the client's shutdown closes them", where,
-                    commandTimeout.toMillis(), e);
+            LOG.debug("{}: connections not closed within {} ms; the client's shutdown closes them", where, wait, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

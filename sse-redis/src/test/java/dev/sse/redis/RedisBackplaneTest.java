@@ -9,6 +9,9 @@ import dev.sse.core.Hub;
 import dev.sse.core.SseEvent;
 import dev.sse.core.SseFrame;
 import dev.sse.test.RecordingChannel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -405,9 +408,9 @@ class RedisBackplaneTest {
 
     @Test
     void closingANodeThatUsedEveryConnectionLogsNoWarning() throws Exception {
-        java.io.PrintStream err = System.err;
-        java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(logged, true, java.nio.charset.StandardCharsets.UTF_8));
+        PrintStream err = System.err;
+        ByteArrayOutputStream logged = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(logged, true, StandardCharsets.UTF_8));
         try {
             Hub a = node();
             String id = a.broadcast(SseEvent.data("one"));
@@ -423,7 +426,7 @@ class RedisBackplaneTest {
         }
         // Lettuce warns "Connection is already closed" for each connection closed twice (its disconnect listener
         // and the client's shutdown, before the close went through once).
-        assertThat(logged.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("WARN");
+        assertThat(logged.toString(StandardCharsets.UTF_8)).doesNotContain("WARN");
     }
 
     private static Set<Thread> readerThreads(String name) {
