@@ -1,6 +1,7 @@
 package dev.sse.bench;
 
 import dev.sse.bench.server.ServerKind;
+import dev.sse.bench.server.ServerMain;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -228,7 +229,8 @@ final class BenchConfig {
     List<String> clusterJvmOptions() {
         // Four JVMs sized each for the whole box run eight writers and four G1s' concurrent refinement on two cores:
         // sse-bench/README.md, "Four JVMs on one small box", has the figures.
-        return clusterSharedBox ? List.of("-XX:+UseParallelGC", "-Dsse.bench.writerThreads=1") : List.of();
+        return clusterSharedBox ? List.of("-XX:+UseParallelGC", "-D" + ServerMain.WRITER_THREADS_PROPERTY + "=1")
+                : List.of();
     }
 
     private static int positive(String arg, int valueAt) {

@@ -336,7 +336,7 @@ public final class BenchMain {
                 Report.ms(http ? s.http.roundTripNanos(0.5) : s.server.broadcastCallNanos(0.5)),
                 Report.ms(http ? s.http.roundTripNanos(0.99) : s.server.broadcastCallNanos(0.99)),
                 Report.ms(http ? s.http.maxRoundTripNanos() : s.server.maxBroadcastNanos()),
-                cpu < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", cpu / 1e9),
+                seconds(cpu),
                 threads == null ? "n/a" : Report.num(threads[threads.length - 1]));
     }
 

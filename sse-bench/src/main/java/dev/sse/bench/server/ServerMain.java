@@ -37,6 +37,11 @@ public final class ServerMain {
 
     /** System property: a Redis URI that ours puts its hub on (the cluster scenario). */
     public static final String REDIS_PROPERTY = "sse.bench.redis";
+    /**
+     * System property: our servlet's {@code writerThreads} init-param, when given (the cluster scenario's shared-box
+     * settings, and experiments; the other tables run the default, one per core).
+     */
+    public static final String WRITER_THREADS_PROPERTY = "sse.bench.writerThreads";
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerMain.class);
 

@@ -31,8 +31,6 @@ import org.slf4j.LoggerFactory;
 final class SseServletServer implements BenchServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(SseServletServer.class);
-    /** The servlet's {@code writerThreads} init-param, when set. */
-    static final String WRITER_THREADS_PROPERTY = "sse.bench.writerThreads";
 
     private final Hub hub = hub(System.getProperty(ServerMain.REDIS_PROPERTY));
     private final TokenStreams streams = new TokenStreams();
@@ -51,9 +49,9 @@ final class SseServletServer implements BenchServer {
         ServletContextHandler context = new ServletContextHandler();
         ServletHolder holder = new ServletHolder(new SseServlet(hub));
         holder.setAsyncSupported(true);
-        String writers = System.getProperty(WRITER_THREADS_PROPERTY);
+        String writers = System.getProperty(ServerMain.WRITER_THREADS_PROPERTY);
         if (writers != null) {
-            // For experiments through SSE_BENCH_SERVER_OPTS; the tables run the default (one per core).
+            // The cluster scenario's shared-box settings, or SSE_BENCH_SERVER_OPTS; otherwise one per core.
             holder.setInitParameter("writerThreads", writers);
         }
         // Initialise at start, as the other servers do, rather than on the first request.
