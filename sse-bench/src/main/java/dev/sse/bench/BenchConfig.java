@@ -149,10 +149,11 @@ final class BenchConfig {
      * {@code [--quick] [--servers=ours,webflux,vertx,spring,spring_flux,jersey,raw]
      * [--scenarios=memory,fanout,throughput,slow,encoder,client,cluster,streams,c100k]
      * [--heap=1g] [--logs=DIR] [--jmh | --no-jmh] [--cluster-connections=20000] [--cluster-nodes=4]
-     * [--cluster-settings=shared-box] [--c100k-streams=100000] [--warmup=40]}; {@code --jmh} runs the encoder JMH alone (the same as
-     * {@code --scenarios=encoder}), {@code --no-jmh} leaves it out. {@code cluster} (ours only, {@code --cluster-nodes} server
-     * JVMs on a {@code redis-server} the bench starts, {@code --cluster-connections} streams split among them) and {@code streams} (per-request {@code POST} streams: ours, Spring
-     * and raw NIO) and {@code c100k} (ours and raw NIO, {@code --c100k-streams} on one server) run only when named.
+     * [--cluster-settings=shared-box] [--c100k-streams=100000] [--warmup=40]}; {@code --jmh} runs the encoder JMH
+     * alone (the same as {@code --scenarios=encoder}), {@code --no-jmh} leaves it out. {@code cluster} (ours only,
+     * {@code --cluster-nodes} server JVMs on a {@code redis-server} the bench starts, {@code --cluster-connections}
+     * streams split among them) and {@code streams} (per-request {@code POST} streams: ours, Spring and raw NIO) and
+     * {@code c100k} (ours and raw NIO, {@code --c100k-streams} on one server) run only when named.
      *
      * @throws IllegalArgumentException naming an unknown argument, scenario or server, or a bad number
      */
@@ -247,7 +248,7 @@ final class BenchConfig {
         } catch (NumberFormatException e) {
             // named below
         }
-        throw new IllegalArgumentException(name + " must be " + (min == 1 ? "a positive integer" : "an integer of at least " + min)
-                + ", got '" + arg.substring(valueAt) + "'");
+        String what = min == 1 ? "a positive integer" : "an integer of at least " + min;
+        throw new IllegalArgumentException(name + " must be " + what + ", got '" + arg.substring(valueAt) + "'");
     }
 }

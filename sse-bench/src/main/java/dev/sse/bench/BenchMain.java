@@ -83,9 +83,9 @@ public final class BenchMain {
         Report.Table[] fanOut = new Report.Table[cfg.fanOutLevels.length];
         if (cfg.scenarios.contains("fanout")) {
             for (int i = 0; i < fanOut.length; i++) {
-                fanOut[i] = report.table(String.format(Locale.ROOT, "Fan-out: %s connections, %d B events, %d broadcasts "
-                        + "at %d/s%s", Report.num(cfg.fanOutLevels[i]), cfg.fanOutSize, cfg.fanOutBroadcasts, cfg.fanOutRate,
-                        warmUpNote(cfg)),
+                fanOut[i] = report.table(String.format(Locale.ROOT, "Fan-out: %s connections, %d B events, "
+                        + "%d broadcasts at %d/s%s", Report.num(cfg.fanOutLevels[i]), cfg.fanOutSize,
+                        cfg.fanOutBroadcasts, cfg.fanOutRate, warmUpNote(cfg)),
                         "p99", true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss", "broadcast call p50 ms",
                         "broadcast call p99 ms", "slowest broadcast call ms", "server CPU s", "server threads max");
             }
@@ -119,12 +119,8 @@ public final class BenchMain {
             }
         }
         if (cfg.scenarios.contains("cluster")) {
-            runCluster(cfg, report.table(String.format(Locale.ROOT, "Cluster: %s streams, %d B events, %d broadcasts "
-                    + "at %d/s, from the nodes in turn%s; publish calls/s measured before any stream opens; every "
-                    + "server JVM %s", Report.num(clusterStreams(cfg.clusterConnections)), cfg.fanOutSize,
-                    cfg.fanOutBroadcasts, cfg.clusterRate, warmUpNote(cfg), cfg.clusterSharedBox
-                            ? "with the parallel collector and one writer thread (--cluster-settings=shared-box)"
-                            : "with the JVM's and the servlet's defaults (--cluster-settings=defaults)"), "setup", clusterLabel(cfg.clusterNodes), new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
+            runCluster(cfg, report.table(clusterTitle(cfg), "setup", clusterLabel(cfg.clusterNodes),
+                    new String[] {"p99"}, true, "p50 ms", "p99 ms", "max ms", "expected", "received", "loss",
                     "publish calls/s (one thread)", "servers' CPU s in the window", "redis-server CPU s"));
         }
         if (cfg.scenarios.contains("streams")) {
@@ -586,6 +582,15 @@ public final class BenchMain {
             servers.get(i % servers.size()).broadcast(next, cfg.fanOutSize);
         }
         return next;
+    }
+
+    private static String clusterTitle(BenchConfig cfg) {
+        return String.format(Locale.ROOT, "Cluster: %s streams, %d B events, %d broadcasts at %d/s, from the nodes in "
+                + "turn%s; publish calls/s measured before any stream opens; every server JVM %s",
+                Report.num(clusterStreams(cfg.clusterConnections)), cfg.fanOutSize, cfg.fanOutBroadcasts,
+                cfg.clusterRate, warmUpNote(cfg), cfg.clusterSharedBox
+                        ? "with the parallel collector and one writer thread (--cluster-settings=shared-box)"
+                        : "with the JVM's and the servlet's defaults (--cluster-settings=defaults)");
     }
 
     /** How the fan-out and cluster tables' titles say what came before their window. */

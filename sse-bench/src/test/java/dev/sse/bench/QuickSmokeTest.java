@@ -82,7 +82,8 @@ class QuickSmokeTest {
 
         String md = BenchMain.run(cfg);
 
-        assertThat(md).contains("### Cluster: 150 streams", "every server JVM with the parallel collector and one writer thread");
+        assertThat(md).contains("### Cluster: 150 streams",
+                "every server JVM with the parallel collector and one writer thread");
         List<String> rows = rows(md, "### Cluster", "one node", "3 nodes on one redis-server");
         assertThat(rows).as("in-memory, one node on Redis, three nodes").hasSize(3);
         for (String row : rows) {

@@ -10,10 +10,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -150,43 +153,42 @@ class RedisFiguresTest {
         }
     }
 
-    /**
-     * {@code m} calls of {@code broadcastAsync} from this thread, then a wait for every id; events per second. The ids
-     * are then checked to be in call order. A method of its own so that its {@code m} futures are garbage once it
-     * returns, not live through the rounds measured after it.
-     */
+    /** Ours: {@code m} calls of {@code broadcastAsync}; the ids are then checked to be in call order. */
     private static double oneThreadAsync(Hub a, String payload, int m) throws Exception {
-        List<java.util.concurrent.CompletionStage<String>> stages = new ArrayList<>(m);
-        long ta = System.nanoTime();
-        for (int i = 0; i < m; i++) {
-            stages.add(a.broadcastAsync("news", SseEvent.of("note", payload)));
-        }
-        String[] ids = new String[m];
-        for (int i = 0; i < m; i++) {
-            ids[i] = stages.get(i).toCompletableFuture().get(1, TimeUnit.MINUTES);
-        }
-        double rate = m / ((System.nanoTime() - ta) / 1e9);
-        // Checked after the clock stops: 200,000 assertions are the harness's time, not the publisher's.
-        for (int i = 1; i < m; i++) {
-            if (StreamId.parse(ids[i]).compareTo(StreamId.parse(ids[i - 1])) <= 0) {
-                throw new AssertionError("ids not in call order: " + ids[i - 1] + " then " + ids[i]);
+        return asyncRound(m, () -> a.broadcastAsync("news", SseEvent.of("note", payload)), ids -> {
+            for (int i = 1; i < ids.length; i++) {
+                if (StreamId.parse(ids[i]).compareTo(StreamId.parse(ids[i - 1])) <= 0) {
+                    throw new AssertionError("ids not in call order: " + ids[i - 1] + " then " + ids[i]);
+                }
             }
-        }
-        return rate;
+        });
     }
 
     /** The peer's {@link #oneThreadAsync}: Lettuce's asynchronous {@code XADD} on one connection. */
     private static double rawOneThreadAsync(io.lettuce.core.api.StatefulRedisConnection<String, String> c,
             io.lettuce.core.XAddArgs trim, java.util.Map<String, String> entry, int m) throws Exception {
-        List<io.lettuce.core.RedisFuture<String>> sent = new ArrayList<>(m);
-        long r1 = System.nanoTime();
+        return asyncRound(m, () -> c.async().xadd("sse:raw", trim, entry), ids -> { });
+    }
+
+    /**
+     * {@code m} calls from this thread, then a wait for every id; events per second. The ids are checked after the
+     * clock stops: 200,000 assertions are the harness's time, not the publisher's. A method of its own so that its
+     * futures are garbage once it returns, not live through the rounds measured after it.
+     */
+    private static double asyncRound(int m, Supplier<CompletionStage<String>> call, Consumer<String[]> check)
+            throws Exception {
+        List<CompletionStage<String>> stages = new ArrayList<>(m);
+        long t = System.nanoTime();
         for (int i = 0; i < m; i++) {
-            sent.add(c.async().xadd("sse:raw", trim, entry));
+            stages.add(call.get());
         }
-        for (io.lettuce.core.RedisFuture<String> f : sent) {
-            f.get(1, TimeUnit.MINUTES);
+        String[] ids = new String[m];
+        for (int i = 0; i < m; i++) {
+            ids[i] = stages.get(i).toCompletableFuture().get(1, TimeUnit.MINUTES);
         }
-        return m / ((System.nanoTime() - r1) / 1e9);
+        double rate = m / ((System.nanoTime() - t) / 1e9);
+        check.accept(ids);
+        return rate;
     }
 
     /** One unmeasured round, then the median events per second of three. */
