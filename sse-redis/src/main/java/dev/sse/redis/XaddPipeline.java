@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,29 +19,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node's {@code XADD}s, pipelined on one connection of their own: a call writes its command and returns; replies
+ * A node's {@code XADD}s, pipelined on one connection of their own: a call queues its command and returns; replies
  * come back in order on Lettuce's event loop and complete each caller's future with its own entry id or its own
  * failure. Redis numbers entries in the order it runs them, so ids stay in one global order.
  *
- * <p>Flushes are batched: auto-flush is off. A caller that waits for its reply flushes on its own thread at once
- * when nothing flushed is still unanswered (the latency of a reply is its throughput), else leaves its command to
- * the reply that completes the batch in flight, which flushes everything written meanwhile as one batch; one that
- * does not hand the flush to Lettuce's event executor, where one drain at a time flushes until no request is left, so one
- * thread publishing in a loop fills whole packets meanwhile.
- * Flushes of one connection never run at once, so commands reach Redis in the order they were written. (On
- * a Cluster auto-flush stays on: see {@link RedisAccess#batchesFlushes()}.)
+ * <p>One sender at a time hands the queued commands to Lettuce and flushes them as one batch (auto-flush is off), so
+ * commands reach Redis in queue order and Lettuce's own write lock is never contended: sixteen callers writing to it
+ * themselves parked on that lock. A caller that waits for its reply sends at once, on its own thread, when nothing
+ * sent is still unanswered (the latency of a reply is its throughput), else leaves its command to the reply that
+ * completes the batch in flight, which sends everything queued meanwhile; one that does not wait hands the send to
+ * Lettuce's event executor, so one thread publishing in a loop fills whole packets meanwhile. (On a Cluster
+ * auto-flush stays on and each call writes its own command: see {@link RedisAccess#batchesFlushes()}.)
  *
- * <p>At most {@value #MAX_IN_FLIGHT} commands wait for replies. A call that finds them all taken waits for one to be
- * answered, at most the command timeout, then fails with {@link RedisUnavailableException}: a publisher in a loop runs
- * at Redis's pace instead of failing, and an outage still fails every call within a bounded time.
+ * <p>At most {@value #MAX_IN_FLIGHT} commands are queued or wait for replies. A call that finds them all taken waits
+ * for one to be answered, at most the command timeout, then fails with {@link RedisUnavailableException}: a publisher
+ * in a loop runs at Redis's pace instead of failing, and an outage still fails every call within a bounded time.
  *
  * <p>The connection never replays a command: when it drops, it is closed (which fails everything in flight with
  * "may have been appended") and the next call opens a new one, through Sentinel to the current primary if there is
  * one. Lettuce's own reconnect would send in-flight {@code XADD}s again after a failover, appending them twice.
  *
  * <p>Threads: {@link #append} from any thread; the reply callbacks and the disconnect listener on Lettuce's threads;
- * flushes on Lettuce's event executor. {@code lock} guards opening and closing the connection; the current
- * {@link Line} is published through a volatile field, and each line counts its flush requests in one atomic integer.
+ * sends on a waiting caller's thread, the event loop or Lettuce's event executor, one at a time. {@code lock} guards
+ * opening and closing the connection; the current {@link Line} is published through a volatile field; each line's
+ * queue is lock-free, its sender is whoever raises its send requests from zero, and its counts are atomic.
  */
 final class XaddPipeline {
 
@@ -106,25 +108,28 @@ final class XaddPipeline {
             throw e;
         }
         CompletableFuture<String> out = new CompletableFuture<>();
-        l.link.async().xadd(key, args, fields).whenComplete((id, failure) -> {
-            // The next batch first, so Redis works on it while the callers wake up; then the caller's future: a
-            // place is free only once its call is answered.
-            l.answered();
-            try {
-                if (failure == null) {
-                    if (lastFailure != null) {
-                        lastFailure = null;
-                    }
-                    out.complete(id);
-                } else {
-                    out.completeExceptionally(unavailable(failure));
-                }
-            } finally {
-                slots.release();
-            }
-        });
-        l.requestFlush(flushHere);
+        if (l.batched) {
+            l.submit(new Pending(fields, out), flushHere);
+        } else {
+            l.dispatch(fields, out);
+        }
         return out;
+    }
+
+    /** Completes a caller's future; a place is free only once its call is answered. */
+    private void finish(CompletableFuture<String> out, String id, Throwable failure) {
+        try {
+            if (failure == null) {
+                if (lastFailure != null) {
+                    lastFailure = null;
+                }
+                out.complete(id);
+            } else {
+                out.completeExceptionally(unavailable(failure));
+            }
+        } finally {
+            slots.release();
+        }
     }
 
     private CompletableFuture<String> failed(RedisUnavailableException e) {
@@ -208,24 +213,26 @@ final class XaddPipeline {
         return l != null ? l.close() : CompletableFuture.completedFuture(null);
     }
 
+    /** A call waiting to be handed to Lettuce. */
+    private record Pending(Map<String, String> fields, CompletableFuture<String> out) { }
+
     /** One connection's life: a new one after each drop. */
     private final class Line {
         final RedisAccess.Link link;
-        private final boolean batched;
-        /** Flushes asked for and not yet covered by a flush; the caller that raises it from 0 starts the drain. */
-        private final AtomicInteger flushRequests = new AtomicInteger();
-        private final Runnable drain;
-        /** Commands written to the connection's buffer so far. */
-        private final AtomicLong written = new AtomicLong();
-        /** Guarded by this: {@link #written} as of the last flush (at least: a command is counted after it is written). */
-        private long flushed;
-        /** Guarded by this: commands completed so far, answered, failed or timed out. */
-        private long answered;
+        final boolean batched;
+        /** Calls not yet handed to Lettuce, in call order. */
+        private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+        /** Sends asked for and not yet covered; the thread that raises it from 0 is the one sender until it is 0. */
+        private final AtomicInteger sendRequests = new AtomicInteger();
+        private final Runnable sendTask = this::send;
+        /** Written by the sender only: commands handed to Lettuce and flushed (counted before the flush). */
+        private volatile long sent;
+        /** Commands completed so far, answered, failed or timed out. */
+        private final AtomicLong answered = new AtomicLong();
 
         Line(RedisAccess.Link link) {
             this.link = link;
             this.batched = redis.batchesFlushes();
-            this.drain = this::drain;
             if (batched) {
                 link.connection().setAutoFlushCommands(false);
             }
@@ -239,72 +246,71 @@ final class XaddPipeline {
         }
 
         /**
-         * @param here flush on this thread if no flush is running: a caller that waits for its reply wants it sent
-         *             at once, one that does not lets the next commands join the batch while the flush is scheduled
-         */
-        void requestFlush(boolean here) {
-            if (!batched) {
-                return;
-            }
-            if (here) {
-                flushForCaller();
-                return;
-            }
-            written.incrementAndGet();
-            if (flushRequests.getAndIncrement() == 0) {
-                try {
-                    redis.flusher().execute(drain);
-                } catch (RuntimeException e) {
-                    // Lettuce is shutting down: flush here so the command still gets its answer or its failure.
-                    drain();
-                }
-            }
-        }
-
-        /**
-         * Batching for callers that wait: the first command flushes at once (nothing in flight, so its latency is its
-         * throughput); commands written while a flushed batch waits for its replies stay in the buffer, and the reply
-         * that completes that batch flushes them all, on the event loop ({@link #answered}). One flush per waiting call
-         * handed the event loop batches of one: 16 threads reached 24-31k/s while one thread's pipelined calls did
-         * 53-68k/s; a group commit that only merged flushes running at the same moment merged 2.4% of them.
+         * Queues a call and sees that it is sent. No call is left in the queue: a waiting caller queues, then sends
+         * unless {@code answered < sent}, i.e. a sent command is still to complete; its completion (a reply, a timeout,
+         * or the connection's failure) comes, and a completion that brings {@code answered} to {@code sent} sends
+         * what was queued since. Both sides write before they read (queue, then counts; count, then queue), so at
+         * least one of them sees the other. One send per waiting call handed the event loop batches of one: 16
+         * threads reached 24-31k/s while one thread's pipelined calls did 53-68k/s.
          *
-         * <p>No command is left in the buffer: a caller counts itself after writing, then flushes unless
-         * {@code answered < flushed}, i.e. a flushed command is still to complete; its completion (a reply, a
-         * timeout, or the connection's failure) comes, and the completion that brings {@code answered} to
-         * {@code flushed} flushes what was written since. {@code flushed} undercounts at worst (a command in the buffer
-         * but not yet counted goes out with a flush), which only makes a flush come early.
+         * @param waiting the caller waits for its reply: it sends at once, on its own thread, if nothing sent is
+         *                unanswered (the latency of a reply is its throughput), else leaves its call to the reply
+         *                that completes the batch in flight; a caller that does not wait hands the send to Lettuce's
+         *                event executor, so a thread publishing in a loop fills whole packets meanwhile
          */
-        private void flushForCaller() {
-            written.incrementAndGet();
-            synchronized (this) {
-                if (answered >= flushed) {
-                    flushLocked();
-                }
+        void submit(Pending p, boolean waiting) {
+            queue.offer(p);
+            if (!waiting) {
+                requestSend(false);
+            } else if (answered.get() >= sent) {
+                requestSend(true);
             }
         }
 
         /** A command of this line completed; on Lettuce's event loop, in reply order (a timeout: on its timer). */
         void answered() {
-            if (!batched) {
+            if (answered.incrementAndGet() >= sent && !queue.isEmpty()) {
+                requestSend(true);
+            }
+        }
+
+        private void requestSend(boolean here) {
+            if (sendRequests.getAndIncrement() != 0) {
                 return;
             }
-            synchronized (this) {
-                answered++;
-                if (answered >= flushed && written.get() > flushed) {
-                    flushLocked();
-                }
+            if (here) {
+                send();
+                return;
+            }
+            try {
+                redis.flusher().execute(sendTask);
+            } catch (RuntimeException e) {
+                // Lettuce is shutting down: send here so the call still gets its answer or its failure.
+                send();
             }
         }
 
         /**
-         * One drain at a time, so batches reach the event loop in the order they were written; requests that arrive
-         * while it flushes are covered by one more flush each round, not by a second drain on another thread.
+         * The one sender: hands every queued call to Lettuce and flushes them as one batch, until no request is left.
+         * Only this thread writes to the connection, so calls reach Redis in queue order and Lettuce's own write lock
+         * is never contended.
          */
-        private void drain() {
-            int covered = flushRequests.get();
+        private void send() {
+            int covered = sendRequests.get();
             while (true) {
-                flush();
-                int left = flushRequests.addAndGet(-covered);
+                long n = 0;
+                Pending p;
+                while ((p = queue.poll()) != null) {
+                    if (dispatch(p.fields(), p.out())) {
+                        n++;
+                    }
+                }
+                if (n > 0) {
+                    sent += n;
+                    flushes.increment();
+                    link.connection().flushCommands();
+                }
+                int left = sendRequests.addAndGet(-covered);
                 if (left == 0) {
                     return;
                 }
@@ -312,20 +318,20 @@ final class XaddPipeline {
             }
         }
 
-        /**
-         * Lettuce hands a flushed batch to the event loop after letting go of its own lock: two flushes at once
-         * could overtake each other, and a thread's commands reach Redis out of order.
-         */
-        private void flush() {
-            synchronized (this) {
-                flushLocked();
+        /** Hands one call to Lettuce; false if Lettuce refused it at once (its caller is told). */
+        boolean dispatch(Map<String, String> fields, CompletableFuture<String> out) {
+            try {
+                link.async().xadd(key, args, fields).whenComplete((id, failure) -> {
+                    if (batched) {
+                        answered();
+                    }
+                    finish(out, id, failure);
+                });
+                return true;
+            } catch (RuntimeException e) {
+                finish(out, null, e);
+                return false;
             }
-        }
-
-        private void flushLocked() {
-            flushed = written.get();
-            flushes.increment();
-            link.connection().flushCommands();
         }
 
         private void dropped() {

@@ -70,22 +70,14 @@ class XaddPipelineTest {
                 }));
             }
             go.countDown();
-            Set<String> all = new HashSet<>();
-            for (Future<List<String>> f : results) {
-                List<String> ids = f.get(2, TimeUnit.MINUTES);
-                for (int i = 1; i < ids.size(); i++) {
-                    assertThat(StreamId.parse(ids.get(i))).as("a caller's ids in its call order")
-                            .isGreaterThan(StreamId.parse(ids.get(i - 1)));
-                }
-                all.addAll(ids);
-            }
             int calls = threads * perThread;
-            assertThat(all).as("one id per call, none shared").hasSize(calls);
+            assertEachCallersIdsAscendAndNoneIsShared(results, calls);
             // One flush per call is what a pipeline without group commit does: the count must be far below it.
             assertThat(pipeline.flushes()).as("flushes for %d waiting calls", calls).isLessThanOrEqualTo(calls / 3);
         } finally {
             pool.shutdownNow();
-            pipeline.close();
+            // Waited for: the shared client's shutdown would find it half-closed and warn.
+            pipeline.close().get(5, TimeUnit.SECONDS);
         }
     }
 
@@ -107,7 +99,48 @@ class XaddPipelineTest {
             assertThat(pipeline.flushes()).as("flushes for %d calls from one thread", calls)
                     .isLessThanOrEqualTo(calls / 10);
         } finally {
-            pipeline.close();
+            // Waited for: the shared client's shutdown would find it half-closed and warn.
+            pipeline.close().get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void waitingAndNonWaitingCallersAtOnceLeaveNoCallUnsentAndKeepEachThreadsOrder() throws Exception {
+        // The two ways a send starts (a waiting caller or a reply; the event executor for the others) race for the
+        // one sender: a call left in the queue would never be answered, and its get would time out.
+        XaddPipeline pipeline = pipeline("sse:batch:mixed");
+        int waiting = 8;
+        int notWaiting = 4;
+        int perThread = 2_000;
+        ExecutorService pool = Executors.newFixedThreadPool(waiting + notWaiting);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<List<String>>> results = new ArrayList<>();
+        try {
+            for (int t = 0; t < waiting + notWaiting; t++) {
+                boolean waits = t < waiting;
+                results.add(pool.submit(() -> {
+                    go.await();
+                    List<CompletableFuture<String>> calls = new ArrayList<>(perThread);
+                    for (int i = 0; i < perThread; i++) {
+                        CompletableFuture<String> id = pipeline.append(ENTRY, SLOT_WAIT, waits);
+                        if (waits) {
+                            id.get(10, TimeUnit.SECONDS);
+                        }
+                        calls.add(id);
+                    }
+                    List<String> ids = new ArrayList<>(perThread);
+                    for (CompletableFuture<String> id : calls) {
+                        ids.add(id.get(10, TimeUnit.SECONDS));
+                    }
+                    return ids;
+                }));
+            }
+            go.countDown();
+            assertEachCallersIdsAscendAndNoneIsShared(results, (waiting + notWaiting) * perThread);
+        } finally {
+            pool.shutdownNow();
+            // Waited for: the shared client's shutdown would find it half-closed and warn.
+            pipeline.close().get(5, TimeUnit.SECONDS);
         }
     }
 
@@ -121,7 +154,22 @@ class XaddPipelineTest {
                 assertThat(pipeline.flushes()).as("flushes after %d lone calls", i).isEqualTo(i);
             }
         } finally {
-            pipeline.close();
+            // Waited for: the shared client's shutdown would find it half-closed and warn.
+            pipeline.close().get(5, TimeUnit.SECONDS);
         }
+    }
+
+    private static void assertEachCallersIdsAscendAndNoneIsShared(List<Future<List<String>>> callers, int calls)
+            throws Exception {
+        Set<String> all = new HashSet<>();
+        for (Future<List<String>> f : callers) {
+            List<String> ids = f.get(2, TimeUnit.MINUTES);
+            for (int i = 1; i < ids.size(); i++) {
+                assertThat(StreamId.parse(ids.get(i))).as("a caller's ids in its call order")
+                        .isGreaterThan(StreamId.parse(ids.get(i - 1)));
+            }
+            all.addAll(ids);
+        }
+        assertThat(all).as("one id per call, none shared").hasSize(calls);
     }
 }
