@@ -24,8 +24,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
@@ -43,6 +45,9 @@ abstract class RedisAccess {
 
     /** Most commands that may wait for Redis on one connection. */
     static final int REQUEST_QUEUE = 10_000;
+
+    /** Closes of connections that connected after their caller stopped waiting. */
+    private final Set<CompletableFuture<?>> lateCloses = ConcurrentHashMap.newKeySet();
 
     /**
      * One connection and its stream commands. Closed once, however many of its owners ask (its disconnect listener,
@@ -210,18 +215,41 @@ abstract class RedisAccess {
         }
     }
 
-    private static <C extends StatefulConnection<?, ?>> C bounded(CompletableFuture<C> connecting, Duration timeout,
-                                                                   String where) {
-        // Closed whenever it does connect after the wait, so that nothing is left open behind the caller's back.
-        return await(connecting, timeout, "connecting to " + where, StatefulConnection::closeAsync);
+    <C extends StatefulConnection<?, ?>> C bounded(CompletableFuture<C> connecting, Duration timeout, String where) {
+        // Closed whenever it does connect after the wait, so that nothing is left open behind the caller's back; the
+        // client's shutdown lets that close finish first, or it finds the connection half-closed and warns.
+        return await(connecting, timeout, "connecting to " + where, abandoned -> {
+            CompletableFuture<Void> closed = abandoned.thenCompose(StatefulConnection::closeAsync);
+            lateCloses.add(closed);
+            closed.whenComplete((done, failure) -> lateCloses.remove(closed));
+        });
     }
 
-    /** Waits for a Redis step at most {@code timeout}; what completes after the wait is handed to {@code late}. */
-    private static <T> T await(CompletableFuture<T> pending, Duration timeout, String doing, Consumer<T> late) {
+    /**
+     * Lets connections abandoned by a connect that timed out or was interrupted (a node closed while its reader was
+     * connecting) finish closing before the client shuts down; at most a second.
+     */
+    void settleLateCloses(Duration timeout) {
+        CompletableFuture<?>[] pending = lateCloses.toArray(new CompletableFuture<?>[0]);
+        if (pending.length == 0) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(pending).get(Math.min(timeout.toMillis(), 1000), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // The client's shutdown closes whatever is left.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for a Redis step at most {@code timeout}; a step still running after the wait is handed to {@code late}. */
+    private static <T> T await(CompletableFuture<T> pending, Duration timeout, String doing,
+                               Consumer<CompletableFuture<T>> late) {
         try {
             return pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            pending.thenAccept(late);
+            late.accept(pending);
             throw new RedisConnectionException(doing + " took longer than " + timeout.toMillis() + " ms", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
@@ -229,7 +257,7 @@ abstract class RedisAccess {
                     : new RedisConnectionException(doing + " failed: " + cause, cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            pending.thenAccept(late);
+            late.accept(pending);
             throw new RedisConnectionException("interrupted while " + doing, e);
         }
     }
@@ -318,6 +346,7 @@ abstract class RedisAccess {
         @Override
         void shutdown(Duration timeout) {
             if (owned != null) {
+                settleLateCloses(timeout);
                 client.shutdown(Duration.ZERO, timeout);
                 RedisAccess.shutdown(owned, timeout);
             }
@@ -347,7 +376,7 @@ abstract class RedisAccess {
         Link connect() {
             // Each new connection starts from the cluster's current shape: after a failover, the promoted replica.
             await(client.refreshPartitionsAsync().toCompletableFuture(), timeout, "reading the topology of " + where,
-                    done -> { });
+                    abandoned -> { });
             StatefulRedisClusterConnection<String, String> c = bounded(
                     client.connectAsync(StringCodec.UTF8).toCompletableFuture(), timeout, where);
             return new Link(c, c.sync(), c.async());
@@ -366,6 +395,7 @@ abstract class RedisAccess {
         @Override
         void shutdown(Duration timeout) {
             if (owned != null) {
+                settleLateCloses(timeout);
                 client.shutdown(Duration.ZERO, timeout);
                 RedisAccess.shutdown(owned, timeout);
             }

@@ -331,6 +331,7 @@ public final class RedisBackplane implements Backplane {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            readerClosed = CompletableFuture.allOf(readerClosed, r.lastClose());
         }
         CompletableFuture<Void> closing = CompletableFuture.allOf(readerClosed, pipeline.close(),
                 c != null ? c.close() : CompletableFuture.completedFuture(null));

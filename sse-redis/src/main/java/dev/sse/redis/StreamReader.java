@@ -63,6 +63,7 @@ final class StreamReader implements Runnable {
     // Confined to the loop's thread, except that stop() closes the connection to wake a blocked read.
     private StreamId position;
     private volatile RedisAccess.Link connection;
+    private volatile CompletableFuture<Void> lastClose = CompletableFuture.completedFuture(null);
     private long lastAgeTrim;
 
     StreamReader(RedisAccess redis, String key, Duration commandTimeout, Backplane.Inbound inbound,
@@ -251,13 +252,23 @@ final class StreamReader implements Runnable {
         return closeConnection();
     }
 
+    /**
+     * The stage of the last close this reader started, whoever started it: once the loop's thread has ended, it
+     * covers a connection that the loop opened after {@link #stop()} looked (a node closed while it was connecting).
+     */
+    CompletableFuture<Void> lastClose() {
+        return lastClose;
+    }
+
     private CompletableFuture<Void> closeConnection() {
         RedisAccess.Link c = connection;
         connection = null;
         if (c != null) {
             try {
                 // Never waits: a close can hang on a connection whose handshake never finished.
-                return c.close();
+                CompletableFuture<Void> closing = c.close();
+                lastClose = closing;
+                return closing;
             } catch (RuntimeException e) {
                 LOG.debug("stream {}: closing the read connection failed", key, e);
             }
