@@ -245,7 +245,8 @@ public final class RedisBackplane implements Backplane {
         long deadline = System.nanoTime() + commandTimeout.toNanos();
         CompletableFuture<String> id = pipeline.append(fields, commandTimeout.toNanos(), true);
         try {
-            // Lettuce times the command out; the margin only covers a client given without timeout options.
+            // Lettuce times a command out from when it is sent. A call still queued behind an unanswered batch (or on
+            // a client given without timeout options) is timed out here instead; it may still be appended later.
             String entry = id.get(Math.max(0, deadline - System.nanoTime()) + 250_000_000L, TimeUnit.NANOSECONDS);
             return event.data() != null ? entry : null;
         } catch (ExecutionException e) {

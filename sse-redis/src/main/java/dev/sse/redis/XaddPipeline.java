@@ -4,6 +4,7 @@ import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.XAddArgs;
 import java.time.Duration;
 import java.util.Map;
@@ -28,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * themselves parked on that lock. A caller that waits for its reply sends at once, on its own thread, when nothing
  * sent is still unanswered (the latency of a reply is its throughput), else leaves its command to the reply that
  * completes the batch in flight, which sends everything queued meanwhile; one that does not wait hands the send to
- * Lettuce's event executor, so one thread publishing in a loop fills whole packets meanwhile. (On a Cluster
+ * Lettuce's event executor, so one thread publishing in a loop fills whole packets meanwhile. A caller or a reply
+ * sends at most {@value #ROUND_HERE} calls and hands the rest to the event executor, so no caller and no reply waits
+ * long for other threads' calls. A send on the event loop writes at once, ahead of writes an earlier send from
+ * another thread left queued there: the event loop sends only when everything sent before is answered. (On a Cluster
  * auto-flush stays on and each call writes its own command: see {@link RedisAccess#batchesFlushes()}.)
  *
  * <p>At most {@value #MAX_IN_FLIGHT} commands are queued or wait for replies. A call that finds them all taken waits
@@ -39,16 +43,21 @@ import org.slf4j.LoggerFactory;
  * "may have been appended") and the next call opens a new one, through Sentinel to the current primary if there is
  * one. Lettuce's own reconnect would send in-flight {@code XADD}s again after a failover, appending them twice.
  *
- * <p>Threads: {@link #append} from any thread; the reply callbacks and the disconnect listener on Lettuce's threads;
- * sends on a waiting caller's thread, the event loop or Lettuce's event executor, one at a time. {@code lock} guards
- * opening and closing the connection; the current {@link Line} is published through a volatile field; each line's
- * queue is lock-free, its sender is whoever raises its send requests from zero, and its counts are atomic.
+ * <p>Threads: {@link #append} from any thread; completions on Lettuce's event loop (replies), its event executor
+ * (timeouts), the sender's thread (refusals) or the closing thread (a close); the disconnect listener on Lettuce's
+ * threads. Sends run one at a time, on a waiting caller's thread, the event loop or Lettuce's event executor (on the
+ * caller's thread if that executor is shut down). {@code lock} guards opening the connection and swapping the current
+ * {@link Line}, which is published through a volatile field; no close runs under it, since a close completes callers'
+ * futures. Each line's queue is lock-free, its sender is whoever raises its send requests from zero, and its counts
+ * are atomic.
  */
 final class XaddPipeline {
 
     private static final Logger LOG = LoggerFactory.getLogger(XaddPipeline.class);
     /** Below {@link RedisAccess#REQUEST_QUEUE}, so Lettuce never refuses a command for its own queue's sake. */
     static final int MAX_IN_FLIGHT = 8192;
+    /** Most calls a waiting caller or a reply hands to Lettuce before the event executor takes over. */
+    private static final int ROUND_HERE = 256;
     /** How long after a failed connect callers fail without trying again. */
     private static final long RECONNECT_PAUSE_NANOS = 1_000_000_000L;
 
@@ -83,7 +92,7 @@ final class XaddPipeline {
      *
      * @param fields the entry
      * @param slotWaitNanos how long to wait for a free slot when {@value #MAX_IN_FLIGHT} are in flight
-     * @param flushHere whether the caller waits for the reply, so flushes on its own thread if no flush is running
+     * @param flushHere whether the caller waits for the reply, so sends on its own thread if nothing sent is unanswered
      * @return the entry id, or the failure
      * @throws IllegalStateException if closed
      */
@@ -152,34 +161,48 @@ final class XaddPipeline {
         if (l != null && l.link.connection().isOpen()) {
             return l;
         }
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException("the RedisBackplane on " + key + " is closed");
+        Line stale = null;
+        try {
+            synchronized (lock) {
+                if (closed) {
+                    throw new IllegalStateException("the RedisBackplane on " + key + " is closed");
+                }
+                l = line;
+                if (l != null && l.link.connection().isOpen()) {
+                    return l;
+                }
+                if (l != null) {
+                    line = null;
+                    stale = l;
+                }
+                return openLocked();
             }
-            l = line;
-            if (l != null && l.link.connection().isOpen()) {
-                return l;
+        } finally {
+            if (stale != null) {
+                // Outside the lock: the close fails what was still in flight, and its callers' callbacks run here.
+                stale.close();
             }
-            if (l != null) {
-                line = null;
-                l.close();
-            }
-            long now = System.nanoTime();
-            if (failedConnectAt != 0 && now - failedConnectAt < RECONNECT_PAUSE_NANOS) {
-                // Callers queued behind a failed connect fail at once instead of each waiting its own timeout.
-                throw new RedisUnavailableException(where + " cannot be reached (tried "
-                        + (now - failedConnectAt) / 1_000_000 + " ms ago)", null);
-            }
-            try {
-                l = new Line(redis.connect());
-                failedConnectAt = 0;
-            } catch (RedisException e) {
-                failedConnectAt = System.nanoTime();
-                throw new RedisUnavailableException(where + " cannot be reached: " + e.getMessage(), e);
-            }
-            line = l;
-            return l;
         }
+    }
+
+    /** Guarded by lock. */
+    private Line openLocked() {
+        long now = System.nanoTime();
+        if (failedConnectAt != 0 && now - failedConnectAt < RECONNECT_PAUSE_NANOS) {
+            // Callers queued behind a failed connect fail at once instead of each waiting its own timeout.
+            throw new RedisUnavailableException(where + " cannot be reached (tried "
+                    + (now - failedConnectAt) / 1_000_000 + " ms ago)", null);
+        }
+        Line l;
+        try {
+            l = new Line(redis.connect());
+            failedConnectAt = 0;
+        } catch (RedisException e) {
+            failedConnectAt = System.nanoTime();
+            throw new RedisUnavailableException(where + " cannot be reached: " + e.getMessage(), e);
+        }
+        line = l;
+        return l;
     }
 
     /** Why the connection is not usable now, or {@code null}; no round trip. */
@@ -224,7 +247,7 @@ final class XaddPipeline {
         private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
         /** Sends asked for and not yet covered; the thread that raises it from 0 is the one sender until it is 0. */
         private final AtomicInteger sendRequests = new AtomicInteger();
-        private final Runnable sendTask = this::send;
+        private final Runnable sendTask = this::sendRound;
         /** Written by the sender only: commands handed to Lettuce and flushed (counted before the flush). */
         private volatile long sent;
         /** Commands completed so far, answered, failed or timed out. */
@@ -261,77 +284,117 @@ final class XaddPipeline {
         void submit(Pending p, boolean waiting) {
             queue.offer(p);
             if (!waiting) {
-                requestSend(false);
-            } else if (answered.get() >= sent) {
-                requestSend(true);
-            }
-        }
-
-        /** A command of this line completed; on Lettuce's event loop, in reply order (a timeout: on its timer). */
-        void answered() {
-            if (answered.incrementAndGet() >= sent && !queue.isEmpty()) {
-                requestSend(true);
-            }
-        }
-
-        private void requestSend(boolean here) {
-            if (sendRequests.getAndIncrement() != 0) {
-                return;
-            }
-            if (here) {
-                send();
-                return;
-            }
-            try {
-                redis.flusher().execute(sendTask);
-            } catch (RuntimeException e) {
-                // Lettuce is shutting down: send here so the call still gets its answer or its failure.
-                send();
+                if (sendRequests.getAndIncrement() == 0) {
+                    sendLater();
+                }
+            } else if (answered.get() >= sent && sendRequests.getAndIncrement() == 0) {
+                sendHere();
             }
         }
 
         /**
-         * The one sender: hands every queued call to Lettuce and flushes them as one batch, until no request is left.
-         * Only this thread writes to the connection, so calls reach Redis in queue order and Lettuce's own write lock
-         * is never contended.
+         * A command of this line completed: on Lettuce's event loop in reply order, or wherever Lettuce failed it (a
+         * timeout on its event executor, a refusal on the sender's thread, a close on the closing thread).
          */
-        private void send() {
-            int covered = sendRequests.get();
-            while (true) {
-                long n = 0;
-                Pending p;
-                while ((p = queue.poll()) != null) {
-                    if (dispatch(p.fields(), p.out())) {
-                        n++;
-                    }
+        void answered() {
+            if (answered.incrementAndGet() >= sent && !queue.isEmpty() && sendRequests.getAndIncrement() == 0) {
+                // Checked again as the sender: on the event loop a send writes at once, ahead of writes that an
+                // earlier sender off the loop left queued there, and those count in sent until they are answered.
+                if (answered.get() >= sent) {
+                    sendHere();
+                } else if (sendRequests.decrementAndGet() != 0) {
+                    sendLater();
                 }
-                if (n > 0) {
-                    sent += n;
-                    flushes.increment();
-                    link.connection().flushCommands();
-                }
-                int left = sendRequests.addAndGet(-covered);
-                if (left == 0) {
-                    return;
-                }
-                covered = left;
             }
         }
 
-        /** Hands one call to Lettuce; false if Lettuce refused it at once (its caller is told). */
-        boolean dispatch(Map<String, String> fields, CompletableFuture<String> out) {
+        /** As the sender, on a caller's thread or the event loop: one bounded round, then the role moves on. */
+        private void sendHere() {
+            int covered = sendRequests.get();
+            endRound(covered, round(ROUND_HERE));
+        }
+
+        /** As the sender, on Lettuce's event executor: one round, then a fresh task if more was asked meanwhile. */
+        private void sendRound() {
+            int covered = sendRequests.get();
+            endRound(covered, round(Integer.MAX_VALUE));
+        }
+
+        /**
+         * Calls left in the queue, or asked for meanwhile, go to the event executor with the sender's role, so a
+         * waiting caller or a reply is never held for other threads' calls.
+         */
+        private void endRound(int covered, boolean drained) {
+            if (!drained || sendRequests.addAndGet(-covered) != 0) {
+                sendLater();
+            }
+        }
+
+        private void sendLater() {
             try {
-                link.async().xadd(key, args, fields).whenComplete((id, failure) -> {
+                redis.flusher().execute(sendTask);
+            } catch (RuntimeException e) {
+                // Lettuce is shutting down: send here so every call still gets its answer or its failure.
+                int covered;
+                do {
+                    covered = sendRequests.get();
+                    round(Integer.MAX_VALUE);
+                } while (sendRequests.addAndGet(-covered) != 0);
+            }
+        }
+
+        /**
+         * Hands up to {@code limit} queued calls to Lettuce and flushes them as one batch. Only the sender writes to
+         * the connection, so calls reach Redis in queue order and Lettuce's own write lock is never contended.
+         *
+         * @return whether the queue was emptied
+         */
+        private boolean round(int limit) {
+            long handed = 0;
+            int taken = 0;
+            Pending p;
+            while (taken < limit && (p = queue.poll()) != null) {
+                taken++;
+                dispatch(p.fields(), p.out());
+                handed++;
+            }
+            if (handed > 0) {
+                sent += handed;
+                flushes.increment();
+                try {
+                    link.connection().flushCommands();
+                } catch (RuntimeException e) {
+                    // What was not written fails by its own timeout, which started when it was handed over.
+                    LOG.debug("{}: flushing {} broadcasts failed", where, handed, e);
+                }
+            }
+            return taken < limit;
+        }
+
+        /**
+         * Hands one call to Lettuce. Lettuce refuses a command (connection closed, its queue full) by failing it,
+         * which completes the call at once on this thread; a call it throws for is failed here.
+         */
+        void dispatch(Map<String, String> fields, CompletableFuture<String> out) {
+            RedisFuture<String> id;
+            try {
+                id = link.async().xadd(key, args, fields);
+            } catch (RuntimeException e) {
+                if (batched) {
+                    answered();
+                }
+                finish(out, null, e);
+                return;
+            }
+            id.whenComplete((entry, failure) -> {
+                try {
                     if (batched) {
                         answered();
                     }
-                    finish(out, id, failure);
-                });
-                return true;
-            } catch (RuntimeException e) {
-                finish(out, null, e);
-                return false;
-            }
+                } finally {
+                    finish(out, entry, failure);
+                }
+            });
         }
 
         private void dropped() {
