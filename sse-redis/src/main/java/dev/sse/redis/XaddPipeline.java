@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * Lettuce's event executor, so one thread publishing in a loop fills whole packets meanwhile. A caller or a reply
  * sends at most {@value #ROUND_HERE} calls and hands the rest to the event executor, so no caller and no reply waits
  * long for other threads' calls. A send on the event loop writes at once, ahead of writes an earlier send from
- * another thread left queued there: the event loop sends only when everything sent before is answered. (On a Cluster
+ * another thread left queued there: the event loop sends only when everything sent before is answered (except while
+ * Lettuce's event executor is shut down, when whoever asks sends everything left at once). (On a Cluster
  * auto-flush stays on and each call writes its own command: see {@link RedisAccess#batchesFlushes()}.)
  *
  * <p>At most {@value #MAX_IN_FLIGHT} commands are queued or wait for replies. A call that finds them all taken waits
@@ -43,10 +44,11 @@ import org.slf4j.LoggerFactory;
  * "may have been appended") and the next call opens a new one, through Sentinel to the current primary if there is
  * one. Lettuce's own reconnect would send in-flight {@code XADD}s again after a failover, appending them twice.
  *
- * <p>Threads: {@link #append} from any thread; completions on Lettuce's event loop (replies), its event executor
- * (timeouts), the sender's thread (refusals) or the closing thread (a close); the disconnect listener on Lettuce's
- * threads. Sends run one at a time, on a waiting caller's thread, the event loop or Lettuce's event executor (on the
- * caller's thread if that executor is shut down). {@code lock} guards opening the connection and swapping the current
+ * <p>Threads: {@link #append} from any thread; completions on Lettuce's event loop (replies, and a close's
+ * cancellations), its event executor (timeouts), the sender's thread (refusals) or the closing thread (a close); the
+ * disconnect listener on Lettuce's threads. Sends run one at a time, wherever a completion or a waiting caller starts
+ * one (a caller's thread, the event loop, a closing thread) or on Lettuce's event executor (on the asking thread if
+ * that executor is shut down). {@code lock} guards opening the connection and swapping the current
  * {@link Line}, which is published through a volatile field; no close runs under it, since a close completes callers'
  * futures. Each line's queue is lock-free, its sender is whoever raises its send requests from zero, and its counts
  * are atomic.
@@ -347,7 +349,7 @@ final class XaddPipeline {
          * Hands up to {@code limit} queued calls to Lettuce and flushes them as one batch. Only the sender writes to
          * the connection, so calls reach Redis in queue order and Lettuce's own write lock is never contended.
          *
-         * @return whether the queue was emptied
+         * @return whether the queue was found empty before {@code limit} calls were taken
          */
         private boolean round(int limit) {
             long handed = 0;
@@ -380,6 +382,7 @@ final class XaddPipeline {
             try {
                 id = link.async().xadd(key, args, fields);
             } catch (RuntimeException e) {
+                // No finally needed: the caller of dispatch holds the sender's role, so answered() cannot send here.
                 if (batched) {
                     answered();
                 }
